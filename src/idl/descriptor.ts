@@ -1,0 +1,55 @@
+/**
+ * Descriptors: what a service offers, independent of IDL and wire.
+ * `.proto` and `.thrift` files load into these at run time; transports and codecs only see these.
+ */
+export type MethodKind = "unary" | "client" | "server" | "bidi";
+
+/** Bytes to values and back, for one message type. */
+export interface Codec<T = unknown> {
+  encode(value: T): Uint8Array;
+  decode(bytes: Uint8Array): T;
+  /** The JSON mapping used by generic calls and the gateway. */
+  toJson?(value: T): unknown;
+  fromJson?(json: unknown): T;
+}
+
+export interface MethodDescriptor<I = any, O = any, K extends MethodKind = MethodKind> {
+  /** The method name as the IDL spells it (`SayHello`). */
+  readonly name: string;
+  /** Fully qualified service name (`helloworld.Greeter`). */
+  readonly serviceName: string;
+  /** The gRPC path, `/helloworld.Greeter/SayHello`. */
+  readonly path: string;
+  readonly kind: K;
+  readonly input: Codec<I>;
+  readonly output: Codec<O>;
+  /** Safe to retry: marked idempotent in the IDL (`idempotency_level`) or by configuration. */
+  readonly idempotent: boolean;
+  /** Options and annotations from the IDL, as plain data. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type UnaryMethod<I, O> = MethodDescriptor<I, O, "unary">;
+export type ClientStreamMethod<I, O> = MethodDescriptor<I, O, "client">;
+export type ServerStreamMethod<I, O> = MethodDescriptor<I, O, "server">;
+export type BidiStreamMethod<I, O> = MethodDescriptor<I, O, "bidi">;
+
+export type MethodMap = { readonly [name: string]: MethodDescriptor };
+
+export interface ServiceDescriptor<M extends MethodMap = MethodMap> {
+  /** Fully qualified name (`helloworld.Greeter`). */
+  readonly name: string;
+  readonly methods: M;
+  /** The IDL this service came from: "proto" or "thrift". */
+  readonly idl: "proto" | "thrift";
+  /** Extra data the IDL loader attaches (e.g. file descriptors for reflection). */
+  readonly meta: Readonly<Record<string, unknown>>;
+}
+
+export function methodPath(serviceName: string, methodName: string): string {
+  return `/${serviceName}/${methodName}`;
+}
+
+export function methodKind(clientStreaming: boolean, serverStreaming: boolean): MethodKind {
+  return clientStreaming ? (serverStreaming ? "bidi" : "client") : serverStreaming ? "server" : "unary";
+}

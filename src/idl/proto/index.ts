@@ -1,0 +1,2 @@
+export { loadProto, loadProtoSync, parseProto, wrapRoot, type LoadProtoOptions, type ProtoPackage } from "./load.js";
+export { protobufCodec } from "./codec.js";

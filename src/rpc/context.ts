@@ -1,0 +1,101 @@
+import { Metadata, type CallScope } from "../core/index.js";
+import type { MethodDescriptor } from "../idl/index.js";
+
+/**
+ * What every call carries, on both sides: the method, one AbortSignal (deadline, caller abort,
+ * peer disconnect), the deadline, request metadata, and the response headers and trailers.
+ */
+export interface CallContext {
+  readonly side: "server" | "client";
+  readonly method: MethodDescriptor;
+  /** Aborted on deadline, cancellation or disconnect; the reason is an RpcError. */
+  readonly signal: AbortSignal;
+  /** Absolute deadline in ms since the epoch, if the call has one. */
+  readonly deadline: number | undefined;
+  /** Ms left before the deadline, or undefined without one. */
+  timeRemaining(): number | undefined;
+  readonly requestMetadata: Metadata;
+  /** Server: headers to send before the first message. Client: headers received. */
+  readonly responseHeaders: Metadata;
+  /** Server: trailers to send with the status. Client: trailers received. */
+  readonly responseTrailers: Metadata;
+  /** Server: the remote address. Client: the target. */
+  readonly peer: string;
+  /** The wire protocol: "grpc", "grpc+thrift", "ttheader", … */
+  readonly protocol: string;
+  /** Scratch space for middleware (keys should be symbols). */
+  readonly values: Map<unknown, unknown>;
+}
+
+export interface ServerCallContext extends CallContext {
+  readonly side: "server";
+  /** Encoding of the responses; defaults to the server's choice among what the client accepts. */
+  responseEncoding: string;
+  /** Whether the last message handed to the handler arrived compressed. */
+  readonly lastRequestCompressed: boolean;
+}
+
+export interface ClientCallContext extends CallContext {
+  readonly side: "client";
+  /** Encoding for the request messages (`gzip`, `deflate`, `identity`). */
+  readonly requestEncoding: string | undefined;
+  /** Called by the transport when response headers arrive. */
+  readonly onHeader: ((headers: Metadata) => void) | undefined;
+  /** Called by the transport when trailers arrive (also on error). */
+  readonly onTrailer: ((trailers: Metadata) => void) | undefined;
+}
+
+/** @internal Built by transports for each incoming call. */
+export class ServerContext implements ServerCallContext {
+  readonly side = "server" as const;
+  readonly responseHeaders = new Metadata();
+  readonly responseTrailers = new Metadata();
+  readonly values = new Map<unknown, unknown>();
+  lastRequestCompressed = false;
+  responseEncoding: string;
+  readonly deadline: number | undefined;
+  readonly signal: AbortSignal;
+
+  constructor(
+    readonly method: MethodDescriptor,
+    readonly scope: CallScope,
+    readonly requestMetadata: Metadata,
+    readonly peer: string,
+    readonly protocol: string,
+    responseEncoding = "identity",
+  ) {
+    this.signal = scope.signal;
+    this.deadline = scope.deadline;
+    this.responseEncoding = responseEncoding;
+  }
+  timeRemaining(): number | undefined {
+    return this.scope.remainingMs();
+  }
+}
+
+/** @internal Built by the client for each outgoing call. */
+export class ClientContext implements ClientCallContext {
+  readonly side = "client" as const;
+  readonly responseHeaders = new Metadata();
+  readonly responseTrailers = new Metadata();
+  readonly values = new Map<unknown, unknown>();
+  readonly signal: AbortSignal;
+  readonly deadline: number | undefined;
+
+  constructor(
+    readonly method: MethodDescriptor,
+    readonly scope: CallScope,
+    readonly requestMetadata: Metadata,
+    readonly peer: string,
+    readonly protocol: string,
+    readonly requestEncoding: string | undefined,
+    readonly onHeader: ((headers: Metadata) => void) | undefined,
+    readonly onTrailer: ((trailers: Metadata) => void) | undefined,
+  ) {
+    this.signal = scope.signal;
+    this.deadline = scope.deadline;
+  }
+  timeRemaining(): number | undefined {
+    return this.scope.remainingMs();
+  }
+}

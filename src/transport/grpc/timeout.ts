@@ -1,0 +1,21 @@
+/** `grpc-timeout`: at most 8 digits and a unit (H, M, S, m, u, n). */
+const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 1e-3, n: 1e-6 };
+
+/** Milliseconds in a grpc-timeout value, or undefined when it is malformed. */
+export function parseGrpcTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (!m) return undefined;
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+/** The shortest exact-enough grpc-timeout for a number of ms (rounded up, never 0 for a live deadline). */
+export function formatGrpcTimeout(ms: number): string {
+  if (ms <= 0) return "1n";
+  if (ms < 1) return `${Math.ceil(ms * 1e6)}n`;
+  const whole = Math.ceil(ms);
+  if (whole < 1e8) return `${whole}m`;
+  const s = Math.ceil(ms / 1000);
+  if (s < 1e8) return `${s}S`;
+  return `${Math.min(99_999_999, Math.ceil(ms / 3_600_000))}H`;
+}
