@@ -7,3 +7,4 @@ export type { ClientTransport } from "./transport.js";
 export type { UnaryHandler, ServerStreamHandler, ClientStreamHandler, BidiStreamHandler, ServiceImpl, HandlerOf } from "./handler.js";
 // Descriptor types, re-exported for the layers above rpc/ that may not import idl/ directly.
 export type { MethodDescriptor, ServiceDescriptor, MethodKind, MethodMap, Codec } from "../idl/index.js";
+export { createInProcessTransport } from "./in-process.js";

@@ -14,12 +14,16 @@ export interface Call<C extends CallContext = CallContext> {
 
 export type Next<C extends CallContext = CallContext> = (call: Call<C>) => Promise<unknown>;
 
-/** The same shape for client and server, unary and streaming: `(next) => (call) => …`. */
-export type Middleware<C extends CallContext = CallContext> = (next: Next<C>) => Next<C>;
+/**
+ * The same shape for client and server, unary and streaming: `(next) => (call) => …`.
+ * Generic over the context, so a `Middleware` written for any `CallContext` also fits where a
+ * server-only or client-only one is asked for.
+ */
+export type Middleware<C extends CallContext = CallContext> = <X extends C>(next: Next<X>) => Next<X>;
 
 /** The first middleware is the outermost layer. */
 export function compose<C extends CallContext>(mws: readonly Middleware<C>[], inner: Next<C>): Next<C> {
-  return mws.reduceRight<Next<C>>((next, mw) => mw(next), inner);
+  return mws.reduceRight<Next<C>>((next, mw) => mw<C>(next), inner);
 }
 
 /** True when the method takes a stream of requests. */
