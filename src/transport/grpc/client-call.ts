@@ -1,0 +1,167 @@
+import type http2 from "node:http2";
+import { Code, RpcError, abortReason, type Limits } from "../../core/index.js";
+import type { ClientCallContext, MethodDescriptor } from "../../rpc/index.js";
+import { codeFromHttp2Error, http2ErrorName, rpcErrorFromNodeError } from "../node-error.js";
+import { decompress } from "./compression.js";
+import { EnvelopeReader, type FrameSink } from "./envelope.js";
+import { checkResponseHeaders, statusFromTrailers } from "./client-response.js";
+import { metadataFromHeaders } from "./headers.js";
+import type { SessionPool } from "./session-pool.js";
+
+const NGHTTP2_NO_ERROR = 0;
+const NGHTTP2_CANCEL = 8;
+
+/** What every call of one transport shares. @internal */
+export interface CallShared {
+  readonly limits: Readonly<Limits>;
+  readonly pool: SessionPool;
+}
+
+const kCall = Symbol("weir.clientCall");
+type CallStream = http2.ClientHttp2Stream & { [kCall]: ClientCall };
+
+// One set of listeners for every stream: `this` is the stream, which points at its call.
+function onResponse(this: CallStream, headers: http2.IncomingHttpHeaders): void { this[kCall].onResponse(headers); }
+function onData(this: CallStream, chunk: Buffer): void { this[kCall].onData(chunk); }
+function onTrailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void { this[kCall].trailers = trailers; }
+function onEnd(this: CallStream): void { this[kCall].onEnd(); }
+function onError(this: CallStream, e: unknown): void { this[kCall].nodeError ??= e; }
+function onClose(this: CallStream): void { this[kCall].onClose(); }
+
+/**
+ * One gRPC call on an HTTP/2 stream: reads response headers, envelopes and trailers, and turns
+ * every way a stream can end into one outcome (null for OK, or an RpcError). Subclasses decide
+ * what to do with messages and the outcome (a unary result, or a pull-based stream).
+ * @internal
+ */
+export abstract class ClientCall {
+  stream: http2.ClientHttp2Stream | undefined;
+  /** Set once the outcome is known; later events are ignored. */
+  done = false;
+  trailers: http2.IncomingHttpHeaders | undefined;
+  nodeError: unknown;
+  protected responseEncoding = "identity";
+  private readonly reader: EnvelopeReader;
+  private readonly sink: FrameSink = (compressed, payload) => this.onMessage(compressed, payload);
+  private session: http2.ClientHttp2Session | undefined;
+
+  constructor(readonly ctx: ClientCallContext, readonly method: MethodDescriptor, readonly shared: CallShared) {
+    this.reader = new EnvelopeReader(shared.limits.maxReceiveMessageBytes);
+  }
+
+  /** Open the stream; throws what session.request throws (the caller maps it). */
+  open(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
+    const stream = session.request(headers) as CallStream;
+    this.stream = stream;
+    this.session = session;
+    stream[kCall] = this;
+    stream.on("response", onResponse);
+    stream.on("data", onData);
+    stream.on("trailers", onTrailers);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+    stream.on("close", onClose);
+    this.shared.pool.streamStarted(session);
+    this.ctx.signal.addEventListener("abort", this);
+    return stream;
+  }
+
+  /** The caller's signal aborted (deadline or cancellation). */
+  handleEvent(): void {
+    this.cancel(abortReason(this.ctx.signal));
+  }
+
+  /** End the call locally with `reason`, resetting the stream with CANCEL. */
+  cancel(reason: RpcError): void {
+    if (this.done) return;
+    this.complete(reason);
+    const s = this.stream;
+    if (s !== undefined && !s.closed) s.close(NGHTTP2_CANCEL);
+  }
+
+  onResponse(headers: http2.IncomingHttpHeaders): void {
+    if (this.done) return;
+    if (headers["grpc-status"] !== undefined) {
+      this.trailers = headers; // trailers-only: the outcome is read at the end of the stream
+      return;
+    }
+    const bad = checkResponseHeaders(headers);
+    if (bad !== undefined) return this.cancel(bad);
+    const enc = headers["grpc-encoding"];
+    if (enc !== undefined) this.responseEncoding = enc as string;
+    const ctx = this.ctx;
+    try {
+      ctx.responseHeaders.merge(metadataFromHeaders(headers, this.shared.limits.maxMetadataBytes));
+      ctx.onHeader?.(ctx.responseHeaders);
+    } catch (e) {
+      this.cancel(RpcError.from(e, Code.Unknown));
+    }
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.done) return;
+    try {
+      this.reader.push(chunk, this.sink);
+    } catch (e) {
+      this.cancel(RpcError.from(e, Code.Internal));
+    }
+  }
+
+  /** The server ended its side: the outcome comes from the trailers. */
+  onEnd(): void {
+    if (this.done) return;
+    const t = this.trailers;
+    let outcome = t === undefined
+      ? new RpcError(Code.Internal, "server ended the stream without trailers")
+      : statusFromTrailers(t, this.ctx.responseTrailers, this.shared.limits.maxMetadataBytes);
+    if (outcome === null) {
+      try { this.reader.finish(); } catch (e) { outcome = RpcError.from(e, Code.Internal); }
+    }
+    this.complete(outcome);
+    const s = this.stream!;
+    if (!s.writableEnded && !s.closed) s.close(NGHTTP2_NO_ERROR); // the call is over: stop sending
+  }
+
+  onClose(): void {
+    this.shared.pool.streamEnded(this.session!);
+    this.ctx.signal.removeEventListener("abort", this);
+    if (this.done) return;
+    const rst = this.stream!.rstCode;
+    const e = this.nodeError as { code?: string } | undefined;
+    if (e !== undefined && e.code !== "ERR_HTTP2_STREAM_ERROR") return this.complete(rpcErrorFromNodeError(e, Code.Unavailable));
+    if (rst !== undefined && rst !== NGHTTP2_NO_ERROR) {
+      return this.complete(new RpcError(codeFromHttp2Error(rst), `stream reset by the server with ${http2ErrorName(rst)}`));
+    }
+    this.complete(new RpcError(Code.Internal, "stream closed without a grpc-status"));
+  }
+
+  /** Record the outcome once, tell onTrailer, and hand it to the subclass. */
+  protected complete(outcome: RpcError | null): void {
+    this.done = true;
+    const ctx = this.ctx;
+    if (ctx.onTrailer !== undefined) {
+      try { ctx.onTrailer(ctx.responseTrailers); } catch { /* a throwing callback must not change the outcome */ }
+    }
+    this.settle(outcome);
+  }
+
+  /** Turn a received payload into a message: inflate if flagged, then decode. */
+  protected decodeMessage(compressed: boolean, payload: Buffer): unknown {
+    if (compressed) return this.inflate(payload).then((bytes) => this.method.output.decode(bytes));
+    return this.method.output.decode(payload);
+  }
+
+  private async inflate(payload: Buffer): Promise<Buffer> {
+    const enc = this.responseEncoding;
+    if (enc === "identity") throw new RpcError(Code.Internal, "server sent a compressed message without a grpc-encoding");
+    try {
+      return await decompress(enc, payload, this.shared.limits.maxReceiveMessageBytes);
+    } catch (e) {
+      const err = RpcError.from(e, Code.Internal);
+      throw err.code === Code.Unimplemented ? new RpcError(Code.Internal, err.rawMessage, { cause: e }) : err;
+    }
+  }
+
+  protected abstract onMessage(compressed: boolean, payload: Buffer): void;
+  protected abstract settle(outcome: RpcError | null): void;
+}

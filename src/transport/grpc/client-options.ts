@@ -1,0 +1,163 @@
+import { createRequire } from "node:module";
+import { resolveLimits, type Limits } from "../../core/index.js";
+import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from "./backoff.js";
+import { isSupportedEncoding } from "./compression.js";
+
+/** TLS settings of a client; setting any of them (or an `https://` target) turns TLS on, ALPN `h2`. */
+export interface ClientTlsOptions {
+  /** Trusted CA certificates (PEM). Default: Node's bundled roots. */
+  ca?: string | Buffer | (string | Buffer)[];
+  /** Client certificate (PEM), for mutual TLS. */
+  cert?: string | Buffer;
+  /** Client private key (PEM), for mutual TLS. */
+  key?: string | Buffer;
+  /** Name checked against the server certificate (SNI). Default: the target host. */
+  servername?: string;
+  /** Reject servers whose certificate does not verify. Default true. */
+  rejectUnauthorized?: boolean;
+}
+
+/** Client keepalive: a PING every `timeMs`; no answer within `timeoutMs` closes the connection. */
+export interface ClientKeepaliveOptions {
+  /** Interval between pings. Default: no pings. */
+  timeMs?: number;
+  /** Time to wait for the PING ack. Default 20000 ms. */
+  timeoutMs?: number;
+}
+
+/** States of the connection, as gRPC's connectivity-semantics-and-api.md names them. */
+export type ConnectivityState = "idle" | "connecting" | "ready" | "transient-failure" | "shutdown";
+
+/**
+ * Options of `createGrpcTransport`.
+ *
+ * @example
+ * createGrpcTransport({ target: "127.0.0.1:50051", connectTimeoutMs: 5000, backoff: { initialMs: 200 } });
+ */
+export interface GrpcTransportOptions {
+  /** `host:port`, `http://host:port`, `https://host:port`, `dns:///host:port` or `unix:/path`. */
+  target: string;
+  /** TLS settings; an `https://` target uses TLS with the defaults. */
+  tls?: ClientTlsOptions;
+  /** Message and metadata size limits. Default 4 MiB messages, 8 KiB metadata. */
+  limits?: Partial<Limits>;
+  /** Time allowed to open a connection, TLS included. Default 20000 ms. */
+  connectTimeoutMs?: number;
+  /** Delays between failed connection attempts. Default 1 s ×1.6 up to 120 s, ±20% jitter. */
+  backoff?: BackoffOptions;
+  /**
+   * While the connection is in backoff after a failure, calls fail at once with UNAVAILABLE
+   * (gRPC's default, wait-for-ready false). With `true` they wait for the next attempt, within
+   * their deadline. Default false.
+   */
+  waitForReady?: boolean;
+  keepalive?: ClientKeepaliveOptions;
+  /** Encodings the client accepts for responses. Default ["gzip", "deflate", "identity"]. */
+  acceptEncoding?: readonly string[];
+  /** HTTP/2 receive window of each stream. Default 1 MiB. */
+  streamWindowBytes?: number;
+  /** Called whenever the connection changes state. */
+  onStateChange?: (state: ConnectivityState) => void;
+}
+
+export interface ParsedTarget {
+  /** The URL given to http2.connect (`http://host:port` or `https://host:port`). */
+  readonly origin: string;
+  readonly secure: boolean;
+  /** `:authority` of requests. */
+  readonly authority: string;
+  readonly host: string;
+  /** A unix socket path, when the target is `unix:`. */
+  readonly socketPath: string | undefined;
+}
+
+export interface ResolvedGrpcTransportOptions {
+  readonly target: ParsedTarget;
+  readonly tls: ClientTlsOptions | undefined;
+  readonly limits: Readonly<Limits>;
+  readonly connectTimeoutMs: number;
+  readonly backoff: ResolvedBackoffOptions;
+  readonly waitForReady: boolean;
+  readonly keepaliveTimeMs: number | undefined;
+  readonly keepaliveTimeoutMs: number;
+  readonly acceptEncoding: string;
+  readonly streamWindowBytes: number;
+  readonly onStateChange: ((state: ConnectivityState) => void) | undefined;
+}
+
+export const CLIENT_DEFAULTS = Object.freeze({
+  connectTimeoutMs: 20_000,
+  keepaliveTimeoutMs: 20_000,
+  acceptEncoding: Object.freeze(["gzip", "deflate", "identity"]),
+  streamWindowBytes: 1 << 20,
+});
+
+export function resolveGrpcTransportOptions(o: GrpcTransportOptions): ResolvedGrpcTransportOptions {
+  if (typeof o?.target !== "string" || o.target === "") {
+    throw new TypeError('createGrpcTransport needs a target such as "127.0.0.1:50051" or "https://host:443"');
+  }
+  const accept = o.acceptEncoding ?? CLIENT_DEFAULTS.acceptEncoding;
+  for (const e of accept) {
+    if (!isSupportedEncoding(e)) throw new TypeError(`acceptEncoding lists "${e}"; supported are gzip, deflate, identity`);
+  }
+  const positive = (name: string, v: number | undefined, d: number): number => {
+    const n = v ?? d;
+    if (!(n > 0) || !Number.isFinite(n)) throw new TypeError(`${name} must be a positive number of ms, got ${v}`);
+    return n;
+  };
+  return Object.freeze({
+    target: parseTarget(o.target, o.tls !== undefined),
+    tls: o.tls,
+    limits: resolveLimits(o.limits),
+    connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, CLIENT_DEFAULTS.connectTimeoutMs),
+    backoff: resolveBackoffOptions(o.backoff),
+    waitForReady: o.waitForReady ?? false,
+    keepaliveTimeMs: o.keepalive?.timeMs === undefined ? undefined : positive("keepalive.timeMs", o.keepalive.timeMs, 0),
+    keepaliveTimeoutMs: positive("keepalive.timeoutMs", o.keepalive?.timeoutMs, CLIENT_DEFAULTS.keepaliveTimeoutMs),
+    acceptEncoding: accept.join(","),
+    streamWindowBytes: Math.min(2 ** 31 - 1, Math.max(65_535, o.streamWindowBytes ?? CLIENT_DEFAULTS.streamWindowBytes)),
+    onStateChange: o.onStateChange,
+  });
+}
+
+/** Parse a target string; `tls` forces TLS for a target without a scheme. */
+export function parseTarget(target: string, tls = false): ParsedTarget {
+  if (target.startsWith("unix:")) {
+    const socketPath = target.slice(target.startsWith("unix://") ? 7 : 5);
+    if (socketPath === "") throw new TypeError(`target "${target}" names no socket path`);
+    return Object.freeze({ origin: tls ? "https://localhost" : "http://localhost", secure: tls, authority: "localhost", host: "localhost", socketPath });
+  }
+  let rest = target.replace(/^dns:(\/\/[^/]*\/)?/, "");
+  let secure = tls;
+  const scheme = /^(https?):\/\//.exec(rest);
+  if (scheme) {
+    secure = scheme[1] === "https";
+    rest = rest.slice(scheme[0].length);
+  }
+  rest = rest.replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(`${secure ? "https" : "http"}://${rest}`);
+  } catch {
+    throw new TypeError(`target "${target}" is not host:port, http(s)://host:port, dns:///host:port or unix:/path`);
+  }
+  if (url.pathname !== "/" || url.search !== "" || url.username !== "") {
+    throw new TypeError(`target "${target}" must not carry a path, query or credentials`);
+  }
+  const port = url.port || (secure ? "443" : "80");
+  const authority = `${url.hostname}:${port}`;
+  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+  return Object.freeze({ origin: `${secure ? "https" : "http"}://${authority}`, secure, authority, host, socketPath: undefined });
+}
+
+/** `weir/<version>`, sent as user-agent. */
+export const USER_AGENT = `weir/${packageVersion()}`;
+
+function packageVersion(): string {
+  try {
+    const pkg = createRequire(import.meta.url)("../../../../package.json") as { name?: string; version?: string };
+    return pkg.name === "weir" && pkg.version ? pkg.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}

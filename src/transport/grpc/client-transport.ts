@@ -1,0 +1,111 @@
+import type http2 from "node:http2";
+import { Code, RpcError, abortReason } from "../../core/index.js";
+import type { Call, ClientCallContext, ClientTransport } from "../../rpc/index.js";
+import { rpcErrorFromNodeError } from "../node-error.js";
+import { ClientCall, type CallShared } from "./client-call.js";
+import { USER_AGENT, resolveGrpcTransportOptions, type ConnectivityState, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from "./client-options.js";
+import { encodeRequest, pumpRequests, writeEnvelope, type Envelope } from "./client-request.js";
+import { StreamResponseCall } from "./client-stream.js";
+import { UnaryResponseCall } from "./client-unary.js";
+import { metadataToHeaders } from "./headers.js";
+import { SessionPool } from "./session-pool.js";
+import { formatGrpcTimeout } from "./timeout.js";
+
+/** A gRPC client transport: one HTTP/2 connection to one target, shared by every call. */
+export interface GrpcTransport extends ClientTransport {
+  /** The connection's state (gRPC connectivity semantics). */
+  readonly state: ConnectivityState;
+}
+
+/**
+ * Create a gRPC transport over node:http2 for `createClient`. The connection opens on the first
+ * call and is reused by all; when it closes or receives GOAWAY the next call opens a new one; a
+ * failed attempt is retried after an exponential backoff, during which calls fail fast with
+ * UNAVAILABLE unless `waitForReady` is set.
+ *
+ * @example
+ * const transport = createGrpcTransport({ target: "127.0.0.1:50051" });
+ * const greeter = createClient(Greeter, transport);
+ * await greeter.SayHello({ name: "ada" }, { timeoutMs: 1000 });
+ * await transport.close();
+ */
+export function createGrpcTransport(options: GrpcTransportOptions): GrpcTransport {
+  const o = resolveGrpcTransportOptions(options);
+  const pool = new SessionPool(o);
+  const shared: CallShared = { limits: o.limits, pool };
+  const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, session, call);
+  return {
+    protocol: "grpc",
+    target: options.target,
+    get state() { return pool.state; },
+    call(call: Call<ClientCallContext>): Promise<unknown> {
+      const signal = call.ctx.signal;
+      if (signal.aborted) return Promise.reject(abortReason(signal));
+      const enc = call.ctx.requestEncoding;
+      if (enc !== undefined && enc !== "identity" && enc !== "gzip" && enc !== "deflate") {
+        return Promise.reject(new RpcError(Code.InvalidArgument, `unsupported compression "${enc}"; use gzip, deflate or identity`));
+      }
+      const session = pool.acquire();
+      if (!(session instanceof RpcError)) return start(session, call);
+      if (!o.waitForReady || pool.state === "shutdown") return Promise.reject(session);
+      return pool.whenReady(signal).then((s) => start(s, call));
+    },
+    close: () => pool.close(),
+  };
+}
+
+function startCall(o: ResolvedGrpcTransportOptions, shared: CallShared, session: http2.ClientHttp2Session, call: Call<ClientCallContext>): Promise<unknown> {
+  const { method, ctx } = call;
+  const enc = ctx.requestEncoding === "identity" ? undefined : ctx.requestEncoding;
+  const headers = requestHeaders(o, method.path, ctx, enc);
+  const max = o.limits.maxSendMessageBytes;
+  const streaming = method.kind === "client" || method.kind === "bidi";
+  const c = method.kind === "unary" || method.kind === "client"
+    ? new UnaryResponseCall(ctx, method, shared)
+    : new StreamResponseCall(ctx, method, shared);
+  const result = c instanceof UnaryResponseCall ? c.result : Promise.resolve(c);
+  if (streaming) {
+    if (open(c, session, headers)) void pumpRequests(c, call.request as AsyncIterable<unknown>, enc, max);
+    return result;
+  }
+  let env: Envelope | Promise<Envelope>;
+  try {
+    env = encodeRequest(method, call.request, enc, max);
+  } catch (e) {
+    return Promise.reject(RpcError.from(e, Code.Internal));
+  }
+  if (env instanceof Promise) {
+    return env.then((e) => { if (open(c, session, headers)) writeEnvelope(c.stream!, e, true); return result; });
+  }
+  if (open(c, session, headers)) writeEnvelope(c.stream!, env, true);
+  return result;
+}
+
+/** Open the call's stream; a synchronous failure becomes the call's outcome. */
+function open(c: ClientCall & { fail(e: unknown): void }, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): boolean {
+  try {
+    c.open(session, headers);
+    return true;
+  } catch (e) {
+    c.fail(rpcErrorFromNodeError(e, Code.Internal));
+    return false;
+  }
+}
+
+function requestHeaders(o: ResolvedGrpcTransportOptions, path: string, ctx: ClientCallContext, enc: string | undefined): http2.OutgoingHttpHeaders {
+  const h: http2.OutgoingHttpHeaders = {
+    ":method": "POST",
+    ":scheme": o.target.secure ? "https" : "http",
+    ":authority": o.target.authority,
+    ":path": path,
+    "content-type": "application/grpc",
+    te: "trailers",
+    "user-agent": USER_AGENT,
+    "grpc-accept-encoding": o.acceptEncoding,
+  };
+  const remaining = ctx.timeRemaining();
+  if (remaining !== undefined) h["grpc-timeout"] = formatGrpcTimeout(remaining);
+  if (enc !== undefined) h["grpc-encoding"] = enc;
+  if (ctx.requestMetadata.size > 0) metadataToHeaders(ctx.requestMetadata, h);
+  return h;
+}
