@@ -1,0 +1,59 @@
+import { Samples, mean, percentile, round } from "../../lib/stats.js";
+
+/** What a client child reports on stdout. */
+export interface ClientFigures {
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  calls: number;
+  errors: number;
+  seconds: number;
+}
+
+/**
+ * Counts calls and their latencies during the measured window. `stopAt` is when workers stop
+ * issuing calls; calls issued before `measureFrom` (the warm-up) are not recorded.
+ */
+export class Recorder {
+  readonly measureFrom: number;
+  readonly stopAt: number;
+  private readonly latencies = new Samples(1 << 18);
+  private errors = 0;
+  private firstError: unknown;
+  private lastEnd = 0;
+
+  constructor(warmupMs: number, durationMs: number) {
+    this.measureFrom = performance.now() + warmupMs;
+    this.stopAt = this.measureFrom + durationMs;
+  }
+
+  /** Record a call that started at `startedAt` and ended now; `ok` false counts an error. */
+  done(startedAt: number, ok: boolean, error?: unknown): void {
+    if (!ok) {
+      this.errors++;
+      this.firstError ??= error;
+    }
+    if (startedAt < this.measureFrom) return;
+    const now = performance.now();
+    this.lastEnd = now;
+    if (ok) this.latencies.push(now - startedAt);
+  }
+
+  figures(): ClientFigures {
+    if (this.errors > 0 && this.latencies.length === 0) {
+      throw new Error(`every call failed: ${this.firstError instanceof Error ? this.firstError.message : String(this.firstError)}`);
+    }
+    const sorted = this.latencies.sorted();
+    const seconds = (Math.max(this.lastEnd, this.measureFrom) - this.measureFrom) / 1000;
+    return {
+      rps: round(sorted.length / seconds),
+      p50_ms: round(percentile(sorted, 50), 3),
+      p99_ms: round(percentile(sorted, 99), 3),
+      mean_ms: round(mean(sorted), 3),
+      calls: sorted.length,
+      errors: this.errors,
+      seconds: round(seconds, 3),
+    };
+  }
+}
