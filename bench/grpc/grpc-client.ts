@@ -63,7 +63,9 @@ async function runClientChild(impl: string, port: number, cfg: typeof FULL, cpuP
   const args = [String(port), String(cfg.concurrency), String(cfg.warmupSec * 1000), String(cfg.durationSec * 1000)];
   const child = startChild(programPath("grpc/clients/client-main.js"), [impl, ...args], { nodeFlags });
   try {
-    return (await child.nextLine((cfg.warmupSec + cfg.durationSec + 30) * 1000)) as unknown as ClientFigures;
+    const figures = (await child.nextLine((cfg.warmupSec + cfg.durationSec + 30) * 1000)) as unknown as ClientFigures;
+    await child.exited(10_000); // it exits by itself after reporting, writing its CPU profile if asked to
+    return figures;
   } finally {
     await child.stop();
   }

@@ -17,6 +17,8 @@ export interface Child {
   readonly process: ChildProcess;
   /** The next JSON line the child prints (rejects if it exits first or times out). */
   nextLine(timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves true once the child has exited on its own, false if it still runs after `timeoutMs`. */
+  exited(timeoutMs: number): Promise<boolean>;
   /** SIGTERM, then SIGKILL after `graceMs` (default 5 s); resolves when the child has exited. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -57,7 +59,12 @@ export function startChild(program: string, args: readonly string[], options: Ch
     await exitedPromise;
     clearTimeout(timer);
   };
-  return { process: proc, nextLine, stop };
+  const exitedWithin = (timeoutMs: number): Promise<boolean> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    return Promise.race([exitedPromise.then(() => true), late]).finally(() => clearTimeout(timer));
+  };
+  return { process: proc, nextLine, exited: exitedWithin, stop };
 }
 
 function parse(program: string, line: string): Record<string, unknown> {
