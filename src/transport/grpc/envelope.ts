@@ -41,8 +41,9 @@ export class EnvelopeReader {
   push(chunk: Buffer, sink: FrameSink): void {
     let off = 0;
     const end = chunk.length;
-    if (this.pendingBytes === 0) {
-      // Fast path: whole envelopes inside this chunk.
+    if (this.pendingBytes === 0 && !this.inPayload) {
+      // Fast path: whole envelopes inside this chunk (not while a payload is still being assembled:
+      // after a header that arrived alone, the next chunk starts inside that payload).
       while (end - off >= 5) {
         const flags = chunk[off]!;
         const len = chunk.readUInt32BE(off + 1);
