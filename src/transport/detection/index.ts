@@ -1,0 +1,2 @@
+export { sniff, SNIFF_BYTES, type Sniffed } from "./sniff.js";
+export { detectProtocol, type DetectionHandlers } from "./detect.js";

@@ -1,0 +1,155 @@
+import { Code, Metadata, RpcError } from "../../core/index.js";
+import { unwrapOutgoing, type Call, type ClientCallContext, type ClientTransport } from "../../rpc/index.js";
+import { bizErrorFromKeys } from "../ttheader/biz-error.js";
+import { IntKey, StrKey } from "../ttheader/keys.js";
+import { codeFromAppException, decodeAppException } from "./app-exception.js";
+import { ConnectionPool } from "./client-pool.js";
+import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
+import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
+import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
+import { bareServiceName } from "./routes.js";
+import { THeaderProtocolId, THeaderTransform } from "./theader.js";
+import { openUnit, type WireKind, type WireMessage } from "./wire.js";
+
+/** Transports a Thrift client can speak: Apache framed, buffered (unframed) and THeader, Kitex TTHeader. */
+export type ThriftTransportKind = "framed" | "buffered" | "header" | "ttheader";
+
+export interface ThriftClientOptions {
+  /** `host:port` of the server. */
+  target: string;
+  /** Default "framed". */
+  transport?: ThriftTransportKind;
+  /** Default "binary". TTHeader carries binary only, as Kitex requires. */
+  protocol?: ThriftProtocol;
+  /** THeader only: compress requests with the zlib transform. Default false. */
+  zlib?: boolean;
+  /** TTHeader only: a framed payload inside the header (Kitex TTHeaderFramed). Default false. */
+  ttheaderFramed?: boolean;
+  /**
+   * IDL service name sent as `isn` (TTHeader string key, THeader header) for servers with several
+   * services. Default: the bare name of the called method's service (`Echo`).
+   */
+  serviceName?: string;
+  /** Send method names as `Service:method` (Apache TMultiplexedProtocol). Default false. */
+  multiplexed?: boolean;
+  /** Connections opened to the server at most; each carries one call at a time. Default 8. */
+  maxConnections?: number;
+  /** Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Largest reply frame accepted. Default 16 MiB. */
+  maxFrameBytes?: number;
+}
+
+/**
+ * A client transport for the Thrift message protocols: pass it to `createClient` with a service
+ * loaded from a `.thrift` file. Unary and oneway methods only (streaming needs gRPC). Declared
+ * exceptions are thrown as the handler threw them; a TApplicationException becomes an RpcError
+ * (UNKNOWN_METHOD → UNIMPLEMENTED, others INTERNAL); a Kitex business error an RpcError made by
+ * `bizError`. The deadline travels as the TTHeader RPCTimeout key or THeader `client_timeout`.
+ *
+ * @example
+ * const echo = createClient(Echo, createThriftTransport({ target: "127.0.0.1:9090", transport: "ttheader" }));
+ * await echo.ping({ msg: "hi" }, { timeoutMs: 1000 });
+ */
+export function createThriftTransport(options: ThriftClientOptions): ClientTransport {
+  return new ThriftClientTransport(options);
+}
+
+class ThriftClientTransport implements ClientTransport {
+  readonly protocol: string;
+  readonly target: string;
+  private readonly pool: ConnectionPool;
+  private readonly kind: WireKind;
+  private readonly wireProtocol: ThriftProtocol;
+  private seq = 0;
+
+  constructor(private readonly o: ThriftClientOptions) {
+    const transport = o.transport ?? "framed";
+    this.kind = transport === "header" ? "theader" : transport;
+    this.wireProtocol = o.protocol ?? "binary";
+    if (transport === "ttheader" && this.wireProtocol !== "binary") {
+      throw new RpcError(Code.InvalidArgument, "TTHeader carries Thrift binary only (Kitex rejects compact)");
+    }
+    const { host, port } = parseTarget(o.target);
+    this.target = o.target;
+    this.protocol = transport === "ttheader" ? "ttheader" : `thrift-${transport}-${this.wireProtocol}`;
+    this.pool = new ConnectionPool({
+      host, port, maxConnections: o.maxConnections ?? 8, connectTimeoutMs: o.connectTimeoutMs ?? 5000,
+      maxFrameBytes: o.maxFrameBytes ?? 16 << 20, maxDepth: 64,
+    });
+  }
+
+  async call(call: Call<ClientCallContext>): Promise<unknown> {
+    const { method, ctx } = call;
+    if (method.kind !== "unary") {
+      throw new RpcError(Code.Unimplemented, `${method.name} is a streaming method; Thrift ${this.kind} carries unary calls only (use gRPC)`);
+    }
+    const wire = thriftWireOf(method);
+    if (!wire) throw new RpcError(Code.InvalidArgument, `${method.path} was not loaded from a .thrift file`);
+    const seqId = (this.seq = (this.seq + 1) | 0);
+    const name = this.o.multiplexed ? `${bareServiceName(method.serviceName)}:${method.name}` : method.name;
+    const type = wire.oneway ? MessageType.Oneway : MessageType.Call;
+    const body = wire.encodeArgs(this.wireProtocol, unwrapOutgoing(call.request));
+    const message = Buffer.concat([writeMessageHeader(this.wireProtocol, name, type, seqId), body]);
+    const parts = wrapRequest(this.envelope(seqId), message, this.meta(call, name));
+    const unit = await this.pool.exchange(parts, wire.oneway, ctx.signal);
+    if (!unit) return undefined;
+    return this.readReply(openUnit(unit, this.o.maxFrameBytes ?? 16 << 20), wire, seqId, ctx);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private envelope(seqId: number): RequestEnvelope {
+    return {
+      kind: this.kind, seqId, ttheaderFramed: this.o.ttheaderFramed,
+      theaderProtocolId: this.wireProtocol === "compact" ? THeaderProtocolId.Compact : THeaderProtocolId.Binary,
+      transforms: this.o.zlib ? [THeaderTransform.Zlib] : [],
+    };
+  }
+
+  /** TTHeader: ToMethod, RPCTimeout, `isn` and metadata; THeader: `isn`, `client_timeout` and metadata. */
+  private meta(call: Call<ClientCallContext>, name: string): EnvelopeMeta {
+    if (this.kind !== "ttheader" && this.kind !== "theader") return {};
+    const strInfo = new Map<string, string>();
+    for (const [k, v] of call.ctx.requestMetadata) if (typeof v === "string") strInfo.set(k, v);
+    if (!this.o.multiplexed) strInfo.set(StrKey.IdlServiceName, this.o.serviceName ?? bareServiceName(call.method.serviceName));
+    const remaining = call.ctx.timeRemaining();
+    if (this.kind === "theader") {
+      if (remaining !== undefined) strInfo.set("client_timeout", String(Math.max(1, Math.ceil(remaining))));
+      return { strInfo };
+    }
+    const intInfo = new Map<number, string>([[IntKey.ToMethod, name]]);
+    if (remaining !== undefined) intInfo.set(IntKey.RpcTimeout, String(Math.max(1, Math.ceil(remaining))));
+    return { intInfo, strInfo };
+  }
+
+  private readReply(msg: WireMessage, wire: ThriftMethodWire, seqId: number, ctx: ClientCallContext): unknown {
+    const keys = msg.ttheader?.strInfo ?? msg.theader?.headers;
+    if (keys && keys.size > 0) {
+      const md = new Metadata();
+      for (const [k, v] of keys) try { md.append(k, v); } catch { /* not valid as metadata */ }
+      ctx.responseHeaders.merge(md);
+    }
+    ctx.onHeader?.(ctx.responseHeaders);
+    ctx.onTrailer?.(ctx.responseTrailers);
+    const h = msg.header;
+    if (h.seqId !== seqId) throw new RpcError(Code.Internal, `thrift: reply has seq id ${h.seqId}, expected ${seqId}`);
+    if (h.type === MessageType.Exception) {
+      const e = decodeAppException(msg.protocol, msg.message, h.bodyOffset);
+      throw new RpcError(codeFromAppException(e.type), e.message, { details: [e] });
+    }
+    if (h.type !== MessageType.Reply) throw new RpcError(Code.Internal, `thrift: reply has message type ${h.type}`);
+    const biz = msg.ttheader ? bizErrorFromKeys(msg.ttheader.strInfo) : undefined;
+    if (biz) throw biz;
+    return wire.decodeResult(msg.protocol, msg.message, h.bodyOffset);
+  }
+}
+
+/** `host:port`, `[v6]:port`; a missing host is 127.0.0.1. */
+export function parseTarget(target: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(target.replace(/^[a-z+]+:\/\//, ""));
+  if (!m) throw new RpcError(Code.InvalidArgument, `thrift target "${target}" is not host:port`);
+  return { host: m[1] ?? (m[2] || "127.0.0.1"), port: Number(m[3]) };
+}

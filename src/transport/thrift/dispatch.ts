@@ -1,0 +1,141 @@
+import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
+import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
+import { IntKey, StrKey } from "../ttheader/keys.js";
+import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
+import { bizErrorKeys } from "../ttheader/biz-error.js";
+import { wrapReply, type EnvelopeMeta } from "./envelope.js";
+import { MessageType, writeMessageHeader } from "./message.js";
+import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
+import type { ThriftRoutes } from "./routes.js";
+import type { ReplyUnit } from "./server-connection.js";
+import type { WireMessage } from "./wire.js";
+
+/** Settings the dispatcher reads on every message. */
+export interface DispatchEnv {
+  readonly routes: ThriftRoutes;
+  readonly log: (message: string) => void;
+}
+
+/** Key in `ctx.values` under which a handler finds the received envelope's key-value headers. */
+export const THRIFT_ENVELOPE = Symbol.for("weir.thrift.envelope");
+
+/**
+ * Run one received Thrift message: find the route, decode the Args, call the handler with a
+ * context (deadline from TTHeader RPCTimeout or the THeader `client_timeout` header), and build
+ * the reply: REPLY with the Result struct (success or declared exception), REPLY with an empty
+ * Result and `biz-*` keys for a Kitex business error on TTHeader, else EXCEPTION with a
+ * TApplicationException (UNKNOWN_METHOD, INTERNAL_ERROR, PROTOCOL_ERROR). Oneway calls get nothing.
+ */
+export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> {
+  const { header } = msg;
+  const oneway = header.type === MessageType.Oneway;
+  if (header.type !== MessageType.Call && !oneway) {
+    return exception(msg, { type: AppExceptionType.InvalidMessageType, message: `unexpected message type ${header.type}` });
+  }
+  const route = env.routes.find(serviceNameOf(msg), header.name);
+  const wire = route && thriftWireOf(route.method);
+  if (!route || !wire) {
+    if (oneway) return undefined;
+    return exception(msg, { type: AppExceptionType.UnknownMethod, message: `unknown method ${header.name}` });
+  }
+  let request: unknown;
+  try {
+    request = wire.decodeArgs(msg.protocol, msg.message, header.bodyOffset);
+  } catch (e) {
+    const err = RpcError.from(e);
+    if (oneway) return void env.log(`thrift: bad arguments to oneway ${header.name} from ${peer}: ${err.rawMessage}`);
+    return exception(msg, { type: AppExceptionType.ProtocolError, message: err.rawMessage });
+  }
+  return invoke(env, msg, route, wire, request, peer, oneway);
+}
+
+async function invoke(
+  env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
+): Promise<ReplyUnit | undefined> {
+  const scope = createCallScope({ timeoutMs: timeoutOf(msg) });
+  const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
+  ctx.values.set(THRIFT_ENVELOPE, msg);
+  try {
+    const value = unwrapOutgoing(await untilAborted(route.invoke({ method: route.method, request, ctx }), scope.signal));
+    if (oneway) return undefined;
+    return reply(msg, MessageType.Reply, wire.encodeSuccess(msg.protocol, value), responseMeta(ctx));
+  } catch (e) {
+    if (oneway) return void env.log(`thrift: oneway ${msg.header.name} from ${peer} failed: ${RpcError.from(e).rawMessage}`);
+    return errorReply(msg, wire, e, ctx);
+  } finally {
+    scope.dispose();
+  }
+}
+
+function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit {
+  const declared = wire.encodeDeclared(msg.protocol, e);
+  if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
+  const err = RpcError.from(e, Code.Unknown);
+  const biz = bizErrorKeys(err);
+  if (biz && msg.kind === "ttheader") {
+    const meta = responseMeta(ctx);
+    const strInfo = new Map(meta.strInfo);
+    for (const [k, v] of biz) strInfo.set(k, v);
+    return reply(msg, MessageType.Reply, wire.emptyResult(msg.protocol), { strInfo });
+  }
+  return exception(msg, appExceptionFromError(err), responseMeta(ctx));
+}
+
+/** An EXCEPTION reply carrying a TApplicationException. */
+export function exception(msg: WireMessage, e: AppException, meta?: EnvelopeMeta): ReplyUnit {
+  return reply(msg, MessageType.Exception, encodeAppException(msg.protocol, e), meta);
+}
+
+function reply(msg: WireMessage, type: number, body: Uint8Array, meta?: EnvelopeMeta): ReplyUnit {
+  const head = writeMessageHeader(msg.protocol, msg.header.name, type, msg.header.seqId);
+  return { parts: wrapReply(msg, Buffer.concat([head, body]), type, meta) };
+}
+
+function serviceNameOf(msg: WireMessage): string | undefined {
+  return msg.ttheader?.strInfo.get(StrKey.IdlServiceName) ?? msg.theader?.headers.get(StrKey.IdlServiceName);
+}
+
+function timeoutOf(msg: WireMessage): number | undefined {
+  const raw = msg.ttheader?.intInfo.get(IntKey.RpcTimeout) ?? msg.theader?.headers.get("client_timeout");
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** The protocol name put on `ctx.protocol`. */
+export function protocolName(msg: WireMessage): string {
+  switch (msg.kind) {
+    case "ttheader": return "ttheader";
+    case "theader": return `theader-${msg.protocol}`;
+    default: return `thrift-${msg.kind}-${msg.protocol}`;
+  }
+}
+
+/** String keys (TTHeader) or headers (THeader) as metadata: keys lower-cased, unfit pairs dropped. */
+function requestMetadata(msg: WireMessage): Metadata {
+  const md = new Metadata();
+  const pairs = msg.ttheader?.strInfo ?? msg.theader?.headers;
+  if (pairs) for (const [k, v] of pairs) {
+    try { md.append(k, v); } catch { /* not valid metadata (e.g. non-ASCII): still in ctx.values */ }
+  }
+  return md;
+}
+
+function responseMeta(ctx: ServerContext): EnvelopeMeta {
+  if (ctx.responseHeaders.size === 0 && ctx.responseTrailers.size === 0) return {};
+  const strInfo = new Map<string, string>();
+  for (const md of [ctx.responseHeaders, ctx.responseTrailers]) {
+    for (const [k, v] of md) if (typeof v === "string") strInfo.set(k, v);
+  }
+  return { strInfo };
+}
+
+/** Settles with the call, or rejects with the signal's reason (deadline) as soon as it aborts. */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(RpcError.from(signal.reason, Code.Canceled));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(RpcError.from(signal.reason, Code.Canceled));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}

@@ -1,0 +1,104 @@
+import type { Socket } from "node:net";
+import { Code, RpcError } from "../../core/index.js";
+import type { Router } from "../../rpc/index.js";
+import { decodeTTHeader } from "../ttheader/header.js";
+import { AppExceptionType, encodeAppException } from "./app-exception.js";
+import { dispatchMessage, type DispatchEnv } from "./dispatch.js";
+import { wrapReply } from "./envelope.js";
+import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
+import { ThriftRoutes } from "./routes.js";
+import { serveThriftConnection, type ReplyUnit, type ThriftConnectionOptions } from "./server-connection.js";
+import type { RawUnit, WireMessage } from "./wire.js";
+
+export interface ThriftServerOptions {
+  /** Largest frame (or unframed message) accepted; a bigger one closes its connection. Default 16 MiB. */
+  maxFrameBytes?: number;
+  /** Messages handled at once per connection before reading pauses. Default 64. */
+  maxPendingPerConnection?: number;
+  /** Nesting limit when walking unframed messages. Default 64. */
+  maxDepth?: number;
+  /**
+   * Service (full or bare IDL name) tried first for messages that carry no service name
+   * (framed, buffered, or TTHeader without `isn`). Default: none, services are tried in
+   * registration order.
+   */
+  fallbackService?: string;
+  /** Where reasons for closing connections go. Default `console.warn`. */
+  log?: (message: string) => void;
+}
+
+export type ResolvedThriftServerOptions = Readonly<Required<Omit<ThriftServerOptions, "fallbackService">>> & {
+  readonly fallbackService: string | undefined;
+};
+
+export const THRIFT_SERVER_DEFAULTS = Object.freeze({
+  maxFrameBytes: 16 << 20,
+  maxPendingPerConnection: 64,
+  maxDepth: 64,
+});
+
+export function resolveThriftServerOptions(o: ThriftServerOptions = {}): ResolvedThriftServerOptions {
+  const d = THRIFT_SERVER_DEFAULTS;
+  const out = {
+    maxFrameBytes: o.maxFrameBytes ?? d.maxFrameBytes,
+    maxPendingPerConnection: o.maxPendingPerConnection ?? d.maxPendingPerConnection,
+    maxDepth: o.maxDepth ?? d.maxDepth,
+    fallbackService: o.fallbackService,
+    log: o.log ?? ((m: string) => console.warn(m)),
+  };
+  for (const k of ["maxFrameBytes", "maxPendingPerConnection", "maxDepth"] as const) {
+    if (!Number.isInteger(out[k]) || out[k] <= 0) {
+      throw new RpcError(Code.InvalidArgument, `thrift server option ${k} must be a positive integer, got ${out[k]}`);
+    }
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * Thrift message protocols on plain TCP connections: Apache framed and buffered (binary and
+ * compact), Apache THeader (binary, compact, zlib) and Kitex TTHeader (binary, plain or framed
+ * payload), told apart per message. Give it connections (`handleConnection`), typically from
+ * protocol detection on a shared port.
+ *
+ * @example
+ * const thrift = new ThriftServerEngine(router, { fallbackService: "Echo" });
+ * net.createServer((socket) => thrift.handleConnection(socket)).listen(9090);
+ */
+export class ThriftServerEngine {
+  readonly options: ResolvedThriftServerOptions;
+  private readonly env: DispatchEnv;
+  private readonly connOptions: ThriftConnectionOptions;
+
+  constructor(router: Router, options: ThriftServerOptions = {}) {
+    this.options = resolveThriftServerOptions(options);
+    this.env = { routes: new ThriftRoutes(router, this.options.fallbackService), log: this.options.log };
+    this.connOptions = this.options;
+  }
+
+  /** Serve one connection; `initial` holds bytes already read from it. */
+  readonly handleConnection = (socket: Socket, initial?: Buffer): void => {
+    serveThriftConnection(socket, this.handle, rejectUnit, this.connOptions, initial);
+  };
+
+  private readonly handle = (msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> =>
+    dispatchMessage(this.env, msg, peer);
+}
+
+/**
+ * A TTHeader whose payload Kitex would not accept (compact, or an unknown protocol id) gets an
+ * EXCEPTION reply in binary, INVALID_PROTOCOL, before the connection closes; other bad units get none.
+ */
+function rejectUnit(unit: RawUnit, error: RpcError): ReplyUnit | undefined {
+  if (unit.kind !== "ttheader" || error.code !== Code.InvalidArgument) return undefined;
+  try {
+    const tt = decodeTTHeader(unit.bytes);
+    const header = readMessageHeader(tt.payload, 0);
+    if (!header) return undefined;
+    const msg: WireMessage = { kind: "ttheader", protocol: "binary", header, message: tt.payload, ttheader: tt };
+    const head = writeMessageHeader("binary", header.name, MessageType.Exception, header.seqId);
+    const body = encodeAppException("binary", { type: AppExceptionType.InvalidProtocol, message: error.rawMessage });
+    return { parts: wrapReply(msg, Buffer.concat([head, body]), MessageType.Exception) };
+  } catch {
+    return undefined;
+  }
+}
