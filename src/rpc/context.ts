@@ -43,6 +43,8 @@ export interface ClientCallContext extends CallContext {
   readonly onHeader: ((headers: Metadata) => void) | undefined;
   /** Called by the transport when trailers arrive (also on error). */
   readonly onTrailer: ((trailers: Metadata) => void) | undefined;
+  /** Whether the last response message handed to the caller arrived compressed; set by the transport. */
+  readonly lastResponseCompressed: boolean;
 }
 
 /** @internal Built by transports for each incoming call. */
@@ -76,6 +78,7 @@ export class ServerContext implements ServerCallContext {
 /** @internal Built by the client for each outgoing call. */
 export class ClientContext implements ClientCallContext {
   readonly side = "client" as const;
+  lastResponseCompressed = false;
   readonly responseHeaders = new Metadata();
   readonly responseTrailers = new Metadata();
   readonly values = new Map<unknown, unknown>();
