@@ -56,12 +56,12 @@ export class UnitReader {
   private cut(b: Buffer): { kind: WireKind; length: number } | number {
     if (b[0] === 0x80 || b[0] === 0x82) return this.unframed(b);
     if (b.length < 8) return 8;
+    const kind = envelopeKind(b);
+    if (!kind) throw new RpcError(Code.InvalidArgument, `thrift: unknown protocol (first bytes 0x${hex(b, 0, 8)})`);
     const length = readU32(b, 0) + 4;
     if (length - 4 > this.maxUnitBytes) {
       throw new RpcError(Code.ResourceExhausted, `thrift: frame of ${length - 4} bytes exceeds the limit of ${this.maxUnitBytes} bytes`);
     }
-    const kind = envelopeKind(b);
-    if (!kind) throw new RpcError(Code.InvalidArgument, `thrift: unknown protocol (first bytes 0x${hex(b, 0, 8)})`);
     return b.length >= length ? { kind, length } : length;
   }
 
