@@ -110,6 +110,7 @@ export class SessionPool {
     session.once("connect", () => {
       connected = true;
       clearTimeout(timer);
+      if (session.destroyed) return; // closed while connecting: its settings can no longer be changed
       this.backoff.reset();
       this.lastError = undefined;
       session.setLocalWindowSize(Math.max(o.streamWindowBytes * 16, 1 << 24));
