@@ -27,10 +27,10 @@ const large = (extra: SimpleRequest = {}): SimpleRequest => ({ response_size: S.
 
 /** Compressed flags of the response messages of the calls since the last `take()`. */
 class CompressionLog {
-  private flags: (boolean | undefined)[] = [];
+  private flags: boolean[] = [];
 
   readonly middleware: Middleware<ClientCallContext> = (next) => async (call) => {
-    const read = () => (call.ctx as { lastResponseCompressed?: boolean }).lastResponseCompressed;
+    const read = () => call.ctx.lastResponseCompressed;
     const out = await next(call);
     if (!returnsStream(call.method)) {
       this.flags.push(read());
@@ -45,7 +45,7 @@ class CompressionLog {
     })();
   };
 
-  take(): (boolean | undefined)[] {
+  take(): boolean[] {
     const f = this.flags;
     this.flags = [];
     return f;
@@ -53,7 +53,6 @@ class CompressionLog {
 }
 
 function checkFlag(flag: boolean | undefined, want: boolean, what: string): void {
-  check(flag !== undefined, `${what}: the Weir client does not tell whether a response arrived compressed (ClientCallContext.lastResponseCompressed)`);
   checkEqual(flag, want, `${what}: compressed flag`);
 }
 
@@ -155,9 +154,11 @@ function cases(c: TestClient, none: Client<{ UnimplementedCall: TestMethods["Uni
       await expectError(none.UnimplementedCall({}), S.STATUS.UNIMPLEMENTED);
     },
     async cancel_after_begin() {
+      await c.EmptyCall({}); // connect first, so the call's headers go out before it is cancelled
       const abort = new AbortController();
       const q = new RequestQueue<{ payload: Payload }>();
       const call = c.StreamingInputCall(q, { signal: abort.signal });
+      await new Promise((resolve) => setImmediate(resolve));
       abort.abort();
       await expectError(call, S.STATUS.CANCELLED);
     },
