@@ -56,7 +56,6 @@ export class ServerContext implements ServerCallContext {
   lastRequestCompressed = false;
   responseEncoding: string;
   readonly deadline: number | undefined;
-  readonly signal: AbortSignal;
 
   constructor(
     readonly method: MethodDescriptor,
@@ -66,9 +65,12 @@ export class ServerContext implements ServerCallContext {
     readonly protocol: string,
     responseEncoding = "identity",
   ) {
-    this.signal = scope.signal;
     this.deadline = scope.deadline;
     this.responseEncoding = responseEncoding;
+  }
+  /** Created on first use: a call nobody listens to never allocates an AbortSignal. */
+  get signal(): AbortSignal {
+    return this.scope.signal;
   }
   timeRemaining(): number | undefined {
     return this.scope.remainingMs();
@@ -82,7 +84,6 @@ export class ClientContext implements ClientCallContext {
   readonly responseHeaders = new Metadata();
   readonly responseTrailers = new Metadata();
   readonly values = new Map<unknown, unknown>();
-  readonly signal: AbortSignal;
   readonly deadline: number | undefined;
 
   constructor(
@@ -95,8 +96,11 @@ export class ClientContext implements ClientCallContext {
     readonly onHeader: ((headers: Metadata) => void) | undefined,
     readonly onTrailer: ((trailers: Metadata) => void) | undefined,
   ) {
-    this.signal = scope.signal;
     this.deadline = scope.deadline;
+  }
+  /** Created on first use: a call nobody listens to never allocates an AbortSignal. */
+  get signal(): AbortSignal {
+    return this.scope.signal;
   }
   timeRemaining(): number | undefined {
     return this.scope.remainingMs();

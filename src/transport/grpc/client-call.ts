@@ -1,15 +1,20 @@
 import type http2 from "node:http2";
 import { Code, RpcError, abortReason, type Limits } from "../../core/index.js";
-import type { ClientCallContext, MethodDescriptor } from "../../rpc/index.js";
+import { ClientContext, type ClientCallContext, type MethodDescriptor } from "../../rpc/index.js";
 import { codeFromHttp2Error, http2ErrorName, rpcErrorFromNodeError } from "../node-error.js";
 import { decompress } from "./compression.js";
 import { EnvelopeReader, type FrameSink } from "./envelope.js";
-import { checkResponseHeaders, statusFromTrailers } from "./client-response.js";
-import { metadataFromHeaders } from "./headers.js";
+import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./client-response.js";
 import type { SessionPool } from "./session-pool.js";
 
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_CANCEL = 8;
+
+/** The reason a call's context is already aborted, without creating its AbortSignal. @internal */
+export function abortedReason(ctx: ClientCallContext): RpcError | undefined {
+  if (ctx instanceof ClientContext) return ctx.scope.reason;
+  return ctx.signal.aborted ? abortReason(ctx.signal) : undefined;
+}
 
 /** What every call of one transport shares. @internal */
 export interface CallShared {
@@ -41,13 +46,12 @@ export abstract class ClientCall {
   trailers: http2.IncomingHttpHeaders | undefined;
   nodeError: unknown;
   protected responseEncoding = "identity";
-  private readonly reader: EnvelopeReader;
-  private readonly sink: FrameSink = (compressed, payload) => this.onMessage(compressed, payload);
+  /** Created on the first chunk that is not exactly one whole envelope. */
+  private reader: EnvelopeReader | undefined;
+  private sink: FrameSink | undefined;
   private session: http2.ClientHttp2Session | undefined;
 
-  constructor(readonly ctx: ClientCallContext, readonly method: MethodDescriptor, readonly shared: CallShared) {
-    this.reader = new EnvelopeReader(shared.limits.maxReceiveMessageBytes);
-  }
+  constructor(readonly ctx: ClientCallContext, readonly method: MethodDescriptor, readonly shared: CallShared) {}
 
   /** Open the stream; throws what session.request throws (the caller maps it). */
   open(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
@@ -62,9 +66,13 @@ export abstract class ClientCall {
     stream.on("error", onError);
     stream.on("close", onClose);
     this.shared.pool.streamStarted(session);
-    this.ctx.signal.addEventListener("abort", this);
+    const ctx = this.ctx;
+    if (ctx instanceof ClientContext) ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
+    else ctx.signal.addEventListener("abort", this);
     return stream;
   }
+
+  private readonly onScopeAbort = (reason: RpcError): void => this.cancel(reason);
 
   /** The caller's signal aborted (deadline or cancellation). */
   handleEvent(): void {
@@ -90,9 +98,11 @@ export abstract class ClientCall {
     const enc = headers["grpc-encoding"];
     if (enc !== undefined) this.responseEncoding = enc as string;
     const ctx = this.ctx;
+    const tooBig = appendMetadata(headers, ctx.responseHeaders, this.shared.limits.maxMetadataBytes);
+    if (tooBig !== undefined) return this.cancel(tooBig);
+    if (ctx.onHeader === undefined) return;
     try {
-      ctx.responseHeaders.merge(metadataFromHeaders(headers, this.shared.limits.maxMetadataBytes));
-      ctx.onHeader?.(ctx.responseHeaders);
+      ctx.onHeader(ctx.responseHeaders);
     } catch (e) {
       this.cancel(RpcError.from(e, Code.Unknown));
     }
@@ -100,8 +110,14 @@ export abstract class ClientCall {
 
   onData(chunk: Buffer): void {
     if (this.done) return;
+    const max = this.shared.limits.maxReceiveMessageBytes;
+    if (this.reader === undefined && chunk.length >= 5 && chunk[0]! <= 1) {
+      const len = chunk.readUInt32BE(1); // fast path: the chunk is exactly one envelope
+      if (len + 5 === chunk.length && len <= max) return this.onMessage(chunk[0] === 1, chunk.subarray(5));
+    }
     try {
-      this.reader.push(chunk, this.sink);
+      this.reader ??= new EnvelopeReader(max);
+      this.reader.push(chunk, (this.sink ??= (compressed, payload) => this.onMessage(compressed, payload)));
     } catch (e) {
       this.cancel(RpcError.from(e, Code.Internal));
     }
@@ -115,7 +131,7 @@ export abstract class ClientCall {
       ? new RpcError(Code.Internal, "server ended the stream without trailers")
       : statusFromTrailers(t, this.ctx.responseTrailers, this.shared.limits.maxMetadataBytes);
     if (outcome === null) {
-      try { this.reader.finish(); } catch (e) { outcome = RpcError.from(e, Code.Internal); }
+      try { this.reader?.finish(); } catch (e) { outcome = RpcError.from(e, Code.Internal); }
     }
     this.complete(outcome);
     const s = this.stream!;
@@ -124,7 +140,9 @@ export abstract class ClientCall {
 
   onClose(): void {
     this.shared.pool.streamEnded(this.session!);
-    this.ctx.signal.removeEventListener("abort", this);
+    const ctx = this.ctx;
+    if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
+    else ctx.signal.removeEventListener("abort", this);
     if (this.done) return;
     const rst = this.stream!.rstCode;
     const e = this.nodeError as { code?: string } | undefined;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http2";
 import { Code, Metadata, RpcError, codeFromHttpStatus, codeFromWire } from "../../core/index.js";
-import { metadataFromHeaders } from "./headers.js";
+import { isReservedHeader } from "./headers.js";
 import { decodeGrpcMessage } from "./status.js";
 
 /** True for `application/grpc`, `application/grpc+proto`, `application/grpc;charset=…`. */
@@ -33,11 +33,8 @@ export function checkResponseHeaders(headers: IncomingHttpHeaders): RpcError | u
  * metadata holds the trailers. User metadata is appended to `into`.
  */
 export function statusFromTrailers(trailers: IncomingHttpHeaders, into: Metadata, maxMetadataBytes: number): RpcError | null {
-  try {
-    into.merge(metadataFromHeaders(trailers, maxMetadataBytes));
-  } catch (e) {
-    return RpcError.from(e, Code.ResourceExhausted);
-  }
+  const tooBig = appendMetadata(trailers, into, maxMetadataBytes);
+  if (tooBig !== undefined) return tooBig;
   const raw = trailers["grpc-status"];
   if (raw === undefined) {
     const http = trailers[":status"] as unknown as number | undefined;
@@ -52,4 +49,32 @@ export function statusFromTrailers(trailers: IncomingHttpHeaders, into: Metadata
   const m = trailers["grpc-message"];
   const message = decodeGrpcMessage(Array.isArray(m) ? m[0] : m);
   return new RpcError(code, Number.isNaN(n) ? `invalid grpc-status "${text}"` : message, { metadata: into });
+}
+
+/**
+ * Append the user metadata of received headers to `into` (`-bin` values base64-decoded); returns
+ * RESOURCE_EXHAUSTED when the headers exceed `maxBytes`. Keys that are not valid metadata are dropped.
+ */
+export function appendMetadata(headers: IncomingHttpHeaders, into: Metadata, maxBytes: number): RpcError | undefined {
+  let size = 0;
+  for (const key in headers) {
+    const raw = headers[key];
+    if (raw === undefined) continue;
+    size += typeof raw === "string" ? key.length + raw.length + 32 : sizeOf(key, raw);
+    if (isReservedHeader(key)) continue;
+    const bin = key.endsWith("-bin");
+    const values = Array.isArray(raw) ? raw : String(raw).split(bin ? "," : "\0");
+    try {
+      for (const v of values) into.append(key, bin ? Buffer.from(v.trim(), "base64") : v);
+    } catch {
+      // not valid metadata (upper case, non-ASCII): dropped
+    }
+  }
+  if (size > maxBytes) return new RpcError(Code.ResourceExhausted, `response metadata of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
+  return undefined;
+}
+
+function sizeOf(key: string, value: string | string[] | number): number {
+  if (Array.isArray(value)) return value.reduce((n, v) => n + key.length + v.length + 32, 0);
+  return key.length + String(value).length + 32;
 }

@@ -1,8 +1,8 @@
 import type http2 from "node:http2";
-import { Code, RpcError, abortReason } from "../../core/index.js";
+import { Code, RpcError } from "../../core/index.js";
 import type { Call, ClientCallContext, ClientTransport } from "../../rpc/index.js";
 import { rpcErrorFromNodeError } from "../node-error.js";
-import { ClientCall, type CallShared } from "./client-call.js";
+import { ClientCall, abortedReason, type CallShared } from "./client-call.js";
 import { USER_AGENT, resolveGrpcTransportOptions, type ConnectivityState, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from "./client-options.js";
 import { encodeRequest, pumpRequests, writeEnvelope, type Envelope } from "./client-request.js";
 import { StreamResponseCall } from "./client-stream.js";
@@ -39,8 +39,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     target: options.target,
     get state() { return pool.state; },
     call(call: Call<ClientCallContext>): Promise<unknown> {
-      const signal = call.ctx.signal;
-      if (signal.aborted) return Promise.reject(abortReason(signal));
+      const aborted = abortedReason(call.ctx);
+      if (aborted !== undefined) return Promise.reject(aborted);
       const enc = call.ctx.requestEncoding;
       if (enc !== undefined && enc !== "identity" && enc !== "gzip" && enc !== "deflate") {
         return Promise.reject(new RpcError(Code.InvalidArgument, `unsupported compression "${enc}"; use gzip, deflate or identity`));
@@ -48,7 +48,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       const session = pool.acquire();
       if (!(session instanceof RpcError)) return start(session, call);
       if (!o.waitForReady || pool.state === "shutdown") return Promise.reject(session);
-      return pool.whenReady(signal).then((s) => start(s, call));
+      return pool.whenReady(call.ctx.signal).then((s) => start(s, call));
     },
     close: () => pool.close(),
   };
