@@ -15,3 +15,4 @@ export {
   TApplicationExceptionType, applicationExceptionCodec, applicationExceptionToError, errorToApplicationException, type TApplicationException,
 } from "./application-exception.js";
 export { TType, CType } from "./wire.js";
+export { createFieldMask, maskedStructCodec, type FieldMask } from "./field-mask.js";
