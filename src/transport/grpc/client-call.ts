@@ -165,6 +165,7 @@ export abstract class ClientCall {
 
   /** Turn a received payload into a message: inflate if flagged, then decode. */
   protected decodeMessage(compressed: boolean, payload: Buffer): unknown {
+    (this.ctx as { lastResponseCompressed: boolean }).lastResponseCompressed = compressed;
     if (compressed) return this.inflate(payload).then((bytes) => this.method.output.decode(bytes));
     return this.method.output.decode(payload);
   }

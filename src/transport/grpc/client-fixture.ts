@@ -48,7 +48,7 @@ export const Echo = parseProto(ECHO_PROTO).service<{
 export interface PeerServer {
   readonly port: number;
   readonly target: string;
-  /** Emits "cancelled" (method name) when a call is cancelled on the server side. */
+  /** Emits "started" and "cancelled" (method name) when a call starts or is cancelled on the server side. */
   readonly events: EventEmitter;
   close(): Promise<void>;
 }
@@ -90,7 +90,10 @@ function reply(text: string, index: number, size: number): EchoReply {
 }
 
 function echoImpl(events: EventEmitter): grpc.UntypedServiceImplementation {
-  const watch = (name: string, call: EventEmitter) => call.on("cancelled", () => events.emit("cancelled", name));
+  const watch = (name: string, call: EventEmitter) => {
+    call.on("cancelled", () => events.emit("cancelled", name));
+    events.emit("started", name);
+  };
   return {
     Unary(call: grpc.ServerUnaryCall<Req, EchoReply>, cb: grpc.sendUnaryData<EchoReply>) {
       watch("Unary", call);

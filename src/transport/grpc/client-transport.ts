@@ -10,6 +10,7 @@ import { UnaryResponseCall } from "./client-unary.js";
 import { metadataToHeaders } from "./headers.js";
 import { SessionPool } from "./session-pool.js";
 import { formatGrpcTimeout } from "./timeout.js";
+import { grpcContentType } from "../thrift/grpc-compat.js";
 
 /** A gRPC client transport: one HTTP/2 connection to one target, shared by every call. */
 export interface GrpcTransport extends ClientTransport {
@@ -46,8 +47,10 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
         return Promise.reject(new RpcError(Code.InvalidArgument, `unsupported compression "${enc}"; use gzip, deflate or identity`));
       }
       const session = pool.acquire();
-      if (!(session instanceof RpcError)) return start(session, call);
-      if (!o.waitForReady || pool.state === "shutdown") return Promise.reject(session);
+      if (!o.waitForReady) return session instanceof RpcError ? Promise.reject(session) : start(session, call);
+      // wait-for-ready: start the stream only on an established connection
+      if (!(session instanceof RpcError) && !session.connecting) return start(session, call);
+      if (pool.state === "shutdown") return Promise.reject(session);
       return pool.whenReady(call.ctx.signal).then((s) => start(s, call));
     },
     close: () => pool.close(),
@@ -98,7 +101,7 @@ function requestHeaders(o: ResolvedGrpcTransportOptions, path: string, ctx: Clie
     ":scheme": o.target.secure ? "https" : "http",
     ":authority": o.target.authority,
     ":path": path,
-    "content-type": "application/grpc",
+    "content-type": grpcContentType(ctx.method),
     te: "trailers",
     "user-agent": USER_AGENT,
     "grpc-accept-encoding": o.acceptEncoding,
