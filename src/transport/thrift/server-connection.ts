@@ -37,20 +37,23 @@ interface Slot { reply: ReplyUnit | undefined; done: boolean }
  */
 export function serveThriftConnection(
   socket: Socket, handler: MessageHandler, reject: RejectHandler, opts: ThriftConnectionOptions, initial?: Buffer,
-): void {
+): ThriftConnection {
   const conn = new ThriftConnection(socket, handler, reject, opts);
   socket.setNoDelay(true);
   socket.on("data", conn.onData);
   socket.on("error", conn.onGone);
   socket.on("close", conn.onGone);
   if (initial && initial.length > 0) conn.onData(initial);
+  return conn;
 }
 
-class ThriftConnection {
+/** One served connection. */
+export class ThriftConnection {
   private readonly reader: UnitReader;
   private readonly peer: string;
   private readonly queue: Slot[] = [];
   private closing = false;
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly socket: Socket, private readonly handler: MessageHandler,
@@ -62,7 +65,24 @@ class ThriftConnection {
 
   readonly onGone = (): void => {
     this.closing = true;
+    this.onIdle?.();
   };
+
+  /**
+   * Stop reading, let the messages in progress answer, then close; resolves when the socket is
+   * closed. Connections still busy after `graceMs` are destroyed.
+   */
+  drain(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.socket.pause();
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.socket.destroy(), graceMs);
+      this.socket.once("close", () => { clearTimeout(timer); resolve(); });
+      this.onIdle = () => { if (this.queue.length === 0) this.socket.end(); };
+      this.onIdle();
+    });
+  }
 
   readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
@@ -131,6 +151,7 @@ class ThriftConnection {
       }
     }
     socket.uncork();
+    if (this.queue.length === 0) this.onIdle?.();
     if (socket.isPaused() && queue.length < this.opts.maxPendingPerConnection && !this.closing) socket.resume();
   }
 

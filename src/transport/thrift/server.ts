@@ -7,7 +7,7 @@ import { dispatchMessage, type DispatchEnv } from "./dispatch.js";
 import { wrapReply } from "./envelope.js";
 import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
 import { ThriftRoutes } from "./routes.js";
-import { serveThriftConnection, type ReplyUnit, type ThriftConnectionOptions } from "./server-connection.js";
+import { serveThriftConnection, type ReplyUnit, type ThriftConnection, type ThriftConnectionOptions } from "./server-connection.js";
 import type { RawUnit, WireMessage } from "./wire.js";
 
 export interface ThriftServerOptions {
@@ -68,6 +68,8 @@ export class ThriftServerEngine {
   readonly options: ResolvedThriftServerOptions;
   private readonly env: DispatchEnv;
   private readonly connOptions: ThriftConnectionOptions;
+  private readonly connections = new Set<ThriftConnection>();
+  private closed = false;
 
   constructor(router: Router, options: ThriftServerOptions = {}) {
     this.options = resolveThriftServerOptions(options);
@@ -77,8 +79,25 @@ export class ThriftServerEngine {
 
   /** Serve one connection; `initial` holds bytes already read from it. */
   readonly handleConnection = (socket: Socket, initial?: Buffer): void => {
-    serveThriftConnection(socket, this.handle, rejectUnit, this.connOptions, initial);
+    if (this.closed) return void socket.destroy();
+    const conn = serveThriftConnection(socket, this.handle, rejectUnit, this.connOptions, initial);
+    this.connections.add(conn);
+    socket.once("close", () => this.connections.delete(conn));
   };
+
+  /** Connections being served. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Stop serving: every connection stops reading, answers what it has started and closes; those
+   * still busy after `graceMs` (default 10 s) are destroyed. New connections are refused.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.connections].map((c) => c.drain(graceMs)));
+  }
 
   private readonly handle = (msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> =>
     dispatchMessage(this.env, msg, peer);

@@ -1,0 +1,49 @@
+/**
+ * Call every Echo method with edge-case values over one transport, printing PASS/FAIL per call.
+ */
+import { createClient, type ClientTransport } from "../../src/index.js";
+import { createGrpcTransport } from "../../src/transport/grpc/index.js";
+import { createThriftTransport } from "../../src/transport/thrift/client.js";
+import { ECHO_CASES } from "./cases.js";
+import { Echo } from "./service.js";
+
+/** The transports the example client speaks. */
+export const TRANSPORTS = [
+  "framed-binary", "framed-compact", "buffered-binary", "header-binary", "header-compact", "ttheader", "grpc",
+] as const;
+export type EchoTransportName = (typeof TRANSPORTS)[number];
+
+export function echoTransport(name: EchoTransportName, target: string): ClientTransport {
+  switch (name) {
+    case "grpc": return createGrpcTransport({ target });
+    case "ttheader": return createThriftTransport({ target, transport: "ttheader" });
+    default: {
+      const [transport, protocol] = name.split("-") as ["framed" | "buffered" | "header", "binary" | "compact"];
+      return createThriftTransport({ target, transport, protocol });
+    }
+  }
+}
+
+/** Run every case; `print` gets one line per case and the summary. Resolves to the failure count. */
+export async function runEchoClient(name: EchoTransportName, target: string, print: (line: string) => void): Promise<number> {
+  const transport = echoTransport(name, target);
+  const client = createClient(Echo, transport, { defaults: { timeoutMs: 10_000 } });
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const c of ECHO_CASES) {
+      try {
+        await c.run(client, transport);
+        passed++;
+        print(`PASS ${c.name}`);
+      } catch (e) {
+        failed++;
+        print(`FAIL ${c.name}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`);
+      }
+    }
+  } finally {
+    await transport.close();
+  }
+  print(`${passed} passed, ${failed} failed`);
+  return failed;
+}

@@ -1,0 +1,67 @@
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
+import { Server as TlsServer } from "node:tls";
+import { Code, RpcError } from "../../core/index.js";
+import type { ListenOptions, Server, ServerAddress } from "../server.js";
+import { ThriftServerEngine, type ThriftServerOptions } from "../thrift/server.js";
+import { detectProtocol } from "./detect.js";
+
+export interface MultiProtocolOptions extends ListenOptions {
+  /** Options of the Thrift side (frame limit, fallback service, …). */
+  thrift?: ThriftServerOptions;
+  /** Reasons for closing connections. Default `console.warn`. */
+  log?: (message: string) => void;
+  /** Give up on a connection that says nothing recognisable within this many ms. Default 10000. */
+  sniffTimeoutMs?: number;
+}
+
+/** A Weir server listening for every protocol on one port. */
+export interface MultiProtocolServer {
+  readonly address: ServerAddress;
+  /** The Thrift engine serving framed, buffered, THeader and TTHeader connections. */
+  readonly thrift: ThriftServerEngine;
+  readonly listener: NetServer;
+  /** Stop listening, close Thrift connections gracefully and shut the gRPC server down. */
+  close(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Serve one Weir server's services on one cleartext port in every protocol at once: gRPC (with
+ * Protobuf or Thrift payloads) for connections that open with the HTTP/2 preface, and Kitex
+ * TTHeader, Apache framed, buffered and THeader for the rest, told apart by their first bytes.
+ * Thrift methods are routed by service name where the protocol carries one, else by method name
+ * (see `ThriftServerOptions.fallbackService`).
+ *
+ * @example
+ * const server = createServer().service(Echo, echoImpl).service(Greeter, greeterImpl);
+ * const all = await listenAllProtocols(server, { port: 8888, thrift: { fallbackService: "Echo" } });
+ * process.once("SIGTERM", () => all.close());
+ */
+export function listenAllProtocols(server: Server, options: MultiProtocolOptions = {}): Promise<MultiProtocolServer> {
+  if (server.httpServer instanceof TlsServer) {
+    return Promise.reject(new RpcError(Code.InvalidArgument, "protocol detection serves cleartext connections only"));
+  }
+  const thrift = new ThriftServerEngine(server.router, { log: options.log, ...options.thrift });
+  const listener = createNetServer(detectProtocol({
+    http2: (socket) => server.httpServer.emit("connection", socket),
+    thrift: thrift.handleConnection,
+    log: options.log,
+    sniffTimeoutMs: options.sniffTimeoutMs,
+  }));
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(new RpcError(Code.Unavailable, `cannot listen: ${e.message}`, { cause: e }));
+    listener.once("error", onError);
+    listener.listen(options.port ?? 0, options.host, () => {
+      listener.off("error", onError);
+      const a = listener.address() as AddressInfo;
+      resolve({
+        address: { host: a.address, port: a.port },
+        thrift,
+        listener,
+        async close(o: { graceMs?: number } = {}) {
+          const stopped = new Promise<void>((r) => listener.close(() => r()));
+          await Promise.all([thrift.close(o.graceMs), server.close(o), stopped]);
+        },
+      });
+    });
+  });
+}
