@@ -128,7 +128,7 @@ export abstract class ClientCall {
     if (this.done) return;
     const t = this.trailers;
     let outcome = t === undefined
-      ? new RpcError(Code.Internal, "server ended the stream without trailers")
+      ? this.outcomeWithoutStatus("server ended the stream without trailers")
       : statusFromTrailers(t, this.ctx.responseTrailers, this.shared.limits.maxMetadataBytes);
     if (outcome === null) {
       try { this.reader?.finish(); } catch (e) { outcome = RpcError.from(e, Code.Internal); }
@@ -144,13 +144,18 @@ export abstract class ClientCall {
     if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
     else ctx.signal.removeEventListener("abort", this);
     if (this.done) return;
+    this.complete(this.outcomeWithoutStatus("stream closed without a grpc-status"));
+  }
+
+  /** The outcome of a stream that ended with no status: a Node error, a reset code, or `fallback`. */
+  private outcomeWithoutStatus(fallback: string): RpcError {
     const rst = this.stream!.rstCode;
     const e = this.nodeError as { code?: string } | undefined;
-    if (e !== undefined && e.code !== "ERR_HTTP2_STREAM_ERROR") return this.complete(rpcErrorFromNodeError(e, Code.Unavailable));
+    if (e !== undefined && e.code !== "ERR_HTTP2_STREAM_ERROR") return rpcErrorFromNodeError(e, Code.Unavailable);
     if (rst !== undefined && rst !== NGHTTP2_NO_ERROR) {
-      return this.complete(new RpcError(codeFromHttp2Error(rst), `stream reset by the server with ${http2ErrorName(rst)}`));
+      return new RpcError(codeFromHttp2Error(rst), `stream reset by the server with ${http2ErrorName(rst)}`);
     }
-    this.complete(new RpcError(Code.Internal, "stream closed without a grpc-status"));
+    return new RpcError(Code.Internal, fallback);
   }
 
   /** Record the outcome once, tell onTrailer, and hand it to the subclass. */

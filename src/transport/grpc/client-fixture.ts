@@ -99,7 +99,9 @@ function echoImpl(events: EventEmitter): grpc.UntypedServiceImplementation {
       watch("Unary", call);
       echoMetadata(call);
       const answer = () => cb(statusOf(call.request), reply(call.request.text, 0, call.request.size), trailers());
-      if (call.request.delay_ms > 0) setTimeout(answer, call.request.delay_ms); else answer();
+      if (call.request.delay_ms <= 0) return answer();
+      const timer = setTimeout(answer, call.request.delay_ms);
+      call.on("cancelled", () => clearTimeout(timer));
     },
     ServerStream(call: grpc.ServerWritableStream<Req, EchoReply>) {
       watch("ServerStream", call);
