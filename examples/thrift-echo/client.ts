@@ -27,22 +27,27 @@ export function echoTransport(name: EchoTransportName, target: string): ClientTr
 /** Run every case; `print` gets one line per case and the summary. Resolves to the failure count. */
 export async function runEchoClient(name: EchoTransportName, target: string, print: (line: string) => void): Promise<number> {
   const transport = echoTransport(name, target);
+  try {
+    return await runEchoCases(transport, print);
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Run every case over a transport (left open). Resolves to the failure count. */
+export async function runEchoCases(transport: ClientTransport, print: (line: string) => void): Promise<number> {
   const client = createClient(Echo, transport, { defaults: { timeoutMs: 10_000 } });
   let passed = 0;
   let failed = 0;
-  try {
-    for (const c of ECHO_CASES) {
-      try {
-        await c.run(client, transport);
-        passed++;
-        print(`PASS ${c.name}`);
-      } catch (e) {
-        failed++;
-        print(`FAIL ${c.name}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`);
-      }
+  for (const c of ECHO_CASES) {
+    try {
+      await c.run(client, transport);
+      passed++;
+      print(`PASS ${c.name}`);
+    } catch (e) {
+      failed++;
+      print(`FAIL ${c.name}: ${String((e as Error)?.message ?? e).split("\n")[0]!.slice(0, 300)}`);
     }
-  } finally {
-    await transport.close();
   }
   print(`${passed} passed, ${failed} failed`);
   return failed;
