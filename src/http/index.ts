@@ -1,1 +1,2 @@
 export * from "./sse/index.js";
+export * from "./websocket/index.js";
