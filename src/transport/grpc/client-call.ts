@@ -5,7 +5,7 @@ import { codeFromHttp2Error, http2ErrorName, rpcErrorFromNodeError } from "../no
 import { decompress } from "./compression.js";
 import { EnvelopeReader, type FrameSink } from "./envelope.js";
 import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./client-response.js";
-import type { SessionPool } from "./session-pool.js";
+import { sessionError, type SessionPool } from "./session-pool.js";
 
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_CANCEL = 8;
@@ -152,6 +152,12 @@ export abstract class ClientCall {
     const rst = this.stream!.rstCode;
     const e = this.nodeError as { code?: string } | undefined;
     if (e !== undefined && e.code !== "ERR_HTTP2_STREAM_ERROR") return rpcErrorFromNodeError(e, Code.Unavailable);
+    const session = this.session!;
+    if (session.destroyed || session.closed) {
+      const cause = sessionError(session);
+      if (cause !== undefined) return rpcErrorFromNodeError(cause, Code.Unavailable);
+      return new RpcError(Code.Unavailable, `the connection to ${this.ctx.peer} closed before the call completed`);
+    }
     if (rst !== undefined && rst !== NGHTTP2_NO_ERROR) {
       return new RpcError(codeFromHttp2Error(rst), `stream reset by the server with ${http2ErrorName(rst)}`);
     }

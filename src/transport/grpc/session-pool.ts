@@ -6,7 +6,13 @@ import { Backoff } from "./backoff.js";
 import type { ConnectivityState, ResolvedGrpcTransportOptions } from "./client-options.js";
 
 const kActive = Symbol("weir.activeStreams");
-type CountedSession = http2.ClientHttp2Session & { [kActive]?: number };
+const kError = Symbol("weir.sessionError");
+type CountedSession = http2.ClientHttp2Session & { [kActive]?: number; [kError]?: unknown };
+
+/** The error a session failed with, if any. @internal */
+export function sessionError(session: http2.ClientHttp2Session): unknown {
+  return (session as CountedSession)[kError];
+}
 type Waiter = { resolve: (s: http2.ClientHttp2Session) => void; reject: (e: RpcError) => void };
 
 /**
@@ -120,6 +126,7 @@ export class SessionPool {
       this.flushWaiters(session);
     });
     session.on("error", (e) => {
+      (session as CountedSession)[kError] ??= e;
       if (!connected) this.lastError = rpcErrorFromNodeError(e, Code.Unavailable);
       if (channels.transportError.hasSubscribers) channels.transportError.publish({ target: t.authority, error: e, connected });
     });
