@@ -100,7 +100,7 @@ export function prop(obj: string, name: string): string {
  * A JS expression that builds a fresh copy of a constant of type `t` in the configured
  * representation (decoders apply IDL defaults with it). @internal
  */
-export function valueExpr(u: Unit, v: unknown, t: ThriftType): string {
+export function valueExpr(u: Unit, v: unknown, t: ThriftType, depth = 0): string {
   switch (t.kind) {
     case "bool": return v ? "true" : "false";
     case "i8": case "i16": case "i32": case "enum": return String(v);
@@ -111,15 +111,20 @@ export function valueExpr(u: Unit, v: unknown, t: ThriftType): string {
     }
     case "string": case "uuid": return lit(v as string);
     case "binary": return `${u.constant(v)}.slice()`;
-    case "list": return `[${(v as unknown[]).map((x) => valueExpr(u, x, t.element)).join(",")}]`;
-    case "set": return `new Set([${[...(v as Set<unknown>)].map((x) => valueExpr(u, x, t.element)).join(",")}])`;
+    case "list": return `[${(v as unknown[]).map((x) => valueExpr(u, x, t.element, depth + 1)).join(",")}]`;
+    case "set": return `new Set([${[...(v as Set<unknown>)].map((x) => valueExpr(u, x, t.element, depth + 1)).join(",")}])`;
     case "map": {
-      const entries = [...(v as Map<unknown, unknown>)].map(([k, x]) => `[${valueExpr(u, k, t.key)},${valueExpr(u, x, t.value)}]`);
+      const entries = [...(v as Map<unknown, unknown>)].map(([k, x]) => `[${valueExpr(u, k, t.key, depth + 1)},${valueExpr(u, x, t.value, depth + 1)}]`);
       return `new Map([${entries.join(",")}])`;
     }
     case "struct": {
+      // A struct constant gets its own fields' IDL defaults too, as `new S({...})` would.
+      if (depth > 32) return u.constant(v);
       const o = v as Record<string, unknown>;
-      const fields = t.struct.fields.filter((f) => o[f.name] !== undefined).map((f) => `${lit(f.name)}:${valueExpr(u, o[f.name], f.type)}`);
+      const fields = t.struct.fields
+        .map((f) => [f, o[f.name] !== undefined ? o[f.name] : f.default] as const)
+        .filter(([, x]) => x !== undefined)
+        .map(([f, x]) => `${lit(f.name)}:${valueExpr(u, x, f.type, depth + 1)}`);
       return `{${fields.join(",")}}`;
     }
   }
