@@ -6,6 +6,7 @@ PACKAGES=(
   python3-grpcio python3-protobuf protobuf-compiler   # gRPC C-core peer and protoc for its stubs
   nghttp2-client                                       # h2load for benchmarks
   python3-thrift thrift-compiler                       # Apache Thrift peers
+  etcd-server                                          # etcd for discovery tests (governance)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
