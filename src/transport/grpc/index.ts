@@ -5,3 +5,8 @@ export {
   type ParsedTarget, type ResolvedGrpcTransportOptions,
 } from "./client-options.js";
 export { BACKOFF_DEFAULTS, Backoff, resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from "./backoff.js";
+export { GrpcServerEngine } from "./server.js";
+export {
+  GRPC_SERVER_DEFAULTS, resolveGrpcServerOptions,
+  type GrpcServerOptions, type ResolvedGrpcServerOptions, type ServerKeepaliveOptions,
+} from "./server-options.js";

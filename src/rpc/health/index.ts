@@ -1,0 +1,1 @@
+export { HealthService, healthDescriptor, type ServingStatus, type HealthMethods } from "./health.js";

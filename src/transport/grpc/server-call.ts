@@ -1,0 +1,340 @@
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
+import { Code, RpcError } from "../../core/index.js";
+import { OutgoingMessage, type Route } from "../../rpc/index.js";
+import { ACCEPT_ENCODING_HEADER, isSupportedEncoding, pickEncoding } from "./compression.js";
+import { EnvelopeReader, encodeEnvelope } from "./envelope.js";
+import { metadataToHeaders } from "./headers.js";
+import { http2ErrorName } from "../node-error.js";
+import { thriftDeclaredResult } from "../thrift/grpc-compat.js";
+import { GrpcServerContext } from "./server-context.js";
+import type { ResolvedGrpcServerOptions } from "./server-options.js";
+import { RequestStream, inflate, type RequestSource } from "./server-request.js";
+import { checkSendSize, compressMessage, encodeResponse, statusTrailers, type Encoded } from "./server-send.js";
+import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
+
+/** @internal What every call shares with the engine that accepted it. */
+export interface CallEnv {
+  readonly options: ResolvedGrpcServerOptions;
+  /** Calls in flight, for shutdown. */
+  readonly calls: Set<ServerCall>;
+}
+
+/** @internal What the engine learned from the request headers. */
+export interface CallStart {
+  readonly contentType: string;
+  readonly requestEncoding: string;
+  readonly acceptEncoding: string | undefined;
+  readonly deadline: number | undefined;
+}
+
+const kCall = Symbol("weir.grpc.call");
+type CallStream = ServerHttp2Stream & { [kCall]?: ServerCall };
+
+/**
+ * @internal One gRPC call on the server: reads request envelopes from the HTTP/2 stream, runs the
+ * route (middleware and handler), writes response envelopes and the status. Listeners are shared
+ * functions that find the call on the stream, so a call costs no closures per message.
+ */
+export class ServerCall implements RequestSource, ResponseSink {
+  readonly ctx: GrpcServerContext;
+  done = false;
+  blocked = false;
+  private headersSent = false;
+  private readonly reader: EnvelopeReader;
+  private frame: Buffer | undefined;
+  private frameCompressed = false;
+  private frames = 0;
+  private requests: RequestStream | undefined;
+  private trailers: OutgoingHttpHeaders | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private sendEncoding = "identity";
+  private batch: BatchWriter | undefined;
+  private drained: (() => void) | undefined;
+  private readonly sink = (compressed: boolean, payload: Buffer): void => this.onFrame(compressed, payload);
+
+  constructor(
+    private readonly env: CallEnv,
+    private readonly stream: ServerHttp2Stream,
+    private readonly route: Route,
+    rawHeaders: readonly string[],
+    private readonly start: CallStart,
+  ) {
+    const o = env.options;
+    const wanted = o.compression === "identity" ? "identity" : pickEncoding(o.compression, start.acceptEncoding);
+    this.ctx = new GrpcServerContext(route.method, stream, rawHeaders, start.deadline, wanted);
+    this.reader = new EnvelopeReader(o.limits.maxReceiveMessageBytes);
+  }
+
+  /** Attach to the stream and, for request-streaming methods, run the handler at once. */
+  begin(): void {
+    const stream = this.stream as CallStream;
+    stream[kCall] = this;
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("close", onClose);
+    stream.on("wantTrailers", onWantTrailers);
+    this.env.calls.add(this);
+    if (this.start.deadline !== undefined) {
+      this.timer = setTimeout(onDeadline, Math.min(2 ** 31 - 1, Math.max(0, this.start.deadline - Date.now())), this);
+    }
+    const kind = this.route.method.kind;
+    if (kind === "server" || kind === "bidi") {
+      stream.on("drain", onDrain);
+      this.batch = new BatchWriter(stream, (ok) => { if (!ok) this.blocked = true; });
+    }
+    if (kind === "client" || kind === "bidi") {
+      this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes);
+      void this.run(this.requests);
+    }
+  }
+
+  // --- request side --------------------------------------------------------------------------
+
+  onData(chunk: Buffer): void {
+    if (this.done) return;
+    try {
+      this.reader.push(chunk, this.sink);
+    } catch (e) {
+      this.fail(RpcError.from(e, Code.Internal));
+    }
+  }
+
+  private onFrame(compressed: boolean, payload: Buffer): void {
+    if (this.requests !== undefined) return this.requests.push(compressed, payload);
+    if (++this.frames > 1) return this.fail(new RpcError(Code.Internal, `more than one request message for ${this.route.method.kind} method ${this.route.method.path}`));
+    this.frame = payload;
+    this.frameCompressed = compressed;
+  }
+
+  onEnd(): void {
+    if (this.done) return;
+    try {
+      this.reader.finish();
+    } catch (e) {
+      return this.fail(RpcError.from(e, Code.Internal));
+    }
+    // A reset also ends the readable side, and 'end' comes before 'aborted': decide on the next turn
+    // of the loop, so that a cancelled request stream throws instead of ending as if complete.
+    if (this.requests !== undefined) return void setImmediate(endRequests, this);
+    if (this.frame === undefined) return this.fail(new RpcError(Code.Internal, `no request message for ${this.route.method.kind} method ${this.route.method.path}`));
+    if (this.frameCompressed) {
+      inflate(this.start.requestEncoding, this.frame, this.env.options.limits.maxReceiveMessageBytes)
+        .then((bytes) => this.decodeAndRun(bytes, true), (e) => this.fail(RpcError.from(e, Code.Internal)));
+    } else {
+      this.decodeAndRun(this.frame, false);
+    }
+  }
+
+  private decodeAndRun(bytes: Uint8Array, compressed: boolean): void {
+    if (this.done) return;
+    let request: unknown;
+    try {
+      request = this.route.method.input.decode(bytes);
+    } catch (e) {
+      return this.fail(RpcError.from(e, Code.Internal));
+    }
+    this.ctx.lastRequestCompressed = compressed;
+    void this.run(request);
+  }
+
+  /** @internal */
+  endRequests(): void {
+    if (!this.done) this.requests!.end();
+  }
+
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
+  handedOut(compressed: boolean): void {
+    this.ctx.lastRequestCompressed = compressed;
+  }
+
+  // --- handler -------------------------------------------------------------------------------
+
+  private async run(request: unknown): Promise<void> {
+    let result: unknown;
+    try {
+      result = await this.route.invoke({ method: this.route.method, request, ctx: this.ctx });
+    } catch (e) {
+      const declared = thriftDeclaredResult(this.route.method, e); // Thrift: a declared exception is a normal response
+      if (declared === undefined || this.done) return this.finish(RpcError.from(e));
+      return this.sendUnary({ bytes: declared, compressed: false });
+    }
+    if (this.done) return;
+    if (this.batch !== undefined) return pumpResponses(this, result as AsyncIterable<unknown>);
+    try {
+      const encoded = encodeResponse(result, this.route.method.output.encode, this.sendEncodingNow(), this.env.options.limits.maxSendMessageBytes);
+      this.sendUnary(encoded instanceof Promise ? await encoded : encoded);
+    } catch (e) {
+      this.finish(RpcError.from(e, Code.Internal));
+    }
+  }
+
+  private sendUnary(encoded: Encoded): void {
+    if (this.done) return;
+    this.done = true;
+    this.release();
+    const stream = this.stream;
+    if (stream.destroyed || stream.closed) return this.ctx.complete();
+    this.sendHeaders();
+    this.trailers = statusTrailers(undefined, this.ctx.trailersIfAny());
+    const env = encodeEnvelope(encoded.bytes, encoded.compressed);
+    if (Buffer.isBuffer(env)) stream.end(env);
+    else {
+      stream.write(env[0]);
+      stream.end(env[1]);
+    }
+    this.ctx.complete();
+  }
+
+  // --- response side -------------------------------------------------------------------------
+
+  /** The encoding of responses, fixed when the headers go out. */
+  private sendEncodingNow(): string {
+    if (this.headersSent) return this.sendEncoding;
+    const wanted = this.ctx.responseEncoding;
+    if (wanted === "identity" || !isSupportedEncoding(wanted)) return (this.sendEncoding = "identity");
+    return (this.sendEncoding = pickEncoding(wanted, this.start.acceptEncoding));
+  }
+
+  private sendHeaders(): void {
+    const enc = this.sendEncodingNow();
+    const h: OutgoingHttpHeaders = { ":status": 200, "content-type": this.start.contentType, "grpc-accept-encoding": ACCEPT_ENCODING_HEADER };
+    if (enc !== "identity") h["grpc-encoding"] = enc;
+    const md = this.ctx.headersIfAny();
+    if (md !== undefined && md.size > 0) metadataToHeaders(md, h);
+    this.headersSent = true;
+    this.stream.respond(h, { waitForTrailers: true, sendDate: false } as ServerStreamResponseOptions);
+  }
+
+  /** Encode and batch one response message (hot path of streams: no allocation but the bytes). */
+  send(value: unknown): Promise<void> | undefined {
+    let compress = true;
+    if (value instanceof OutgoingMessage) {
+      compress = value.compress;
+      value = value.value;
+    }
+    const bytes = this.route.method.output.encode(value);
+    checkSendSize(bytes, this.env.options.limits.maxSendMessageBytes);
+    if (!this.headersSent) this.sendHeaders();
+    if (this.sendEncoding === "identity" || !compress) {
+      this.batch!.append(bytes, false);
+      return undefined;
+    }
+    const packed = compressMessage(this.sendEncoding, bytes);
+    if (packed instanceof Promise) return packed.then((b) => this.queueCompressed(b));
+    this.batch!.append(packed, true);
+    return undefined;
+  }
+
+  private queueCompressed(bytes: Uint8Array): void {
+    if (!this.done) this.batch!.append(bytes, true);
+  }
+
+  waitWritable(): Promise<void> {
+    if (!this.blocked || this.done) return Promise.resolve();
+    return new Promise((resolve) => (this.drained = resolve));
+  }
+
+  onDrain(): void {
+    this.blocked = false;
+    this.wake();
+  }
+
+  private wake(): void {
+    const resolve = this.drained;
+    this.drained = undefined;
+    resolve?.();
+  }
+
+  /** A protocol or limit error while reading the request: the call fails with it. */
+  fail(err: RpcError): void {
+    this.finish(err);
+  }
+
+  /** Send the status (OK without `err`) and end the call; later calls do nothing. */
+  finish(err: RpcError | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    this.release();
+    const stream = this.stream;
+    if (!stream.destroyed && !stream.closed) {
+      if (!this.headersSent) {
+        const h: OutgoingHttpHeaders = { ":status": 200, "content-type": this.start.contentType };
+        const md = this.ctx.headersIfAny();
+        if (md !== undefined && md.size > 0) metadataToHeaders(md, h);
+        this.headersSent = true;
+        stream.respond(statusTrailers(err, this.ctx.trailersIfAny(), h), { endStream: true, sendDate: false } as ServerStreamResponseOptions);
+      } else {
+        this.trailers = statusTrailers(err, this.ctx.trailersIfAny());
+        this.batch?.flush();
+        stream.end();
+      }
+      if (!stream.readableEnded) stream.resume(); // discard what the client still sends
+    }
+    if (err !== undefined) this.ctx.abort(err);
+    else this.ctx.complete();
+    this.requests?.close(err);
+    this.wake();
+  }
+
+  onWantTrailers(): void {
+    const trailers = this.trailers ?? statusTrailers(new RpcError(Code.Internal, "the call ended without a status"), undefined);
+    this.trailers = undefined;
+    this.stream.sendTrailers(trailers);
+  }
+
+  /** The stream closed: after our status this is the normal end; before it, the client went away. */
+  onClose(): void {
+    if (this.done) return;
+    this.done = true;
+    this.release();
+    const code = this.stream.rstCode;
+    const err = new RpcError(
+      Code.Canceled,
+      code === constants.NGHTTP2_CANCEL ? "the client cancelled the call"
+        : code === undefined || code === constants.NGHTTP2_NO_ERROR ? "the stream closed before the call finished"
+        : `the stream was reset (${http2ErrorName(code)})`,
+    );
+    this.ctx.abort(err);
+    this.requests?.close(err);
+    this.wake();
+  }
+
+  /** Cancel a call in flight (shutdown past its grace): the client gets `err` if it can still be sent. */
+  cancel(err: RpcError): void {
+    this.finish(err);
+  }
+
+  private release(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.env.calls.delete(this);
+  }
+}
+
+function onData(this: CallStream, chunk: Buffer): void {
+  this[kCall]!.onData(chunk);
+}
+function onEnd(this: CallStream): void {
+  this[kCall]!.onEnd();
+}
+function onClose(this: CallStream): void {
+  this[kCall]!.onClose();
+}
+function onWantTrailers(this: CallStream): void {
+  this[kCall]!.onWantTrailers();
+}
+function onDrain(this: CallStream): void {
+  this[kCall]!.onDrain();
+}
+function endRequests(call: ServerCall): void {
+  call.endRequests();
+}
+function onDeadline(call: ServerCall): void {
+  call.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
+}

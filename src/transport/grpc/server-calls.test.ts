@@ -1,0 +1,156 @@
+// The gRPC server against a real peer: @grpc/grpc-js as the client.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import * as grpc from "@grpc/grpc-js";
+import { Code, RpcError } from "../../index.js";
+import { collect, echoClient, nextEvent, startEchoServer, unaryCall, type EchoServer } from "./server-fixture.js";
+
+describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
+  let s: EchoServer;
+  let client: any;
+  before(async () => {
+    s = await startEchoServer();
+    client = echoClient(s.target);
+  });
+  after(async () => {
+    client.close();
+    await s.server.close({ graceMs: 0 });
+  });
+
+  it("serves unary calls", async () => {
+    const r = await unaryCall((cb) => client.Unary({ text: "héllo", payload: Buffer.from([0, 1, 255]) }, cb));
+    assert.equal(r.value.text, "héllo");
+    assert.deepEqual([...r.value.payload!], [0, 1, 255]);
+    assert.equal(r.status.code, grpc.status.OK);
+    assert.equal(r.headers.get("content-type")[0], "application/grpc");
+  });
+
+  it("serves server-streaming calls", async () => {
+    const replies = await collect(client.ServerStream({ text: "s", count: 50 }));
+    assert.equal(replies.length, 50);
+    assert.deepEqual(replies.map((r) => r.index ?? 0), [...Array(50).keys()]);
+  });
+
+  it("serves an empty server stream with a trailers-only OK", async () => {
+    const replies = await collect(client.ServerStream({ count: 0 }));
+    assert.deepEqual(replies, []);
+  });
+
+  it("serves client-streaming calls", async () => {
+    const p = unaryCall((cb) => client.ClientStream(cb));
+    const writer = p.call as grpc.ClientWritableStream<unknown>;
+    for (const t of ["a", "b", "c"]) writer.write({ text: t });
+    writer.end();
+    const r = await p;
+    assert.equal(r.value.text, "a,b,c");
+    assert.equal(r.value.index, 3);
+  });
+
+  it("serves bidi calls message by message", async () => {
+    const call = client.Bidi();
+    const it = (call as AsyncIterable<{ text: string; index: number }>)[Symbol.asyncIterator]();
+    for (let i = 0; i < 5; i++) {
+      call.write({ text: `m${i}` });
+      const r = await it.next();
+      assert.equal(r.value.text, `m${i}`);
+      assert.equal(r.value.index, i);
+    }
+    call.end();
+    assert.equal((await it.next()).done, true);
+  });
+
+  it("echoes metadata, -bin keys included, as headers and trailers", async () => {
+    const md = new grpc.Metadata();
+    md.set("x-echo-plain", "value 1");
+    md.add("x-echo-plain", "value 2");
+    md.set("x-echo-data-bin", Buffer.from([0, 1, 2, 250, 255]));
+    md.set("x-trailer-t", "tail");
+    md.set("x-trailer-t-bin", Buffer.from([9, 8, 7]));
+    const r = await unaryCall((cb) => client.Unary({ text: "md" }, md, cb));
+    // grpc-js joins repeated values into one field ("a, b"), which HTTP treats as the same thing
+    assert.equal(r.headers.get("x-echo-plain").join(", "), "value 1, value 2");
+    assert.deepEqual([...(r.headers.get("x-echo-data-bin")[0] as Buffer)], [0, 1, 2, 250, 255]);
+    assert.deepEqual(r.status.metadata.get("x-trailer-t"), ["tail"]);
+    assert.deepEqual([...(r.status.metadata.get("x-trailer-t-bin")[0] as Buffer)], [9, 8, 7]);
+  });
+
+  it("sends an RpcError's code, percent-encoded unicode message and metadata", async () => {
+    const message = "nicht gefunden: ✓ 100% \n 日本";
+    const err = await unaryCall((cb) => client.Unary({ status: Code.NotFound, message }, cb)).then(() => undefined, (e) => e);
+    assert.equal(err.code, grpc.status.NOT_FOUND);
+    assert.equal(err.details, message);
+    assert.deepEqual(err.metadata.get("x-error-detail"), ["from-handler"]);
+  });
+
+  it("turns an error thrown after some stream messages into the status", async () => {
+    const call = client.ServerStream({ count: 3, status: Code.Aborted, message: "stopped" });
+    const got: unknown[] = [];
+    const err = await (async () => {
+      for await (const m of call) got.push(m);
+    })().then(() => undefined, (e) => e);
+    assert.equal(got.length, 3);
+    assert.equal(err.code, grpc.status.ABORTED);
+    assert.equal(err.details, "stopped");
+  });
+
+  it("answers UNKNOWN with the message for errors that are not RpcError", async () => {
+    const err = await unaryCall((cb) => client.Unary({ text: "throw-type-error" }, cb)).then(() => undefined, (e) => e);
+    assert.equal(err.code, grpc.status.UNKNOWN);
+    assert.equal(err.details, "boom");
+  });
+
+  it("turns grpc-timeout into the deadline: the handler's signal aborts, the client gets DEADLINE_EXCEEDED", async () => {
+    const started = nextEvent(s.probe, "started", "Unary");
+    const aborted = nextEvent(s.probe, "aborted", "Unary");
+    const call = unaryCall((cb) => client.Unary({ delay_ms: 10_000 }, { deadline: Date.now() + 300 }, cb));
+    const [ctx] = (await started) as [{ deadline: number; timeRemaining(): number }];
+    assert.ok(ctx.deadline > Date.now() && ctx.deadline <= Date.now() + 400, "ctx.deadline comes from grpc-timeout");
+    const err = await call.then(() => undefined, (e) => e);
+    assert.equal(err.code, grpc.status.DEADLINE_EXCEEDED);
+    const [reason] = (await aborted) as [RpcError];
+    assert.ok(reason instanceof RpcError);
+    assert.equal(reason.code, Code.DeadlineExceeded);
+  });
+
+  it("aborts the handler's signal with CANCELLED when the client cancels a unary call", async () => {
+    const started = nextEvent(s.probe, "started", "Unary");
+    const aborted = nextEvent(s.probe, "aborted", "Unary");
+    const call = unaryCall((cb) => client.Unary({ delay_ms: 10_000 }, cb));
+    await started;
+    call.call.cancel();
+    const err = await call.then(() => undefined, (e) => e);
+    assert.equal(err.code, grpc.status.CANCELLED);
+    const [reason] = (await aborted) as [RpcError];
+    assert.equal(reason.code, Code.Canceled);
+  });
+
+  it("ends a bidi handler's request iteration with CANCELLED when the client cancels", async () => {
+    const started = nextEvent(s.probe, "started", "Bidi");
+    const aborted = nextEvent(s.probe, "aborted", "Bidi");
+    const call = client.Bidi();
+    call.on("error", () => {});
+    call.write({ text: "one" });
+    await started;
+    await new Promise((resolve) => call.once("data", resolve));
+    call.cancel();
+    const [reason] = (await aborted) as [RpcError];
+    assert.equal(reason.code, Code.Canceled);
+  });
+
+  it("ends a server stream when the client cancels, closing the handler's generator", async () => {
+    const started = nextEvent(s.probe, "started", "ServerStream");
+    const aborted = nextEvent(s.probe, "aborted", "ServerStream");
+    const call = client.ServerStream({ count: 1000, delay_ms: 20 });
+    call.on("error", () => {});
+    await started;
+    await new Promise((resolve) => call.once("data", resolve));
+    call.cancel();
+    const [reason] = (await aborted) as [RpcError];
+    assert.equal(reason.code, Code.Canceled);
+  });
+
+  it("still serves after all of the above", async () => {
+    const r = await unaryCall((cb) => client.Unary({ text: "still here" }, cb));
+    assert.equal(r.value.text, "still here");
+  });
+});

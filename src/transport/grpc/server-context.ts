@@ -1,0 +1,114 @@
+import type { ServerHttp2Stream } from "node:http2";
+import { Code, Metadata, RpcError } from "../../core/index.js";
+import type { MethodDescriptor, ServerCallContext } from "../../rpc/index.js";
+import { isReservedHeader } from "./headers.js";
+
+/**
+ * @internal The context of one gRPC call on the server. What most handlers never touch is built on
+ * first use: the AbortSignal, the metadata objects, the peer address. A call that nobody asks the
+ * signal of costs no AbortController.
+ */
+export class GrpcServerContext implements ServerCallContext {
+  readonly side = "server" as const;
+  readonly protocol = "grpc";
+  lastRequestCompressed = false;
+  responseEncoding: string;
+  private controller: AbortController | undefined;
+  private reason: RpcError | undefined;
+  private metadata: Metadata | undefined;
+  private headersOut: Metadata | undefined;
+  private trailersOut: Metadata | undefined;
+  private scratch: Map<unknown, unknown> | undefined;
+
+  constructor(
+    readonly method: MethodDescriptor,
+    private readonly stream: ServerHttp2Stream,
+    /** The request's header fields as received, `[name, value, name, value, …]`. */
+    private readonly rawHeaders: readonly string[],
+    /** Absolute deadline in ms since the epoch, from `grpc-timeout`. */
+    readonly deadline: number | undefined,
+    responseEncoding: string,
+  ) {
+    this.responseEncoding = responseEncoding;
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.reason !== undefined) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get requestMetadata(): Metadata {
+    return (this.metadata ??= metadataFromRawHeaders(this.rawHeaders));
+  }
+
+  get responseHeaders(): Metadata {
+    return (this.headersOut ??= new Metadata());
+  }
+
+  get responseTrailers(): Metadata {
+    return (this.trailersOut ??= new Metadata());
+  }
+
+  get values(): Map<unknown, unknown> {
+    return (this.scratch ??= new Map());
+  }
+
+  get peer(): string {
+    const socket = this.stream.session?.socket;
+    if (!socket) return "unknown";
+    const host = socket.remoteAddress ?? "unknown";
+    return host.includes(":") ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`;
+  }
+
+  timeRemaining(): number | undefined {
+    return this.deadline === undefined ? undefined : Math.max(0, this.deadline - Date.now());
+  }
+
+  /** @internal The response headers set by the handler, if it set any. */
+  headersIfAny(): Metadata | undefined {
+    return this.headersOut;
+  }
+
+  /** @internal The response trailers set by the handler, if it set any. */
+  trailersIfAny(): Metadata | undefined {
+    return this.trailersOut;
+  }
+
+  /** @internal Abort the call's signal (deadline, cancellation, shutdown); the first reason wins. */
+  abort(reason: RpcError): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+
+  /** @internal The call is over: a signal someone holds aborts, so work tied to it stops. */
+  complete(): void {
+    if (this.reason === undefined && this.controller !== undefined) {
+      this.abort(new RpcError(Code.Canceled, "the call has completed"));
+    }
+  }
+}
+
+/**
+ * User metadata from the received header fields, each repeated field a separate value (Node's
+ * header object would join them with ", "). `-bin` values are base64; fields that are not valid
+ * metadata (reserved, upper-case, non-ASCII) are left out, as grpc-js does.
+ */
+function metadataFromRawHeaders(raw: readonly string[]): Metadata {
+  const md = new Metadata();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const key = raw[i]!.toLowerCase();
+    if (isReservedHeader(key)) continue;
+    const value = raw[i + 1]!;
+    try {
+      if (!key.endsWith("-bin")) md.append(key, value);
+      else for (const part of value.split(",")) md.append(key, Buffer.from(part.trim(), "base64"));
+    } catch {
+      // not valid metadata: dropped
+    }
+  }
+  return md;
+}

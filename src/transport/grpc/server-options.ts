@@ -1,0 +1,108 @@
+import { Code, RpcError, resolveLimits, type Limits } from "../../core/index.js";
+
+/** Server keepalive: a PING every `timeMs`; no ack within `timeoutMs` closes the connection. */
+export interface ServerKeepaliveOptions {
+  /** Interval between pings. Default 7_200_000 ms (two hours, as gRPC servers). */
+  timeMs?: number;
+  /** Time to wait for the PING ack. Default 20_000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Options of the gRPC protocol engine: what happens to each call and each HTTP/2 connection.
+ *
+ * @example
+ * createServer({ limits: { maxReceiveMessageBytes: 16 << 20 }, compression: "gzip", maxConnectionAgeMs: 600_000 });
+ */
+export interface GrpcServerOptions {
+  /** Message and metadata size limits. Default 4 MiB messages each way, 8 KiB metadata. */
+  limits?: Partial<Limits>;
+  /** HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS per connection. Default 100. */
+  maxConcurrentStreams?: number;
+  /**
+   * Encoding of responses when the client accepts it (its `grpc-accept-encoding`); a handler can
+   * change it per call with `ctx.responseEncoding`. Default "identity".
+   */
+  compression?: "gzip" | "deflate" | "identity";
+  /** Keepalive pings to each client. Default every two hours, 20 s to answer. */
+  keepalive?: ServerKeepaliveOptions;
+  /** A connection without calls for this long gets a GOAWAY. Default: never. */
+  maxConnectionIdleMs?: number;
+  /** A connection older than this (±10% jitter) gets a GOAWAY; its calls may finish. Default: never. */
+  maxConnectionAgeMs?: number;
+  /** After the age GOAWAY, calls still running after this long are cancelled. Default: no limit. */
+  maxConnectionAgeGraceMs?: number;
+  /** `close()` lets in-flight calls run this long before cancelling them. Default 10_000 ms. */
+  shutdownGraceMs?: number;
+  /** HTTP/2 receive window of each stream (bytes a client may send before we read). Default 1 MiB. */
+  streamWindowBytes?: number;
+  /** HTTP/2 receive window of each connection, shared by its streams. Default 16 MiB. */
+  connectionWindowBytes?: number;
+}
+
+export interface ResolvedGrpcServerOptions {
+  readonly limits: Readonly<Limits>;
+  readonly maxConcurrentStreams: number;
+  readonly compression: "gzip" | "deflate" | "identity";
+  readonly keepalive: Readonly<Required<ServerKeepaliveOptions>>;
+  readonly maxConnectionIdleMs: number;
+  readonly maxConnectionAgeMs: number;
+  readonly maxConnectionAgeGraceMs: number;
+  readonly shutdownGraceMs: number;
+  readonly streamWindowBytes: number;
+  readonly connectionWindowBytes: number;
+}
+
+export const GRPC_SERVER_DEFAULTS = Object.freeze({
+  maxConcurrentStreams: 100,
+  compression: "identity" as const,
+  keepalive: Object.freeze({ timeMs: 7_200_000, timeoutMs: 20_000 }),
+  maxConnectionIdleMs: Infinity,
+  maxConnectionAgeMs: Infinity,
+  maxConnectionAgeGraceMs: Infinity,
+  shutdownGraceMs: 10_000,
+  streamWindowBytes: 1 << 20,
+  connectionWindowBytes: 16 << 20,
+});
+
+export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrpcServerOptions {
+  const d = GRPC_SERVER_DEFAULTS;
+  const compression = o.compression ?? d.compression;
+  if (compression !== "identity" && compression !== "gzip" && compression !== "deflate") {
+    throw new RpcError(Code.InvalidArgument, `compression must be "gzip", "deflate" or "identity", got "${String(compression)}"`);
+  }
+  const limits = resolveLimits(o.limits);
+  const maxConcurrentStreams = integer("maxConcurrentStreams", o.maxConcurrentStreams ?? d.maxConcurrentStreams, 1, 2 ** 31 - 1);
+  const streamWindowBytes = integer("streamWindowBytes", o.streamWindowBytes ?? d.streamWindowBytes, 65_535, 2 ** 31 - 1);
+  const connectionWindowBytes = integer("connectionWindowBytes", o.connectionWindowBytes ?? d.connectionWindowBytes, 65_535, 2 ** 31 - 1);
+  return Object.freeze({
+    limits,
+    maxConcurrentStreams,
+    compression,
+    keepalive: Object.freeze({
+      timeMs: duration("keepalive.timeMs", o.keepalive?.timeMs ?? d.keepalive.timeMs),
+      timeoutMs: duration("keepalive.timeoutMs", o.keepalive?.timeoutMs ?? d.keepalive.timeoutMs),
+    }),
+    maxConnectionIdleMs: duration("maxConnectionIdleMs", o.maxConnectionIdleMs ?? d.maxConnectionIdleMs),
+    maxConnectionAgeMs: duration("maxConnectionAgeMs", o.maxConnectionAgeMs ?? d.maxConnectionAgeMs),
+    maxConnectionAgeGraceMs: duration("maxConnectionAgeGraceMs", o.maxConnectionAgeGraceMs ?? d.maxConnectionAgeGraceMs, true),
+    shutdownGraceMs: duration("shutdownGraceMs", o.shutdownGraceMs ?? d.shutdownGraceMs, true),
+    streamWindowBytes,
+    connectionWindowBytes: Math.max(connectionWindowBytes, streamWindowBytes),
+  });
+}
+
+function integer(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new RpcError(Code.InvalidArgument, `${name} must be an integer from ${min} to ${max}, got ${v}`);
+  }
+  return v;
+}
+
+/** A duration in ms: positive (or zero where allowed), Infinity meaning "never". */
+function duration(name: string, v: number, zeroOk = false): number {
+  if (typeof v !== "number" || Number.isNaN(v) || v < 0 || (!zeroOk && v === 0)) {
+    throw new RpcError(Code.InvalidArgument, `${name} must be a ${zeroOk ? "non-negative" : "positive"} number of ms (Infinity for never), got ${v}`);
+  }
+  return v;
+}

@@ -1,0 +1,78 @@
+import type { OutgoingHttpHeaders } from "node:http2";
+import zlib from "node:zlib";
+import { Code, RpcError, type Metadata } from "../../core/index.js";
+import { OutgoingMessage } from "../../rpc/index.js";
+import { compress } from "./compression.js";
+import { metadataToHeaders } from "./headers.js";
+import { encodeGrpcMessage } from "./status.js";
+
+/** Below this size a message is compressed on the calling thread: cheaper than the thread pool. */
+const SYNC_COMPRESS_BYTES = 32 * 1024;
+
+/** One response message ready for the wire: its bytes and whether they are compressed. */
+export interface Encoded {
+  bytes: Uint8Array;
+  compressed: boolean;
+}
+
+/**
+ * @internal Encode one response message, honouring the send limit and the per-message compression
+ * flag of `OutgoingMessage`. Returns a promise only for large messages compressed off-thread.
+ */
+export function encodeResponse(
+  value: unknown,
+  encode: (v: unknown) => Uint8Array,
+  encoding: string,
+  maxBytes: number,
+): Encoded | Promise<Encoded> {
+  let wantCompress = true;
+  if (value instanceof OutgoingMessage) {
+    wantCompress = value.compress;
+    value = value.value;
+  }
+  const bytes = encode(value);
+  checkSendSize(bytes, maxBytes);
+  if (encoding === "identity" || !wantCompress) return { bytes, compressed: false };
+  const packed = compressMessage(encoding, bytes);
+  return packed instanceof Promise ? packed.then(toCompressed) : { bytes: packed, compressed: true };
+}
+
+/** @internal RESOURCE_EXHAUSTED for a response message over the send limit. */
+export function checkSendSize(bytes: Uint8Array, maxBytes: number): void {
+  if (bytes.byteLength > maxBytes) {
+    throw new RpcError(Code.ResourceExhausted, `response message of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes} bytes`);
+  }
+}
+
+/** @internal Compress one message: on this thread when small, in the thread pool when large. */
+export function compressMessage(encoding: string, bytes: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  if (bytes.byteLength >= SYNC_COMPRESS_BYTES) return compress(encoding, bytes);
+  return encoding === "gzip" ? zlib.gzipSync(bytes) : zlib.deflateSync(bytes);
+}
+
+function toCompressed(bytes: Uint8Array): Encoded {
+  return { bytes, compressed: true };
+}
+
+/** @internal The status trailers of a call: `grpc-status`, percent-encoded `grpc-message`, metadata. */
+export function statusTrailers(err: RpcError | undefined, trailers: Metadata | undefined, into: OutgoingHttpHeaders = {}): OutgoingHttpHeaders {
+  if (trailers !== undefined && trailers.size > 0) metadataToHeaders(trailers, into);
+  if (err === undefined) {
+    into["grpc-status"] = "0";
+    return into;
+  }
+  if (err.metadata.size > 0) metadataToHeaders(err.metadata, into);
+  into["grpc-status"] = String(err.code);
+  if (err.rawMessage !== "") into["grpc-message"] = encodeGrpcMessage(err.rawMessage);
+  return into;
+}
+
+/** @internal One envelope in one buffer (5-byte prefix, then the message). */
+export function envelopeOf(e: Encoded): Buffer {
+  const n = e.bytes.byteLength;
+  const out = Buffer.allocUnsafe(5 + n);
+  out[0] = e.compressed ? 1 : 0;
+  out.writeUInt32BE(n, 1);
+  out.set(e.bytes, 5);
+  return out;
+}
