@@ -90,7 +90,7 @@ function decValue(u: Unit, t: ThriftType, target: string, where: string, mask: M
 
 const skipValue = (u: Unit, type: string): string => `r.p=p;SC(r,${type},d+1,${u.opts.maxDepth});p=r.p;`;
 const isType = (v: string, t: ThriftType): string =>
-  t.kind === "bool" ? `(${v}===1||${v}===2)` : `${v}===${compactType(t)}`;
+  t.kind === "bool" ? `(${v}===1||${v}===2)` : `(${v}===${compactType(t)})`;
 
 function decList(u: Unit, kind: "list" | "set", et: ThriftType, target: string, where: string, mask: MaskNode | null): string {
   const W = lit(where), ty = u.uid("t"), c = u.uid("c"), a = u.uid("a"), i = u.uid("i"), y = u.uid("y");
