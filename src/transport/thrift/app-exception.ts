@@ -46,52 +46,81 @@ export function encodeAppException(protocol: ThriftProtocol, e: AppException): B
 
 /** Decode a TApplicationException struct; unknown fields are skipped. */
 export function decodeAppException(protocol: ThriftProtocol, b: Uint8Array, off = 0): AppException {
+  const r = new FieldReader(protocol, b, off);
   let message = "";
   let type: number = AppExceptionType.Unknown;
-  const fail = () => new RpcError(Code.Internal, "thrift: truncated TApplicationException");
-  let o = off;
-  let lastId = 0;
-  for (;;) {
-    if (o >= b.length) throw fail();
-    const head = b[o++]!;
-    if (head === 0) return { message, type };
-    let id: number, wire: number;
-    if (protocol === "binary") {
-      if (o + 2 > b.length) throw fail();
-      wire = head; id = (b[o]! << 8) | b[o + 1]!; o += 2;
-    } else {
-      wire = head & 0x0f;
-      if (head >> 4 === 0) {
-        const v = readVarint(b, o);
-        if (!v) throw fail();
-        id = (v.value >>> 1) ^ -(v.value & 1); o = v.next;
-      } else id = lastId + (head >> 4);
-      lastId = id;
+  for (let f = r.next(); f !== undefined; f = r.next()) {
+    if (f.id === 1 && f.wire === r.stringType) message = r.string();
+    else if (f.id === 2 && f.wire === r.i32Type) type = r.i32();
+    else r.skip(f.wire);
+  }
+  return { message, type };
+}
+
+/** Walks the fields of one struct in either protocol; every read is bounds-checked. */
+class FieldReader {
+  readonly stringType: number;
+  readonly i32Type: number;
+  private lastId = 0;
+
+  constructor(private readonly protocol: ThriftProtocol, private readonly b: Uint8Array, private o: number) {
+    this.stringType = protocol === "binary" ? 11 : 8;
+    this.i32Type = protocol === "binary" ? 8 : 5;
+  }
+
+  /** The next field's id and wire type, or undefined at STOP. */
+  next(): { id: number; wire: number } | undefined {
+    const head = this.byte();
+    if (head === 0) return undefined;
+    if (this.protocol === "binary") {
+      const id = (this.byte() << 8) | this.byte();
+      return { id, wire: head };
     }
-    const isString = protocol === "binary" ? wire === 11 : wire === 8;
-    const isI32 = protocol === "binary" ? wire === 8 : wire === 5;
-    if (id === 1 && isString) {
-      const len = protocol === "binary" ? readU32(b, o) : readVarint(b, o);
-      if (!len || len.next + len.value > b.length) throw fail();
-      message = Buffer.from(b.buffer, b.byteOffset + len.next, len.value).toString("utf8");
-      o = len.next + len.value;
-    } else if (id === 2 && isI32) {
-      if (protocol === "binary") {
-        if (o + 4 > b.length) throw fail();
-        type = (readU32(b, o)!.value) | 0; o += 4;
-      } else {
-        const v = readVarint(b, o);
-        if (!v) throw fail();
-        type = (v.value >>> 1) ^ -(v.value & 1); o = v.next;
-      }
-    } else if (protocol === "compact" && (wire === 1 || wire === 2)) {
-      continue;
-    } else {
-      o = protocol === "binary" ? measureBinaryValue(b, o, wire) : measureCompactValue(b, o, wire);
-      if (o < 0) throw fail();
-    }
+    const id = head >> 4 === 0 ? zigzag(this.varint()) : this.lastId + (head >> 4);
+    this.lastId = id;
+    return { id, wire: head & 0x0f };
+  }
+
+  string(): string {
+    const n = this.protocol === "binary" ? this.u32() : this.varint();
+    if (this.o + n > this.b.length) throw truncatedException();
+    const s = Buffer.from(this.b.buffer, this.b.byteOffset + this.o, n).toString("utf8");
+    this.o += n;
+    return s;
+  }
+
+  i32(): number {
+    return this.protocol === "binary" ? this.u32() | 0 : zigzag(this.varint());
+  }
+
+  skip(wire: number): void {
+    if (this.protocol === "compact" && (wire === 1 || wire === 2)) return; // the value is in the field header
+    this.o = this.protocol === "binary" ? measureBinaryValue(this.b, this.o, wire) : measureCompactValue(this.b, this.o, wire);
+    if (this.o < 0) throw truncatedException();
+  }
+
+  private byte(): number {
+    if (this.o >= this.b.length) throw truncatedException();
+    return this.b[this.o++]!;
+  }
+
+  private u32(): number {
+    if (this.o + 4 > this.b.length) throw truncatedException();
+    const b = this.b, o = this.o;
+    this.o += 4;
+    return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
+  }
+
+  private varint(): number {
+    const v = readVarint(this.b, this.o);
+    if (!v) throw truncatedException();
+    this.o = v.next;
+    return v.value;
   }
 }
+
+const zigzag = (v: number) => (v >>> 1) ^ -(v & 1);
+const truncatedException = () => new RpcError(Code.Internal, "thrift: truncated TApplicationException");
 
 /** The RpcError code a received TApplicationException stands for. */
 export function codeFromAppException(type: number): Code {
@@ -111,9 +140,4 @@ export function codeFromAppException(type: number): Code {
 export function appExceptionFromError(e: RpcError): AppException {
   const type = e.code === Code.Unimplemented ? AppExceptionType.UnknownMethod : AppExceptionType.InternalError;
   return { type, message: e.rawMessage };
-}
-
-function readU32(b: Uint8Array, o: number): { value: number; next: number } | undefined {
-  if (o + 4 > b.length) return undefined;
-  return { value: (((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!), next: o + 4 };
 }

@@ -47,16 +47,7 @@ export function encodeTTHeader(meta: TTHeaderMeta, payload: Uint8Array | readonl
   const parts = payload instanceof Uint8Array ? [payload] : payload;
   let payloadLength = 0;
   for (const p of parts) payloadLength += p.byteLength;
-  let info = 2;
-  if (meta.aclToken !== undefined) info += 1 + 2 + strLen(meta.aclToken);
-  if (meta.strInfo && meta.strInfo.size > 0) {
-    info += 3;
-    for (const [k, v] of meta.strInfo) info += 4 + strLen(k) + strLen(v);
-  }
-  if (meta.intInfo && meta.intInfo.size > 0) {
-    info += 3;
-    for (const v of meta.intInfo.values()) info += 4 + strLen(v);
-  }
+  const info = infoSize(meta);
   const padded = info + ((4 - (info % 4)) % 4);
   const total = 14 + padded + payloadLength;
   if (total - 4 > TTHEADER_MAX_LENGTH) {
@@ -68,7 +59,33 @@ export function encodeTTHeader(meta: TTHeaderMeta, payload: Uint8Array | readonl
   out.writeUInt16BE(meta.flags ?? 0, 6);
   out.writeInt32BE(meta.seqId | 0, 8);
   out.writeUInt16BE(padded / 4, 12);
-  let o = 14;
+  let o = writeInfo(out, 14, meta);
+  out.fill(0, o, 14 + padded);
+  o = 14 + padded;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
+
+/** Bytes of the header info area before padding. */
+function infoSize(meta: TTHeaderMeta): number {
+  let n = 2;
+  if (meta.aclToken !== undefined) n += 1 + 2 + strLen(meta.aclToken);
+  if (meta.strInfo && meta.strInfo.size > 0) {
+    n += 3;
+    for (const [k, v] of meta.strInfo) n += 4 + strLen(k) + strLen(v);
+  }
+  if (meta.intInfo && meta.intInfo.size > 0) {
+    n += 3;
+    for (const v of meta.intInfo.values()) n += 4 + strLen(v);
+  }
+  return n;
+}
+
+/** Protocol id, no transforms, then the ACL, string and int blocks, in Kitex's order. */
+function writeInfo(out: Buffer, o: number, meta: TTHeaderMeta): number {
   out[o++] = meta.protocolId ?? TTHeaderProtocol.ThriftBinary;
   out[o++] = 0;
   if (meta.aclToken !== undefined) {
@@ -90,12 +107,7 @@ export function encodeTTHeader(meta: TTHeaderMeta, payload: Uint8Array | readonl
       o = writeStr(out, o + 2, v);
     }
   }
-  while (o < 14 + padded) out[o++] = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return o;
 }
 
 /**
