@@ -197,7 +197,10 @@ async function main(): Promise<void> {
     server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   console.log(`listening on port ${bound}`);
-  const stop = () => server.tryShutdown(() => process.exit(0));
+  const stop = () => {
+    setTimeout(() => server.forceShutdown(), 1_000).unref(); // calls cancelled by their clients never finish
+    server.tryShutdown(() => process.exit(0));
+  };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 }

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const server = createServer({}).service(TestService, testService);
   const bound = await server.listen({ port, host });
   console.log(`listening on port ${bound.port}`);
-  const stop = () => void server.close().then(() => process.exit(0));
+  const stop = () => void server.close({ graceMs: 1_000 }).then(() => process.exit(0));
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 }
