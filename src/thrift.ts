@@ -1,0 +1,17 @@
+/**
+ * The `weir/thrift` entry: Thrift IDL loading and codecs (`codec/thrift`) together with the Thrift
+ * transports: Apache framed, buffered and THeader, Kitex TTHeader, and serving every protocol on
+ * one port.
+ */
+export * from "./codec/thrift/index.js";
+export {
+  createThriftTransport, ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS, THRIFT_ENVELOPE, ThriftRoutes,
+  encodeTHeader, decodeTHeader, THeaderProtocolId, THeaderTransform,
+  type ThriftClientOptions, type ThriftTransportKind, type ThriftServerOptions, type ResolvedThriftServerOptions,
+  type THeaderMeta, type THeaderFrame, type WireKind, type WireMessage,
+} from "./transport/thrift/index.js";
+export {
+  createTTHeaderTransport, encodeTTHeader, decodeTTHeader, IntKey, StrKey, TTHeaderFlag, TTHeaderProtocol,
+  bizError, bizStatusOf, type TTHeaderClientOptions, type TTHeaderMeta, type TTHeaderFrame,
+} from "./transport/ttheader/index.js";
+export { listenAllProtocols, detectProtocol, sniff, type MultiProtocolOptions, type MultiProtocolServer, type DetectionHandlers } from "./transport/detection/index.js";
