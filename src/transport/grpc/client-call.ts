@@ -62,7 +62,9 @@ export abstract class ClientCall {
     stream.on("response", onResponse);
     stream.on("data", onData);
     stream.on("trailers", onTrailers);
-    stream.on("end", onEnd);
+    // With the request side already ended (unary, server-streaming), 'close' follows 'end' at once
+    // and one listener fewer is measurably cheaper; request streams need 'end' to stop sending early.
+    if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onEnd);
     stream.on("error", onError);
     stream.on("close", onClose);
     this.shared.pool.streamStarted(session);
@@ -144,6 +146,7 @@ export abstract class ClientCall {
     if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
     else ctx.signal.removeEventListener("abort", this);
     if (this.done) return;
+    if (this.stream!.readableEnded) return this.onEnd();
     this.complete(this.outcomeWithoutStatus("stream closed without a grpc-status"));
   }
 
