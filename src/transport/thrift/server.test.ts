@@ -70,6 +70,7 @@ describe("Thrift server: routing, deadlines, metadata, business errors", () => {
     const tt = transport({ transport: "ttheader" });
     assert.equal(await createClient(A, tt).who({}), "alpha");
     assert.equal(await createClient(B, tt).who({}), "beta");
+    assert.equal(await createClient(B, transport({ transport: "ttheader", ttheaderFramed: true })).who({}), "beta");
     const framed = transport({ transport: "framed" });
     assert.equal(await createClient(A, framed).who({}), "beta", "no service name: the fallback service answers");
     assert.equal(await createClient(A, framed).onlyAlpha({}), "only", "a method only Alpha has is found there");

@@ -40,7 +40,8 @@ const CASES: readonly InteropCase[] = [
 const PY_TO_WEIR = "python client -> Weir";
 const WEIR_TO_PY = "Weir client -> python server";
 const NPM_TO_WEIR = "thrift npm client -> Weir";
-const COLUMNS = [PY_TO_WEIR, WEIR_TO_PY, NPM_TO_WEIR];
+const PY_TO_PY = "python <-> python (baseline)";
+const COLUMNS = [PY_TO_WEIR, WEIR_TO_PY, NPM_TO_WEIR, PY_TO_PY];
 
 const missing = peersMissing();
 
@@ -89,6 +90,15 @@ describe("Thrift interop with Apache Thrift (Python, npm)", { skip: missing }, (
         record(c.name, WEIR_TO_PY, { ok: failed === 0, output: lines.join("\n") });
       } finally {
         await transport.close();
+        py.stop();
+      }
+    });
+
+    it(`${c.name}: python client -> python server (the peers agree among themselves)`, async () => {
+      const py = await startPythonServer(stubs.py, c.py!);
+      try {
+        record(c.name, PY_TO_PY, await runPythonClient(stubs.py, py.port, c.py!));
+      } finally {
         py.stop();
       }
     });
