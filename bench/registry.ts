@@ -1,33 +1,25 @@
 /**
  * Every benchmark `npm run bench` knows, by name, in the order they run. Adding one is one line here.
  */
-import { existsSync } from "node:fs";
+import { runThriftCodecBench } from "./thrift-codec.js";
+import { runTtheaderBench } from "./ttheader.js";
 import { grpcClient } from "./grpc/grpc-client.js";
 import { grpcStream } from "./grpc/grpc-stream.js";
 import { grpcUnary } from "./grpc/grpc-unary.js";
-import { BenchSkipped, type BenchResult, type Benchmark } from "./types.js";
+import type { Benchmark } from "./types.js";
 
 export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   "grpc-unary": grpcUnary,
   "grpc-stream": grpcStream,
   "grpc-client": grpcClient,
-  "thrift-codec": optional("./thrift-codec.js", "runThriftCodecBench", "Thrift codecs encode/decode ops/s and Thrift-over-gRPC: Weir vs thrift npm vs protobufjs"),
+  "thrift-codec": {
+    description: "Thrift codecs, encode/decode ops/s of an LLM request: Weir binary and compact vs thrift npm vs protobufjs",
+    targets: { thrift_binary_encode_vs_protobufjs: 1.2, thrift_binary_decode_vs_protobufjs: 1.2, thrift_compact_encode_vs_thrift_npm: 5, thrift_compact_decode_vs_thrift_npm: 5 },
+    run: (ctx) => runThriftCodecBench(ctx.smoke ? { durationMs: 30 } : {}),
+  },
+  ttheader: {
+    description: "Unary requests/s on a Weir server: TTHeader, framed, gRPC with Thrift vs gRPC with Protobuf",
+    run: (ctx) => runTtheaderBench(ctx.smoke ? { durationMs: 200, concurrency: 4 } : { durationMs: (ctx.durationSec ?? 3) * 1000 }),
+  },
 };
 
-/**
- * A benchmark whose module may not exist yet; it is skipped until it does. The module exports
- * `fn(): Promise<BenchResult>`.
- */
-function optional(modulePath: string, fn: string, description: string): Benchmark {
-  const url = new URL(modulePath, import.meta.url);
-  return {
-    description,
-    async run() {
-      if (!existsSync(url)) throw new BenchSkipped(`${modulePath.replace(/\.js$/, ".ts")} does not exist yet`);
-      const mod = (await import(url.href)) as Record<string, unknown>;
-      const run = mod[fn];
-      if (typeof run !== "function") throw new BenchSkipped(`${modulePath} does not export ${fn}()`);
-      return (await (run as () => Promise<BenchResult>)());
-    },
-  };
-}

@@ -7,11 +7,13 @@ import type { BenchResult } from "./types.js";
 /** A table of results (one row per subject) and ratios (with targets, if any). */
 export function formatTable(result: BenchResult, targets: Readonly<Record<string, number>> = {}): string {
   const lines: string[] = [];
-  const rows = Object.entries(result.results);
-  const columns = [...new Set(rows.flatMap(([, v]) => (isRecord(v) ? Object.keys(v).filter((k) => isScalar(v[k])) : ["value"])))];
-  const table: string[][] = [["", ...columns]];
+  const list = Array.isArray(result.results);
+  const rows: Array<[string, unknown]> = list ? (result.results as unknown[]).map((r) => ["", r]) : Object.entries(result.results);
+  const columns = [...new Set(rows.flatMap(([, v]) => (isRecord(v) ? Object.keys(v).filter((k) => k !== "error" && isScalar(v[k])) : ["value"])))];
+  const table: string[][] = [list ? columns : ["", ...columns]];
   for (const [subject, figures] of rows) {
-    table.push([subject, ...columns.map((c) => cell(isRecord(figures) ? figures[c] : c === "value" ? figures : undefined))]);
+    const cells = columns.map((c) => cell(isRecord(figures) ? figures[c] : c === "value" ? figures : undefined));
+    table.push(list ? cells : [subject, ...cells]);
   }
   lines.push(...align(table));
   const ratioRows: string[][] = [["ratio", "value", "target", ""]];

@@ -6,8 +6,8 @@ export type Figures = Record<string, unknown>;
 /** What a benchmark returns; `name`, `results` and `ratios` form the `--json` line. */
 export interface BenchResult {
   readonly name: string;
-  /** Subject -> figures, e.g. `{ weir: { rps: 1, p99_ms: 2 }, "grpc-js": { … } }`. */
-  readonly results: Record<string, unknown>;
+  /** Subject -> figures, e.g. `{ weir: { rps: 1, p99_ms: 2 }, "grpc-js": { … } }`, or a list of rows. */
+  readonly results: Readonly<Record<string, unknown>> | readonly unknown[];
   /** Ratio name -> Weir's figure divided by the other's, measured in the same run; null if not measured. */
   readonly ratios: Record<string, number | null>;
   /** Remarks for people (what was skipped and why); written to the result file, not the JSON line. */

@@ -1,45 +1,39 @@
 /**
- * Runs one measurement against each echo server in turn, each server in its own child process, and
- * collects figures, notes and errors. Weir is skipped with a note while its modules are not built.
+ * The three echo servers as interleaved subjects: each in its own child process, started once, loaded
+ * one at a time. Weir is skipped with a note while its server is not built.
  */
+import { interleave, type Interleaved, type Subject } from "../lib/interleave.js";
 import type { BenchContext } from "../types.js";
 import { SERVER_IMPLS, SERVER_LABELS, startServerChild, type ServerChild, type ServerImpl } from "./server-child.js";
 import { weirUnavailable } from "./weir-modules.js";
 
-export interface Comparison<F> {
-  /** Figures by server label (weir, grpc-js, node:http2). */
-  readonly figures: Partial<Record<ServerImpl, F>>;
-  readonly results: Record<string, unknown>;
-  readonly notes: string[];
-  readonly errors: string[];
+/** One server's measurement: `round` loads it once more; `figures` sums the rounds up. */
+export interface ServerMeasure<F> {
+  round(index: number): Promise<void>;
+  figures(): F;
+  /** Release connections before the server stops. */
+  close?(): void;
 }
 
-export async function compareServers<F extends object>(
+export function compareServers<F>(
   ctx: BenchContext,
-  measure: (server: ServerChild) => Promise<F>,
-  impls: readonly ServerImpl[] = SERVER_IMPLS,
-): Promise<Comparison<F>> {
-  const out: Comparison<F> = { figures: {}, results: {}, notes: [], errors: [] };
-  for (const impl of impls) {
-    const label = SERVER_LABELS[impl];
-    if (impl === "weir") {
-      const why = weirUnavailable("server");
-      if (why) { out.notes.push(why); continue; }
-    }
-    ctx.log(`  ${label} server`);
-    let server: ServerChild | undefined;
-    try {
-      server = await startServerChild(impl, { cpuProfileDir: impl === "weir" ? ctx.profileDir : undefined });
-      const figures = await measure(server);
-      out.figures[impl] = figures;
-      out.results[label] = figures;
-    } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      out.errors.push(`${label}: ${message}`);
-      out.results[label] = { error: message.split("\n")[0] };
-    } finally {
-      await server?.stop();
-    }
-  }
-  return out;
+  rounds: number,
+  measure: (server: ServerChild) => Promise<ServerMeasure<F>>,
+): Promise<Interleaved<ServerImpl, F>> {
+  const specs = SERVER_IMPLS.map((impl) => ({
+    key: impl,
+    label: SERVER_LABELS[impl],
+    unavailable: impl === "weir" ? weirUnavailable("server") : undefined,
+    open: async (): Promise<Subject<F>> => {
+      const server = await startServerChild(impl, { cpuProfileDir: ctx.profileDir });
+      try {
+        const m = await measure(server);
+        return { round: (i) => m.round(i), figures: () => m.figures(), close: () => { m.close?.(); return server.stop(); } };
+      } catch (e) {
+        await server.stop();
+        throw e;
+      }
+    },
+  }));
+  return interleave(ctx, specs, rounds);
 }

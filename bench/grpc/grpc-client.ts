@@ -1,19 +1,32 @@
 /**
  * grpc-client: Weir's client vs grpc-js's client, 64 unary echo calls in flight, against the same bare
- * node:http2 echo server. Server and each client run in their own processes.
+ * node:http2 echo server. The server and each client run in their own processes; the clients take
+ * turns in alternating rounds (Weir, grpc-js, grpc-js, Weir), a fresh process each turn.
  */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { startChild } from "../lib/child.js";
+import { interleave, type Subject } from "../lib/interleave.js";
 import { programPath } from "../lib/paths.js";
-import { ratio } from "../lib/stats.js";
+import { Samples, ratio, round, summarizeLatency, type LatencySummary } from "../lib/stats.js";
 import type { BenchContext, BenchResult, Benchmark } from "../types.js";
 import type { ClientFigures } from "./clients/recorder.js";
-import { weirUnavailable } from "./weir-modules.js";
 import { UNARY_MESSAGE_BYTES } from "./echo-fixture.js";
 import { startServerChild } from "./server-child.js";
+import { weirUnavailable } from "./weir-modules.js";
 
-const FULL = { concurrency: 64, warmupSec: 2, durationSec: 10 };
-const SMOKE = { concurrency: 8, warmupSec: 0, durationSec: 0.5 };
-const CLIENT_IMPLS = [["weir", "weir"], ["grpcjs", "grpc-js"]] as const;
+/** Per client: `rounds` x (a new process, `warmupSec` of calls, then `roundSec` measured). */
+const FULL = { concurrency: 64, rounds: 2, warmupSec: 2, roundSec: 5 };
+const SMOKE = { concurrency: 8, rounds: 1, warmupSec: 0, roundSec: 0.5 };
+type Config = typeof FULL;
+type ClientImpl = "weir" | "grpcjs";
+
+export interface ClientTotals extends LatencySummary {
+  rps: number;
+  calls: number;
+  seconds: number;
+}
 
 export const grpcClient: Benchmark = {
   description: "gRPC unary echo calls/s from 64 concurrent calls: Weir's client vs grpc-js's client, same bare node:http2 server",
@@ -22,48 +35,57 @@ export const grpcClient: Benchmark = {
 };
 
 async function runGrpcClient(ctx: BenchContext): Promise<BenchResult> {
-  const cfg = { ...(ctx.smoke ? SMOKE : FULL), ...(ctx.durationSec ? { durationSec: ctx.durationSec } : {}) };
-  const results: Record<string, unknown> = {};
-  const figures: Partial<Record<"weir" | "grpcjs", ClientFigures>> = {};
-  const notes: string[] = [];
-  const errors: string[] = [];
+  const base = ctx.smoke ? SMOKE : FULL;
+  const cfg: Config = ctx.durationSec ? { ...base, roundSec: ctx.durationSec / base.rounds } : base;
+  const dir = await mkdtemp(path.join(os.tmpdir(), "weir-bench-client-"));
   const server = await startServerChild("raw");
   try {
-    for (const [impl, label] of CLIENT_IMPLS) {
-      const why = impl === "weir" ? weirUnavailable("client") : undefined;
-      if (why) { notes.push(why); continue; }
-      ctx.log(`  ${label} client`);
-      try {
-        const f = await runClientChild(impl, server.port, cfg, impl === "weir" ? ctx.profileDir : undefined);
-        if (f.errors > 0) throw new Error(`${f.errors} calls failed`);
-        figures[impl] = f;
-        results[label] = f;
-        ctx.log(`    ${f.rps} calls/s, p50 ${f.p50_ms} ms, p99 ${f.p99_ms} ms`);
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        errors.push(`${label}: ${message}`);
-        results[label] = { error: message.split("\n")[0] };
-      }
-    }
+    const spec = (key: ClientImpl, label: string) => ({
+      key, label,
+      unavailable: key === "weir" ? weirUnavailable("client") : undefined,
+      open: async () => clientSubject(key, server.port, cfg, dir, ctx),
+    });
+    const cmp = await interleave(ctx, [spec("weir", "weir"), spec("grpcjs", "grpc-js")], cfg.rounds);
+    return {
+      name: "grpc-client",
+      results: cmp.results,
+      ratios: { grpc_client_vs_grpcjs: ratio(cmp.figures.weir?.rps, cmp.figures.grpcjs?.rps) },
+      notes: cmp.notes,
+      errors: cmp.errors,
+      config: { ...cfg, messageBytes: UNARY_MESSAGE_BYTES, server: "bare node:http2 echo server" },
+    };
   } finally {
     await server.stop();
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+function clientSubject(impl: ClientImpl, port: number, cfg: Config, dir: string, ctx: BenchContext): Subject<ClientTotals> {
+  const latencies = new Samples(1 << 20);
+  let calls = 0;
+  let seconds = 0;
   return {
-    name: "grpc-client",
-    results,
-    ratios: { grpc_client_vs_grpcjs: ratio(figures.weir?.rps, figures.grpcjs?.rps) },
-    notes,
-    errors,
-    config: { ...cfg, messageBytes: UNARY_MESSAGE_BYTES, server: "bare node:http2 echo server" },
+    async round(index) {
+      const file = path.join(dir, `${impl}-${index}.f64`);
+      const f = await runClientChild(impl, port, cfg, file, ctx.profileDir);
+      if (f.errors > 0) throw new Error(`${f.errors} calls failed`);
+      const buf = await readFile(file);
+      latencies.pushAll(new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8));
+      calls += f.calls;
+      seconds += f.seconds;
+      ctx.log(`    ${f.rps} calls/s`);
+    },
+    figures: () => ({ rps: round(calls / seconds), ...summarizeLatency(latencies), calls, seconds: round(seconds, 3) }),
+    close: async () => {},
   };
 }
 
-async function runClientChild(impl: string, port: number, cfg: typeof FULL, cpuProfileDir: string | undefined): Promise<ClientFigures> {
+async function runClientChild(impl: ClientImpl, port: number, cfg: Config, latencyFile: string, cpuProfileDir: string | undefined): Promise<ClientFigures> {
   const nodeFlags = cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${impl}-client-${Date.now()}.cpuprofile`] : [];
-  const args = [String(port), String(cfg.concurrency), String(cfg.warmupSec * 1000), String(cfg.durationSec * 1000)];
+  const args = [String(port), String(cfg.concurrency), String(cfg.warmupSec * 1000), String(cfg.roundSec * 1000), latencyFile];
   const child = startChild(programPath("grpc/clients/client-main.js"), [impl, ...args], { nodeFlags });
   try {
-    const figures = (await child.nextLine((cfg.warmupSec + cfg.durationSec + 30) * 1000)) as unknown as ClientFigures;
+    const figures = (await child.nextLine((cfg.warmupSec + cfg.roundSec + 30) * 1000)) as unknown as ClientFigures;
     await child.exited(10_000); // it exits by itself after reporting, writing its CPU profile if asked to
     return figures;
   } finally {

@@ -1,25 +1,33 @@
 /**
  * grpc-stream: server-streaming messages/s. One raw node:http2 client, the same for every server, asks
- * for 100k x 32-byte messages and counts the envelopes; a warm-up run, then the median of the runs.
+ * for 100k x 32-byte messages and counts the envelopes. Servers take turns in alternating rounds; the
+ * figure is the median over every measured stream.
  */
+import type http2 from "node:http2";
 import { median, ratio, round } from "../lib/stats.js";
 import type { BenchContext, BenchResult, Benchmark } from "../types.js";
-import { compareServers } from "./compare.js";
+import { compareServers, type ServerMeasure } from "./compare.js";
 import { STREAM_MESSAGE_BYTES, payloadSizeFor } from "./echo-fixture.js";
 import { connectH2, countStream } from "./h2-probe.js";
 import type { ServerChild } from "./server-child.js";
 
-/** Runs repeat until both `minRuns` and `minSeconds` of measured streaming are reached, or `maxRuns`. */
-const FULL = { messages: 100_000, warmups: 2, minRuns: 5, minSeconds: 2, maxRuns: 60 };
-const SMOKE = { messages: 2_000, warmups: 0, minRuns: 1, minSeconds: 0, maxRuns: 1 };
+/**
+ * `warmups` streams before the first round; then `rounds` rounds, in each of which a server streams
+ * until it has done `minRunsPerRound` and `secondsPerRound` of streaming (at most `maxRunsPerRound`).
+ */
+const FULL = { messages: 100_000, warmups: 2, rounds: 5, minRunsPerRound: 1, secondsPerRound: 0.4, maxRunsPerRound: 20 };
+const SMOKE = { messages: 2_000, warmups: 0, rounds: 1, minRunsPerRound: 1, secondsPerRound: 0, maxRunsPerRound: 1 };
+type Config = typeof FULL;
 
 export interface StreamFigures {
+  /** Median messages/s over the measured streams. */
   msgs_per_s: number;
   mb_per_s: number;
   /** Median seconds per stream. */
   seconds: number;
-  /** Messages/s of each measured run. */
-  runs: number[];
+  streams: number;
+  min_msgs_per_s: number;
+  max_msgs_per_s: number;
 }
 
 export const grpcStream: Benchmark = {
@@ -30,8 +38,7 @@ export const grpcStream: Benchmark = {
 
 async function runGrpcStream(ctx: BenchContext): Promise<BenchResult> {
   const cfg = ctx.smoke ? SMOKE : FULL;
-  const size = payloadSizeFor(STREAM_MESSAGE_BYTES);
-  const cmp = await compareServers(ctx, (server) => measure(server, cfg, size, ctx));
+  const cmp = await compareServers(ctx, cfg.rounds, (server) => measureStream(server, cfg, ctx));
   const { weir, grpcjs, raw } = cmp.figures;
   return {
     name: "grpc-stream",
@@ -46,35 +53,55 @@ async function runGrpcStream(ctx: BenchContext): Promise<BenchResult> {
   };
 }
 
-async function measure(server: ServerChild, cfg: typeof FULL, size: number, ctx: BenchContext): Promise<StreamFigures> {
+async function measureStream(server: ServerChild, cfg: Config, ctx: BenchContext): Promise<ServerMeasure<StreamFigures>> {
+  const size = payloadSizeFor(STREAM_MESSAGE_BYTES);
   const session = await connectH2(server.port);
+  const stream = async (count: number): Promise<{ seconds: number; bytes: number }> => {
+    const r = await countStream(session, count, size);
+    if (r.grpcStatus !== "0" || r.messages !== count) {
+      throw new Error(`stream of ${count}: got ${r.messages} messages, grpc-status ${r.grpcStatus ?? "missing"}`);
+    }
+    return r;
+  };
+  const rates: number[] = [];
+  const seconds: number[] = [];
+  let bytes = 0;
   try {
-    const check = await countStream(session, 10, size);
-    if (check.grpcStatus !== "0" || check.messages !== 10) {
-      throw new Error(`stream check: ${check.messages} of 10 messages, grpc-status ${check.grpcStatus ?? "missing"}`);
-    }
-    const rates: number[] = [];
-    const seconds: number[] = [];
-    let bytes = 0;
-    let total = 0;
-    for (let i = 0; i < cfg.warmups + cfg.maxRuns; i++) {
-      const r = await countStream(session, cfg.messages, size);
-      if (r.grpcStatus !== "0" || r.messages !== cfg.messages) {
-        throw new Error(`stream run: ${r.messages} of ${cfg.messages} messages, grpc-status ${r.grpcStatus ?? "missing"}`);
-      }
-      if (i < cfg.warmups) continue;
-      rates.push(round(r.messages / r.seconds));
-      seconds.push(r.seconds);
-      bytes = r.bytes;
-      total += r.seconds;
-      if (rates.length >= cfg.minRuns && total >= cfg.minSeconds) break;
-    }
-    const rate = median(rates);
-    const secs = median(seconds);
-    const figures: StreamFigures = { msgs_per_s: round(rate), mb_per_s: round(bytes / secs / 1e6, 3), seconds: round(secs, 3), runs: rates };
-    ctx.log(`    ${figures.msgs_per_s} msgs/s (median of ${rates.length} runs, ${round(Math.min(...rates), 3)}..${round(Math.max(...rates), 3)})`);
-    return figures;
-  } finally {
+    await stream(10);
+    for (let i = 0; i < cfg.warmups; i++) await stream(cfg.messages);
+  } catch (e) {
     session.close();
+    throw e;
   }
+  return {
+    async round() {
+      let spent = 0;
+      let runs = 0;
+      while (runs < cfg.maxRunsPerRound && (runs < cfg.minRunsPerRound || spent < cfg.secondsPerRound)) {
+        const r = await stream(cfg.messages);
+        rates.push(cfg.messages / r.seconds);
+        seconds.push(r.seconds);
+        bytes = r.bytes;
+        spent += r.seconds;
+        runs++;
+      }
+      ctx.log(`    ${round(median(rates.slice(-runs)))} msgs/s (median of ${runs})`);
+    },
+    close: () => closeSession(session),
+    figures: () => {
+      const secs = median(seconds);
+      return {
+        msgs_per_s: round(median(rates)),
+        mb_per_s: round(bytes / secs / 1e6, 3),
+        seconds: round(secs, 3),
+        streams: rates.length,
+        min_msgs_per_s: round(Math.min(...rates)),
+        max_msgs_per_s: round(Math.max(...rates)),
+      };
+    },
+  };
+}
+
+function closeSession(session: http2.ClientHttp2Session): void {
+  if (!session.closed) session.close();
 }

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { Samples, mean, percentile } from "./stats.js";
+import { Samples } from "./stats.js";
 
 export const H2LOAD = process.env["H2LOAD"] ?? "/usr/bin/h2load";
 
@@ -30,14 +30,13 @@ export interface H2LoadOptions {
 
 export interface H2LoadResult {
   readonly rps: number;
+  /** Requests completed in the measured period. */
   readonly requests: number;
   readonly succeeded: number;
   readonly failed: number;
   readonly errored: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
-  readonly meanMs: number;
-  readonly maxMs: number;
+  /** Latency of each measured request, in ms, in log order. */
+  readonly latenciesMs: Float64Array;
 }
 
 export async function runH2Load(o: H2LoadOptions): Promise<H2LoadResult> {
@@ -47,9 +46,9 @@ export async function runH2Load(o: H2LoadOptions): Promise<H2LoadResult> {
   args.push(o.url);
   const out = await runProgram(H2LOAD, args, (o.durationSec + o.warmupSec + 30) * 1000);
   const summary = parseSummary(out);
-  const latency = await readLatencies(o.logFile);
+  const latenciesMs = await readLatencies(o.logFile);
   await rm(o.logFile, { force: true });
-  return { ...summary, ...latency };
+  return { ...summary, latenciesMs };
 }
 
 function runProgram(program: string, args: readonly string[], timeoutMs: number): Promise<string> {
@@ -76,7 +75,7 @@ export function parseSummary(out: string): Pick<H2LoadResult, "rps" | "requests"
   return { rps: Number(rps[1]), requests: Number(req[3]), succeeded: Number(req[4]), failed: Number(req[5]), errored: Number(req[6]) };
 }
 
-async function readLatencies(file: string): Promise<Pick<H2LoadResult, "p50Ms" | "p99Ms" | "meanMs" | "maxMs">> {
+async function readLatencies(file: string): Promise<Float64Array> {
   const samples = new Samples();
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
   for await (const line of lines) {
@@ -85,6 +84,5 @@ async function readLatencies(file: string): Promise<Pick<H2LoadResult, "p50Ms" |
     const us = Number(line.slice(tab + 1));
     if (Number.isFinite(us)) samples.push(us / 1000);
   }
-  const sorted = samples.sorted();
-  return { p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), meanMs: mean(sorted), maxMs: sorted[sorted.length - 1] ?? Number.NaN };
+  return samples.view().slice();
 }

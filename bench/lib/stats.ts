@@ -18,6 +18,14 @@ export class Samples {
     }
     this.data[this.n++] = value;
   }
+  /** Append every value of `values`. */
+  pushAll(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) this.push(values[i]!);
+  }
+  /** The samples in the order pushed (a view, valid until the next push). */
+  view(): Float64Array {
+    return this.data.subarray(0, this.n);
+  }
   /** The samples, sorted ascending (a copy). */
   sorted(): Float64Array {
     return this.data.slice(0, this.n).sort();
@@ -51,4 +59,17 @@ export function ratio(a: number | undefined, b: number | undefined): number | nu
 export function round(value: number, digits = 4): number {
   if (!Number.isFinite(value) || value === 0) return value;
   return Number(value.toPrecision(digits));
+}
+
+/** Latency figures in milliseconds, rounded for tables. */
+export interface LatencySummary { p50_ms: number; p99_ms: number; mean_ms: number; max_ms: number }
+
+export function summarizeLatency(samples: Samples): LatencySummary {
+  const sorted = samples.sorted();
+  return {
+    p50_ms: round(percentile(sorted, 50), 3),
+    p99_ms: round(percentile(sorted, 99), 3),
+    mean_ms: round(mean(sorted), 3),
+    max_ms: round(sorted[sorted.length - 1] ?? Number.NaN, 3),
+  };
 }

@@ -1,7 +1,10 @@
 /**
- * A client child process: `node client-main.js <weir|grpcjs> <port> <concurrency> <warmupMs> <durationMs>`.
- * Runs unary echo calls and prints one JSON line of figures (calls/s, p50/p99 latency, errors).
+ * A client child process:
+ * `node client-main.js <weir|grpcjs> <port> <concurrency> <warmupMs> <durationMs> [latencyFile]`.
+ * Runs unary echo calls and prints one JSON line of figures (calls/s, p50/p99 latency, errors); with
+ * `latencyFile`, also writes each measured call's latency there (float64, ms).
  */
+import { writeFileSync } from "node:fs";
 import { UNARY_MESSAGE_BYTES, patternBytes, payloadSizeFor } from "../echo-fixture.js";
 import { runGrpcJsLoad } from "./grpcjs-client.js";
 import { Recorder } from "./recorder.js";
@@ -11,7 +14,7 @@ import { runWeirLoad } from "./weir-client.js";
 const CLIENTS: Record<string, RunClientLoad> = { weir: runWeirLoad, grpcjs: runGrpcJsLoad };
 
 async function main(): Promise<void> {
-  const [impl = "", port, concurrency, warmupMs, durationMs] = process.argv.slice(2);
+  const [impl = "", port, concurrency, warmupMs, durationMs, latencyFile] = process.argv.slice(2);
   const run = CLIENTS[impl];
   if (!run) throw new Error(`unknown client "${impl}"; expected one of ${Object.keys(CLIENTS).join(", ")}`);
   const nums = [port, concurrency, warmupMs, durationMs].map(Number);
@@ -21,7 +24,9 @@ async function main(): Promise<void> {
   process.stdin.resume();
   const rec = new Recorder(w, d);
   await run({ port: p, concurrency: c, payload: patternBytes(payloadSizeFor(UNARY_MESSAGE_BYTES)) }, rec);
-  process.stdout.write(`${JSON.stringify(rec.figures())}\n`);
+  const figures = rec.figures();
+  if (latencyFile) writeFileSync(latencyFile, rec.latencies());
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
   process.exit(0);
 }
 

@@ -18,7 +18,7 @@ export interface ClientFigures {
 export class Recorder {
   readonly measureFrom: number;
   readonly stopAt: number;
-  private readonly latencies = new Samples(1 << 18);
+  private readonly samples = new Samples(1 << 18);
   private errors = 0;
   private firstError: unknown;
   private lastEnd = 0;
@@ -37,14 +37,19 @@ export class Recorder {
     if (startedAt < this.measureFrom) return;
     const now = performance.now();
     this.lastEnd = now;
-    if (ok) this.latencies.push(now - startedAt);
+    if (ok) this.samples.push(now - startedAt);
+  }
+
+  /** Latency of each measured successful call, in ms. */
+  latencies(): Float64Array {
+    return this.samples.view();
   }
 
   figures(): ClientFigures {
-    if (this.errors > 0 && this.latencies.length === 0) {
+    if (this.errors > 0 && this.samples.length === 0) {
       throw new Error(`every call failed: ${this.firstError instanceof Error ? this.firstError.message : String(this.firstError)}`);
     }
-    const sorted = this.latencies.sorted();
+    const sorted = this.samples.sorted();
     const seconds = (Math.max(this.lastEnd, this.measureFrom) - this.measureFrom) / 1000;
     return {
       rps: round(sorted.length / seconds),
