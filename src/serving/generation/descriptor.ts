@@ -1,0 +1,33 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadProtoSync } from "../../idl/index.js";
+import type { ServiceDescriptor } from "../../rpc/index.js";
+import type { GenerationMethods } from "./types.js";
+
+/** Fully qualified name of the service in generation.proto. */
+export const GENERATION_SERVICE = "weir.generation.v1.Generation";
+
+/**
+ * Path of an IDL file of this folder. The compiled code runs from dist/, the IDL stays in src/
+ * (and is listed in the package's files), so both places are tried.
+ */
+export function generationIdlPath(ext: "proto" | "thrift"): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const name = `generation.${ext}`;
+  const candidates = [path.join(here, name), path.resolve(here, "../../../../src/serving/generation", name)];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+let cached: ServiceDescriptor<GenerationMethods> | undefined;
+
+/**
+ * The Generation service descriptor from generation.proto (loaded once).
+ *
+ * @example
+ * router.service(generationService(), createGenerationService({ engines: [engine] }));
+ */
+export function generationService(): ServiceDescriptor<GenerationMethods> {
+  cached ??= loadProtoSync(generationIdlPath("proto")).service<GenerationMethods>(GENERATION_SERVICE);
+  return cached;
+}

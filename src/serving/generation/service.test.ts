@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { before, describe, it } from "node:test";
+import protobuf from "protobufjs";
+import { Code, RpcError } from "../../core/index.js";
+import { Router, createClient, createInProcessTransport, type Client } from "../../rpc/index.js";
+import { createBuiltinEngine, EngineStats, type Engine, type EngineRequest, type GenerateOptions } from "../engines/index.js";
+import { generationIdlPath, generationService } from "./descriptor.js";
+import { createGenerationService } from "./service.js";
+import type { GenerateChunkMsg, GenerationMethods } from "./types.js";
+
+/** Wraps an engine so a test can await the end of each generation (the engine's finally ran). */
+function tracked(engine: Engine): Engine & { ended: Promise<void>[] } {
+  const ended: Promise<void>[] = [];
+  return Object.assign(Object.create(engine) as Engine, {
+    ended,
+    generate(req: EngineRequest, opts?: GenerateOptions) {
+      const steps = engine.generate(req, opts);
+      let done!: () => void;
+      ended.push(new Promise<void>((r) => (done = r)));
+      return (async function* () {
+        try { yield* steps; } finally { done(); }
+      })();
+    },
+  });
+}
+
+const LOOPING = { prompt: "The river", temperature: 0 };
+
+describe("Generation service over the in-process transport", { timeout: 30_000 }, () => {
+  let stats: EngineStats;
+  let fast: Engine;
+  let paced: Engine & { ended: Promise<void>[] };
+  let client: Client<GenerationMethods>;
+
+  before(async () => {
+    stats = new EngineStats();
+    fast = await createBuiltinEngine({ id: "fast", stats });
+    paced = tracked(await createBuiltinEngine({ id: "paced", tokensPerSecond: 200, stats }));
+    const router = new Router().service(generationService(), createGenerationService({ engines: [fast, paced] }));
+    client = createClient(generationService(), createInProcessTransport(router));
+  });
+
+  it("streams chunks whose text, tokens and usage add up, and Complete agrees", async () => {
+    const req = { prompt: "Spring comes", max_tokens: 40, seed: 11, temperature: 0.8, stop: ["zzz"] };
+    const chunks: GenerateChunkMsg[] = [];
+    for await (const c of client.Generate(req)) chunks.push(c);
+    assert.deepEqual(chunks.map((c) => c.index), chunks.map((_, i) => i));
+    const lastChunk = chunks[chunks.length - 1]!;
+    assert.ok(["stop", "length"].includes(lastChunk.finish_reason));
+    assert.ok(chunks.slice(0, -1).every((c) => c.finish_reason === "" && !c.usage));
+    const tokens = chunks.flatMap((c) => c.token_ids);
+    const text = chunks.map((c) => c.text).join("");
+    assert.equal(lastChunk.usage!.completion_tokens, tokens.length);
+    assert.equal(lastChunk.usage!.prompt_tokens, fast.countTokens("Spring comes"));
+    assert.equal(lastChunk.usage!.total_tokens, lastChunk.usage!.prompt_tokens + tokens.length);
+    assert.equal(fast.detokenize(tokens), text);
+    const whole = await client.Complete(req);
+    assert.equal(whole.text, text);
+    assert.deepEqual(whole.token_ids, tokens);
+    assert.equal(whole.finish_reason, lastChunk.finish_reason);
+    assert.equal(whole.model, "fast");
+  });
+
+  it("serves chat messages and a chosen model, with max tokens", async () => {
+    const r = await client.Complete({ model: "paced", messages: [{ role: "user", content: "Hello" }], max_tokens: 3, temperature: 0 });
+    assert.equal(r.model, "paced");
+    assert.ok(r.token_ids.length <= 3);
+    const seeded = { prompt: "Winter", max_tokens: 30, seed: "9007199254740993" };
+    assert.equal((await client.Complete(seeded)).text, (await client.Complete(seeded)).text); // a 64-bit seed survives the codec
+    const loop = await client.Complete({ ...LOOPING, max_tokens: 7 });
+    assert.equal(loop.finish_reason, "length");
+    assert.equal(loop.usage.completion_tokens, 7);
+  });
+
+  it("lists the models", async () => {
+    const { models } = await client.ListModels({});
+    assert.deepEqual(models.map((m) => m.id), ["fast", "paced"]);
+    assert.ok(models.every((m) => m.context_length === 8192 && m.owned_by === "weir" && /trigram/.test(m.description)));
+  });
+
+  it("answers NOT_FOUND for an unknown model and INVALID_ARGUMENT for bad sampling values", async () => {
+    await assert.rejects(client.Complete({ model: "gpt-9", prompt: "x" }), (e: unknown) => e instanceof RpcError && e.code === Code.NotFound);
+    const bad = [{ temperature: 3 }, { top_p: 1.5 }, { max_tokens: 0 }, { stop: ["a", "b", "c", "d", "e"] }];
+    for (const b of bad) {
+      await assert.rejects(async () => { for await (const _ of client.Generate({ prompt: "x", ...b })) { /* none */ } },
+        (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument, JSON.stringify(b));
+    }
+  });
+
+  it("a client that cancels stops the engine within one token", async () => {
+    const controller = new AbortController();
+    let chunks = 0;
+    let atAbort = -1;
+    await assert.rejects(async () => {
+      for await (const _ of client.Generate({ model: "paced", ...LOOPING, max_tokens: 1000 }, { signal: controller.signal })) {
+        if (++chunks === 5) {
+          atAbort = stats.generatedTokens;
+          controller.abort();
+        }
+      }
+    }, (e: unknown) => e instanceof RpcError && e.code === Code.Canceled);
+    await paced.ended[paced.ended.length - 1];
+    assert.ok(stats.generatedTokens - atAbort <= 1, `${stats.generatedTokens - atAbort} tokens after the abort`);
+    assert.equal(stats.activeSequences, 0);
+  });
+
+  it("a deadline stops the engine too", async () => {
+    const before = stats.generatedTokens;
+    await assert.rejects(async () => {
+      for await (const _ of client.Generate({ model: "paced", ...LOOPING, max_tokens: 1000 }, { timeoutMs: 100 })) { /* read */ }
+    }, (e: unknown) => e instanceof RpcError && e.code === Code.DeadlineExceeded);
+    await paced.ended[paced.ended.length - 1];
+    const produced = stats.generatedTokens - before;
+    assert.ok(produced > 5 && produced < 40, `${produced} tokens in 100 ms at 200/s`);
+    assert.equal(stats.activeSequences, 0);
+  });
+});
+
+describe("generation IDL", () => {
+  it("gives the .thrift file the .proto file's structs, field ids and names", () => {
+    const root = new protobuf.Root().loadSync(generationIdlPath("proto"), { keepCase: true });
+    const thrift = readFileSync(generationIdlPath("thrift"), "utf8");
+    const structs = new Map<string, Map<number, string>>();
+    for (const m of thrift.matchAll(/struct\s+(\w+)\s*\{([^}]*)\}/g)) {
+      const fields = new Map<number, string>();
+      for (const f of m[2]!.matchAll(/^\s*(\d+):\s*(?:optional\s+|required\s+)?[\w<>]+\s+(\w+)/gm)) fields.set(Number(f[1]), f[2]!);
+      structs.set(m[1]!, fields);
+    }
+    const pkg = root.lookup("weir.generation.v1") as protobuf.Namespace;
+    const messages = pkg.nestedArray.filter((o): o is protobuf.Type => o instanceof protobuf.Type);
+    assert.equal(structs.size, messages.length);
+    for (const type of messages) {
+      const fields = structs.get(type.name);
+      assert.ok(fields, `struct ${type.name} missing from the .thrift file`);
+      assert.deepEqual([...fields].sort(), type.fieldsArray.map((f) => [f.id, f.name] as [number, string]).sort(), type.name);
+    }
+    assert.match(thrift, /GenerateChunk Generate\(1: GenerateRequest req\) \(streaming\.mode="server"\)/);
+  });
+});
