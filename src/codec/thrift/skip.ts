@@ -46,30 +46,32 @@ export function skipBinary(r: Cursor, t: number, depth: number, maxDepth: number
         r.p += 2;
         skipBinary(r, ft, depth + 1, maxDepth);
       }
-    case TType.MAP: {
-      need(r, 6);
-      const kt = b[r.p]!, vt = b[r.p + 1]!, n = i32(b, r.p + 2);
-      r.p += 6;
-      if (n === 0) return;
-      const min = (BINARY_MIN_SIZE[kt] ?? 0) * (BINARY_MIN_SIZE[vt] ?? 0);
-      if (!min) throw badWireType(SKIPPED, BINARY_MIN_SIZE[kt] ? vt : kt, "a Thrift type");
-      checkCount(r, n, (BINARY_MIN_SIZE[kt] ?? 0) + (BINARY_MIN_SIZE[vt] ?? 0));
-      for (let i = 0; i < n; i++) { skipBinary(r, kt, depth + 1, maxDepth); skipBinary(r, vt, depth + 1, maxDepth); }
-      return;
-    }
-    case TType.SET: case TType.LIST: {
-      need(r, 5);
-      const et = b[r.p]!, n = i32(b, r.p + 1);
-      r.p += 5;
-      if (n === 0) return;
-      const min = BINARY_MIN_SIZE[et] ?? 0;
-      if (!min) throw badWireType(SKIPPED, et, "a Thrift type");
-      checkCount(r, n, min);
-      for (let i = 0; i < n; i++) skipBinary(r, et, depth + 1, maxDepth);
-      return;
-    }
+    case TType.MAP: skipBinaryMap(r, depth, maxDepth); return;
+    case TType.SET: case TType.LIST: skipBinaryList(r, depth, maxDepth); return;
     default: throw badWireType(SKIPPED, t, "a Thrift type");
   }
+}
+
+function skipBinaryMap(r: Cursor, depth: number, maxDepth: number): void {
+  need(r, 6);
+  const b = r.b, kt = b[r.p]!, vt = b[r.p + 1]!, n = i32(b, r.p + 2);
+  r.p += 6;
+  if (n === 0) return;
+  const mk = BINARY_MIN_SIZE[kt] ?? 0, mv = BINARY_MIN_SIZE[vt] ?? 0;
+  if (!mk || !mv) throw badWireType(SKIPPED, mk ? vt : kt, "a Thrift type");
+  checkCount(r, n, mk + mv);
+  for (let i = 0; i < n; i++) { skipBinary(r, kt, depth + 1, maxDepth); skipBinary(r, vt, depth + 1, maxDepth); }
+}
+
+function skipBinaryList(r: Cursor, depth: number, maxDepth: number): void {
+  need(r, 5);
+  const et = r.b[r.p]!, n = i32(r.b, r.p + 1);
+  r.p += 5;
+  if (n === 0) return;
+  const min = BINARY_MIN_SIZE[et] ?? 0;
+  if (!min) throw badWireType(SKIPPED, et, "a Thrift type");
+  checkCount(r, n, min);
+  for (let i = 0; i < n; i++) skipBinary(r, et, depth + 1, maxDepth);
 }
 
 /**
@@ -95,32 +97,34 @@ export function skipCompact(r: Cursor, t: number, depth: number, maxDepth: numbe
         skipCompact(r, h & 0x0f, depth + 1, maxDepth, true);
       }
     }
-    case 9: case 10: {
-      need(r, 1);
-      const h = b[r.p++]!;
-      const et = h & 0x0f;
-      const n = (h >> 4) === 15 ? rvar32(r, SKIPPED) : h >> 4;
-      if (n === 0) return;
-      const min = COMPACT_MIN_SIZE[et] ?? 0;
-      if (!min) throw badWireType(SKIPPED, et, "a compact type");
-      checkCount(r, n, min);
-      for (let i = 0; i < n; i++) skipCompact(r, et, depth + 1, maxDepth);
-      return;
-    }
-    case 11: {
-      const n = rvar32(r, SKIPPED);
-      if (n === 0) return;
-      need(r, 1);
-      const kv = b[r.p++]!;
-      const kt = kv >> 4, vt = kv & 0x0f;
-      const mk = COMPACT_MIN_SIZE[kt] ?? 0, mv = COMPACT_MIN_SIZE[vt] ?? 0;
-      if (!mk || !mv) throw badWireType(SKIPPED, mk ? vt : kt, "a compact type");
-      checkCount(r, n, mk + mv);
-      for (let i = 0; i < n; i++) { skipCompact(r, kt, depth + 1, maxDepth); skipCompact(r, vt, depth + 1, maxDepth); }
-      return;
-    }
+    case 9: case 10: skipCompactList(r, depth, maxDepth); return;
+    case 11: skipCompactMap(r, depth, maxDepth); return;
     default: throw badWireType(SKIPPED, t, "a compact type");
   }
+}
+
+function skipCompactList(r: Cursor, depth: number, maxDepth: number): void {
+  need(r, 1);
+  const h = r.b[r.p++]!;
+  const et = h & 0x0f;
+  const n = (h >> 4) === 15 ? rvar32(r, SKIPPED) : h >> 4;
+  if (n === 0) return;
+  const min = COMPACT_MIN_SIZE[et] ?? 0;
+  if (!min) throw badWireType(SKIPPED, et, "a compact type");
+  checkCount(r, n, min);
+  for (let i = 0; i < n; i++) skipCompact(r, et, depth + 1, maxDepth);
+}
+
+function skipCompactMap(r: Cursor, depth: number, maxDepth: number): void {
+  const n = rvar32(r, SKIPPED);
+  if (n === 0) return;
+  need(r, 1);
+  const kv = r.b[r.p++]!;
+  const kt = kv >> 4, vt = kv & 0x0f;
+  const mk = COMPACT_MIN_SIZE[kt] ?? 0, mv = COMPACT_MIN_SIZE[vt] ?? 0;
+  if (!mk || !mv) throw badWireType(SKIPPED, mk ? vt : kt, "a compact type");
+  checkCount(r, n, mk + mv);
+  for (let i = 0; i < n; i++) { skipCompact(r, kt, depth + 1, maxDepth); skipCompact(r, vt, depth + 1, maxDepth); }
 }
 
 /** Binary TType for a compact id (for error messages and generic readers). @internal */

@@ -36,59 +36,53 @@ const ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", "\\": "\\",
 /** Split Thrift IDL text into tokens; comments (`//`, `#`, `/* *\/`) are dropped. */
 export function tokenize(source: string, file: string): Token[] {
   const out: Token[] = [];
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  const pos = (at: number): SourcePos => ({ file, line, column: at - lineStart + 1 });
-  const n = source.length;
-  while (i < n) {
-    const c = source[i]!;
-    if (c === "\n") { i++; line++; lineStart = i; continue; }
-    if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v" || c === "\uFEFF") { i++; continue; }
-    if (c === "#" || (c === "/" && source[i + 1] === "/")) {
-      while (i < n && source[i] !== "\n") i++;
-      continue;
-    }
-    if (c === "/" && source[i + 1] === "*") {
-      const start = pos(i);
-      i += 2;
-      while (i < n && !(source[i] === "*" && source[i + 1] === "/")) {
-        if (source[i] === "\n") { line++; lineStart = i + 1; }
-        i++;
-      }
-      if (i >= n) throw idlError(start, "comment is not closed with */");
-      i += 2;
-      continue;
-    }
-    const p = pos(i);
+  const cur = { i: 0, line: 1, lineStart: 0 };
+  const pos = (at: number): SourcePos => ({ file, line: cur.line, column: at - cur.lineStart + 1 });
+  while (cur.i < source.length) {
+    if (skipSpaceAndComments(source, cur, pos)) continue;
+    const i = cur.i, c = source[i]!, p = pos(i);
+    let tok: Token;
     if (c === '"' || c === "'") {
       const [value, end] = readString(source, i, p);
-      out.push({ kind: "string", text: source.slice(i, end), pos: p, value });
-      i = end;
-      continue;
-    }
-    if (isDigit(c) || ((c === "-" || c === "+" || c === ".") && isDigit(source[i + 1] ?? ""))) {
-      const tok = readNumber(source, i, p);
-      out.push(tok);
-      i += tok.text.length;
-      continue;
-    }
-    if (IDENT_START.test(c)) {
+      tok = { kind: "string", text: source.slice(i, end), pos: p, value };
+    } else if (isDigit(c) || ((c === "-" || c === "+" || c === ".") && isDigit(source[i + 1] ?? ""))) {
+      tok = readNumber(source, i, p);
+    } else if (IDENT_START.test(c)) {
       let j = i + 1;
-      while (j < n && IDENT_PART.test(source[j]!)) j++;
-      out.push({ kind: "ident", text: source.slice(i, j), pos: p });
-      i = j;
-      continue;
+      while (j < source.length && IDENT_PART.test(source[j]!)) j++;
+      tok = { kind: "ident", text: source.slice(i, j), pos: p };
+    } else if (PUNCT.has(c)) {
+      tok = { kind: "punct", text: c, pos: p };
+    } else {
+      throw idlError(p, `unexpected character ${JSON.stringify(c)}`);
     }
-    if (PUNCT.has(c)) {
-      out.push({ kind: "punct", text: c, pos: p });
-      i++;
-      continue;
-    }
-    throw idlError(p, `unexpected character ${JSON.stringify(c)}`);
+    out.push(tok);
+    cur.i = i + tok.text.length;
   }
-  out.push({ kind: "eof", text: "", pos: pos(i) });
+  out.push({ kind: "eof", text: "", pos: pos(cur.i) });
   return out;
+}
+
+/** Skip one run of whitespace or one comment at `cur.i`; false when there is none. */
+function skipSpaceAndComments(source: string, cur: { i: number; line: number; lineStart: number }, pos: (at: number) => SourcePos): boolean {
+  const c = source[cur.i]!;
+  const n = source.length;
+  if (c === "\n") { cur.i++; cur.line++; cur.lineStart = cur.i; return true; }
+  if (c === " " || c === "\t" || c === "\r" || c === "\f" || c === "\v" || c === "\uFEFF") { cur.i++; return true; }
+  if (c === "#" || (c === "/" && source[cur.i + 1] === "/")) {
+    while (cur.i < n && source[cur.i] !== "\n") cur.i++;
+    return true;
+  }
+  if (c !== "/" || source[cur.i + 1] !== "*") return false;
+  const start = pos(cur.i);
+  cur.i += 2;
+  while (cur.i < n && !(source[cur.i] === "*" && source[cur.i + 1] === "/")) {
+    if (source[cur.i] === "\n") { cur.line++; cur.lineStart = cur.i + 1; }
+    cur.i++;
+  }
+  if (cur.i >= n) throw idlError(start, "comment is not closed with */");
+  cur.i += 2;
+  return true;
 }
 
 function isDigit(c: string): boolean {

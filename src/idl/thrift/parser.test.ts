@@ -150,6 +150,7 @@ describe("Thrift IDL parser", () => {
     rejects("service A { void f() }\nservice B extends A { void f() }", 2, 23, /already defined in base service/);
     rejects("struct NotEx {}\nservice S { void f() throws (1: NotEx e) }", 2, 30, /not an exception type/);
     rejects("service S { oneway i32 f() }", 1, 13, /must return void/);
+    rejects("struct S { 1: i32 __proto__ }", 1, 19, /cannot be named __proto__/);
   });
 
   it("checks streaming.mode like thriftgo", () => {

@@ -166,7 +166,9 @@ class Parser {
     let requiredness: Requiredness = "default";
     if (this.peekIdent("required") || this.peekIdent("optional")) requiredness = this.next().text as Requiredness;
     const type = this.fieldType();
+    const npos = this.peek().pos;
     const name = this.ident("a field name");
+    if (name === "__proto__") throw idlError(npos, "a field cannot be named __proto__ (it would set a JavaScript prototype)");
     let defaultValue: AstConst | undefined;
     if (this.accept("=")) defaultValue = this.constValue();
     this.xsdOptions();
