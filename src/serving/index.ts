@@ -1,0 +1,3 @@
+/** Model serving: engines (the built-in n-gram model, the Engine interface) and the generation service. */
+export * from "./engines/index.js";
+export * from "./generation/index.js";
