@@ -108,21 +108,37 @@ export class ServerCall implements RequestSource, ResponseSink {
 
   onEnd(): void {
     if (this.done) return;
-    try {
-      this.reader.finish();
-    } catch (e) {
-      return this.fail(RpcError.from(e, Code.Internal));
-    }
-    // A reset also ends the readable side, and 'end' comes before 'aborted': decide on the next turn
-    // of the loop, so that a cancelled request stream throws instead of ending as if complete.
-    if (this.requests !== undefined) return void setImmediate(endRequests, this);
-    if (this.frame === undefined) return this.fail(new RpcError(Code.Internal, `no request message for ${this.route.method.kind} method ${this.route.method.path}`));
+    // A reset also ends the readable side, and 'end' comes before 'aborted': whatever is not a
+    // complete request is judged on the next turn of the loop, when a reset has closed the call,
+    // so that a cancelled call is CANCELLED and not a truncated message or a complete request stream.
+    if (this.requests !== undefined || this.frame === undefined || !this.readerComplete()) return void setImmediate(endLater, this);
     if (this.frameCompressed) {
       inflate(this.start.requestEncoding, this.frame, this.env.options.limits.maxReceiveMessageBytes)
         .then((bytes) => this.decodeAndRun(bytes, true), (e) => this.fail(RpcError.from(e, Code.Internal)));
     } else {
       this.decodeAndRun(this.frame, false);
     }
+  }
+
+  private readerComplete(): boolean {
+    try {
+      this.reader.finish();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** @internal The end of a request that is incomplete, or a request stream, one turn later. */
+  endLater(): void {
+    if (this.done) return;
+    try {
+      this.reader.finish();
+    } catch (e) {
+      return this.fail(RpcError.from(e, Code.Internal));
+    }
+    if (this.requests !== undefined) return this.requests.end();
+    this.fail(new RpcError(Code.Internal, `no request message for ${this.route.method.kind} method ${this.route.method.path}`));
   }
 
   private decodeAndRun(bytes: Uint8Array, compressed: boolean): void {
@@ -135,11 +151,6 @@ export class ServerCall implements RequestSource, ResponseSink {
     }
     this.ctx.lastRequestCompressed = compressed;
     void this.run(request);
-  }
-
-  /** @internal */
-  endRequests(): void {
-    if (!this.done) this.requests!.end();
   }
 
   pause(): void {
@@ -332,8 +343,8 @@ function onWantTrailers(this: CallStream): void {
 function onDrain(this: CallStream): void {
   this[kCall]!.onDrain();
 }
-function endRequests(call: ServerCall): void {
-  call.endRequests();
+function endLater(call: ServerCall): void {
+  call.endLater();
 }
 function onDeadline(call: ServerCall): void {
   call.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));

@@ -1,6 +1,7 @@
 // Test fixture of the gRPC server tests (not a test file): a Weir server of the echo service in
 // testdata/echo.proto, and a @grpc/grpc-js client of it, the real peer the tests check against.
 import { EventEmitter } from "node:events";
+import http2 from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
@@ -187,5 +188,72 @@ export function nextEvent(probe: EventEmitter, name: string, method: string): Pr
       resolve(rest);
     };
     probe.on(name, on);
+  });
+}
+
+export interface RawResponse {
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders | undefined;
+  body: Buffer;
+  /** The RST_STREAM code if the server reset the stream. */
+  rstCode: number;
+}
+
+export interface RawRequestOptions {
+  headers?: http2.OutgoingHttpHeaders;
+  /** Leave the request open (no END_STREAM) after the body. Default false. */
+  keepOpen?: boolean;
+}
+
+/** A gRPC request from a raw node:http2 session: send exactly these bytes, collect what comes back. */
+export function rawRequest(session: http2.ClientHttp2Session, path: string, body: Buffer | readonly Buffer[], o: RawRequestOptions = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...o.headers });
+    let headers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders | undefined;
+    const chunks: Buffer[] = [];
+    req.on("response", (h) => (headers = h));
+    req.on("trailers", (t) => (trailers = t));
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("error", () => {});
+    req.on("close", () => resolve({ headers, trailers, body: Buffer.concat(chunks), rstCode: req.rstCode ?? 0 }));
+    session.once("error", reject);
+    for (const b of Array.isArray(body) ? body : [body]) req.write(b);
+    if (!o.keepOpen) req.end();
+  });
+}
+
+/** grpc-status and grpc-message of a raw response (trailers, or the headers of a trailers-only one). */
+export function rawStatus(r: RawResponse): { code: number; message: string } {
+  const src = r.trailers ?? r.headers;
+  return { code: Number(src["grpc-status"] ?? NaN), message: decodeURIComponent(String(src["grpc-message"] ?? "")) };
+}
+
+/** One gRPC envelope. */
+export function frame(payload: Uint8Array, compressed = false): Buffer {
+  const out = Buffer.alloc(5 + payload.byteLength);
+  out[0] = compressed ? 1 : 0;
+  out.writeUInt32BE(payload.byteLength, 1);
+  out.set(payload, 5);
+  return out;
+}
+
+/** The envelopes of a response body. */
+export function unframe(body: Buffer): { compressed: boolean; payload: Buffer }[] {
+  const out: { compressed: boolean; payload: Buffer }[] = [];
+  for (let at = 0; at + 5 <= body.length;) {
+    const n = body.readUInt32BE(at + 1);
+    out.push({ compressed: body[at] === 1, payload: body.subarray(at + 5, at + 5 + n) });
+    at += 5 + n;
+  }
+  return out;
+}
+
+/** A cleartext HTTP/2 session to the server. */
+export function rawSession(port: number, settings: http2.Settings = {}): Promise<http2.ClientHttp2Session> {
+  return new Promise((resolve, reject) => {
+    const s = http2.connect(`http://127.0.0.1:${port}`, { settings });
+    s.once("connect", () => resolve(s));
+    s.once("error", reject);
   });
 }
