@@ -56,6 +56,7 @@ export function detectProtocol(handlers: DetectionHandlers): (socket: Socket) =>
       socket.off("end", onEnd);
     };
     const onEnd = () => { cleanup(); socket.destroy(); };
+    socket.on("error", ignore); // stays: whoever takes the socket adds its own handling
     socket.on("data", onData);
     socket.on("error", cleanup);
     socket.on("end", onEnd);
@@ -77,3 +78,5 @@ function route(kind: Sniffed, socket: Socket, seen: Buffer, h: DetectionHandlers
   if (kind === "ttheader-streaming") return close("TTHeader Streaming is not served on this port");
   close(kind === "unknown" ? `unknown protocol (first bytes 0x${first})` : `no handler for ${kind}`);
 }
+
+function ignore(): void {}

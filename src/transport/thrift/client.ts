@@ -1,7 +1,7 @@
 import { Code, Metadata, RpcError } from "../../core/index.js";
 import { unwrapOutgoing, type Call, type ClientCallContext, type ClientTransport } from "../../rpc/index.js";
 import { bizErrorFromKeys } from "../ttheader/biz-error.js";
-import { IntKey, StrKey } from "../ttheader/keys.js";
+import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { codeFromAppException, decodeAppException } from "./app-exception.js";
 import { ConnectionPool } from "./client-pool.js";
 import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
@@ -45,7 +45,8 @@ export interface ThriftClientOptions {
  * loaded from a `.thrift` file. Unary and oneway methods only (streaming needs gRPC). Declared
  * exceptions are thrown as the handler threw them; a TApplicationException becomes an RpcError
  * (UNKNOWN_METHOD → UNIMPLEMENTED, others INTERNAL); a Kitex business error an RpcError made by
- * `bizError`. The deadline travels as the TTHeader RPCTimeout key or THeader `client_timeout`.
+ * `bizError`. The deadline travels as the TTHeader RPCTimeout key or THeader `client_timeout`;
+ * on TTHeader, metadata `log-id` travels as the LogID int key and the rest as string keys.
  *
  * @example
  * const echo = createClient(Echo, createThriftTransport({ target: "127.0.0.1:9090", transport: "ttheader" }));
@@ -122,6 +123,11 @@ class ThriftClientTransport implements ClientTransport {
     }
     const intInfo = new Map<number, string>([[IntKey.ToMethod, name]]);
     if (remaining !== undefined) intInfo.set(IntKey.RpcTimeout, String(Math.max(1, Math.ceil(remaining))));
+    const logId = strInfo.get(LOG_ID_METADATA);
+    if (logId !== undefined) {
+      strInfo.delete(LOG_ID_METADATA);
+      intInfo.set(IntKey.LogId, logId);
+    }
     return { intInfo, strInfo };
   }
 

@@ -1,6 +1,6 @@
 import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
 import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
-import { IntKey, StrKey } from "../ttheader/keys.js";
+import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
 import { wrapReply, type EnvelopeMeta } from "./envelope.js";
@@ -118,6 +118,8 @@ function requestMetadata(msg: WireMessage): Metadata {
   if (pairs) for (const [k, v] of pairs) {
     try { md.append(k, v); } catch { /* not valid metadata (e.g. non-ASCII): still in ctx.values */ }
   }
+  const logId = msg.ttheader?.intInfo.get(IntKey.LogId);
+  if (logId !== undefined) try { md.set(LOG_ID_METADATA, logId); } catch { /* not printable */ }
   return md;
 }
 

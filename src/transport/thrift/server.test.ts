@@ -6,7 +6,10 @@ import { Code, RpcError } from "../../core/index.js";
 import { Router, createClient, type ClientTransport, type MethodDescriptor } from "../../rpc/index.js";
 import { bizError, bizStatusOf } from "../ttheader/biz-error.js";
 import { createThriftTransport, type ThriftClientOptions } from "./client.js";
+import { IntKey } from "../ttheader/keys.js";
+import { THRIFT_ENVELOPE } from "./dispatch.js";
 import { ThriftServerEngine } from "./server.js";
+import type { WireMessage } from "./wire.js";
 
 const IDL = parseThrift(`
 service Alpha { string who(), string onlyAlpha() }
@@ -29,7 +32,7 @@ describe("Thrift server: routing, deadlines, metadata, business errors", () => {
   let listener: NetServer;
   let target = "";
   const transports: ClientTransport[] = [];
-  const seen: { deadline?: number; tag?: string } = {};
+  const seen: { deadline?: number; tag?: string; logId?: string; logIdKey?: string } = {};
   let poked: () => void = () => {};
 
   before(async () => {
@@ -45,6 +48,8 @@ describe("Thrift server: routing, deadlines, metadata, business errors", () => {
       biz: () => { throw bizError(1001, "bad input", { k: "v" }); },
       meta: (_req, ctx) => {
         ctx.responseHeaders.set("x-answer", "42");
+        seen.logId = ctx.requestMetadata.getString("log-id");
+        seen.logIdKey = (ctx.values.get(THRIFT_ENVELOPE) as WireMessage).ttheader?.intInfo.get(IntKey.LogId);
         return ctx.requestMetadata.getString("x-question") ?? "none";
       },
       poke: ({ tag }) => { seen.tag = tag; poked(); },
@@ -103,14 +108,16 @@ describe("Thrift server: routing, deadlines, metadata, business errors", () => {
     assert.equal(await client.who({}), "beta");
   });
 
-  it("carries metadata as TTHeader string keys both ways", async () => {
+  it("carries metadata as TTHeader string keys both ways, and log-id as the LogID int key", async () => {
     let answer = "";
     const got = await createClient(B, transport({ transport: "ttheader" })).meta({}, {
-      metadata: { "x-question": "life" },
+      metadata: { "x-question": "life", "log-id": "20261121-abc" },
       onHeader: (h) => (answer = h.getString("x-answer") ?? ""),
     });
     assert.equal(got, "life");
     assert.equal(answer, "42");
+    assert.equal(seen.logId, "20261121-abc");
+    assert.equal(seen.logIdKey, "20261121-abc", "log-id travels as the LogID int key");
   });
 
   it("replies a business error as Kitex does on TTHeader, as TApplicationException elsewhere", async () => {

@@ -66,12 +66,11 @@ export class UnitReader {
   }
 
   private unframed(b: Buffer): { kind: WireKind; length: number } | number {
-    if (b.length > this.maxUnitBytes) {
+    const header = readMessageHeader(b, 0);
+    const end = header ? measureStruct(header.protocol, b, header.bodyOffset, this.maxDepth) : -1;
+    if (end > this.maxUnitBytes || (end < 0 && b.length >= this.maxUnitBytes)) {
       throw new RpcError(Code.ResourceExhausted, `thrift: unframed message longer than the limit of ${this.maxUnitBytes} bytes`);
     }
-    const header = readMessageHeader(b, 0);
-    if (!header) return b.length + 1;
-    const end = measureStruct(header.protocol, b, header.bodyOffset, this.maxDepth);
     return end < 0 ? b.length + 1 : { kind: "buffered", length: end };
   }
 }

@@ -82,3 +82,6 @@ export const StrKey = Object.freeze({
   /** In-memory key of the ACL token, which travels as info block 0x11. */
   AclToken: "RPC_TRANSIT_gdpr-token",
 });
+
+/** The metadata key a TTHeader LogID (int key 2) appears under, on the server and when sent by a client. */
+export const LOG_ID_METADATA = "log-id";
