@@ -39,16 +39,20 @@ describe("bench harness", () => {
     for (const line of lines) assert.deepEqual(Object.keys(JSON.parse(line)), ["name", "results", "ratios"]);
   });
 
-  it("measures grpc-js and the bare node:http2 server and names the issue's ratios", () => {
+  it("measures Weir, grpc-js and the bare node:http2 server and reports the issue's ratios", () => {
     const byName = new Map(run.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => [JSON.parse(l).name, JSON.parse(l)]));
     const unary = byName.get("grpc-unary");
-    assert.ok(unary.results["grpc-js"].rps > 0 && unary.results["node:http2"].rps > 0);
-    assert.ok(unary.results["node:http2"].p99_ms > 0);
-    assert.ok(byName.get("grpc-stream").results["node:http2"].msgs_per_s > 0);
-    assert.ok(byName.get("grpc-client").results["grpc-js"].rps > 0);
-    assert.ok("grpc_unary_vs_grpcjs" in unary.ratios && "grpc_unary_vs_raw" in unary.ratios);
-    assert.ok("grpc_stream_vs_grpcjs" in byName.get("grpc-stream").ratios && "grpc_stream_vs_raw" in byName.get("grpc-stream").ratios);
-    assert.ok("grpc_client_vs_grpcjs" in byName.get("grpc-client").ratios);
+    const stream = byName.get("grpc-stream");
+    const client = byName.get("grpc-client");
+    for (const server of ["weir", "grpc-js", "node:http2"]) {
+      assert.ok(unary.results[server].rps > 0 && unary.results[server].p99_ms > 0, `unary ${server}`);
+      assert.ok(stream.results[server].msgs_per_s > 0, `stream ${server}`);
+    }
+    assert.ok(client.results["weir"].rps > 0 && client.results["grpc-js"].rps > 0);
+    const ratios = { ...unary.ratios, ...stream.ratios, ...client.ratios };
+    for (const name of ["grpc_unary_vs_grpcjs", "grpc_unary_vs_raw", "grpc_stream_vs_grpcjs", "grpc_stream_vs_raw", "grpc_client_vs_grpcjs"]) {
+      assert.ok(ratios[name] > 0, `ratio ${name} is ${ratios[name]}`);
+    }
   });
 
   it("prints a table and writes a timestamped and a latest result file per benchmark", () => {

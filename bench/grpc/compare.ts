@@ -1,11 +1,10 @@
 /**
  * The three echo servers as interleaved subjects: each in its own child process, started once, loaded
- * one at a time. Weir is skipped with a note while its server is not built.
+ * one at a time.
  */
 import { interleave, type Interleaved, type Subject } from "../lib/interleave.js";
 import type { BenchContext } from "../types.js";
 import { SERVER_IMPLS, SERVER_LABELS, startServerChild, type ServerChild, type ServerImpl } from "./server-child.js";
-import { weirUnavailable } from "./weir-modules.js";
 
 /** One server's measurement: `round` loads it once more; `figures` sums the rounds up. */
 export interface ServerMeasure<F> {
@@ -23,7 +22,6 @@ export function compareServers<F>(
   const specs = SERVER_IMPLS.map((impl) => ({
     key: impl,
     label: SERVER_LABELS[impl],
-    unavailable: impl === "weir" ? weirUnavailable("server") : undefined,
     open: async (): Promise<Subject<F>> => {
       const server = await startServerChild(impl, { cpuProfileDir: ctx.profileDir });
       try {

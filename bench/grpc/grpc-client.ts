@@ -14,7 +14,6 @@ import type { BenchContext, BenchResult, Benchmark } from "../types.js";
 import type { ClientFigures } from "./clients/recorder.js";
 import { UNARY_MESSAGE_BYTES } from "./echo-fixture.js";
 import { startServerChild } from "./server-child.js";
-import { weirUnavailable } from "./weir-modules.js";
 
 /** Per client: `rounds` x (a new process, `warmupSec` of calls, then `roundSec` measured). */
 const FULL = { concurrency: 64, rounds: 2, warmupSec: 2, roundSec: 5 };
@@ -42,7 +41,6 @@ async function runGrpcClient(ctx: BenchContext): Promise<BenchResult> {
   try {
     const spec = (key: ClientImpl, label: string) => ({
       key, label,
-      unavailable: key === "weir" ? weirUnavailable("client") : undefined,
       open: async () => clientSubject(key, server.port, cfg, dir, ctx),
     });
     const cmp = await interleave(ctx, [spec("weir", "weir"), spec("grpcjs", "grpc-js")], cfg.rounds);

@@ -1,14 +1,11 @@
 /** Weir's client over its gRPC transport: promise-returning unary calls. */
 import { loadProtoSync } from "../../../src/idl/proto/index.js";
-import type { UnaryMethod } from "../../../src/idl/index.js";
 import { createClient } from "../../../src/rpc/client.js";
 import { createGrpcTransport } from "../../../src/transport/grpc/index.js";
 import { ECHO_PROTO } from "../../lib/paths.js";
+import type { EchoMessage, EchoMethods } from "../echo-types.js";
 import type { Recorder } from "./recorder.js";
 import type { LoadSpec } from "./types.js";
-
-interface EchoMessage { payload: Uint8Array }
-type EchoMethods = { Unary: UnaryMethod<EchoMessage, EchoMessage> };
 
 export async function runWeirLoad(spec: LoadSpec, rec: Recorder): Promise<void> {
   const Echo = loadProtoSync(ECHO_PROTO).service<EchoMethods>("bench.echo.Echo");

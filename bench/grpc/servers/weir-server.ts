@@ -2,24 +2,21 @@
  * The echo service on Weir's server: handlers in the shapes users write (a function for Unary, an
  * async generator for ServerStream).
  */
+import { loadProtoSync } from "../../../src/idl/proto/index.js";
+import { createServer } from "../../../src/transport/server.js";
 import { ECHO_PROTO } from "../../lib/paths.js";
+import type { EchoMessage, EchoMethods } from "../echo-types.js";
 import type { BenchServer } from "./types.js";
-import { importWeirServer } from "../weir-modules.js";
-
-interface EchoMessage { payload: Uint8Array }
-interface StreamRequest { count: number; size: number }
 
 export async function startWeirServer(): Promise<BenchServer> {
-  const { createServer, loadProtoSync } = await importWeirServer();
-  const Echo = loadProtoSync(ECHO_PROTO).service("bench.echo.Echo");
-  const server = createServer({});
-  server.service(Echo, {
-    Unary: (req: EchoMessage) => req,
-    async *ServerStream(req: StreamRequest) {
+  const Echo = loadProtoSync(ECHO_PROTO).service<EchoMethods>("bench.echo.Echo");
+  const server = createServer().service(Echo, {
+    Unary: (req) => req,
+    async *ServerStream(req) {
       const message: EchoMessage = { payload: Buffer.alloc(req.size, 7) };
       for (let i = 0; i < req.count; i++) yield message;
     },
   });
   const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
-  return { port, close: () => server.close() };
+  return { port, close: () => server.close({ graceMs: 1000 }) };
 }
