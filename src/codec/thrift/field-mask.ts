@@ -43,7 +43,7 @@ export function maskedStructCodec<T = Record<string, unknown>>(mask: FieldMask, 
   let byKey = codecs.get(mask);
   if (!byKey) codecs.set(mask, (byKey = new Map()));
   let c = byKey.get(key);
-  if (!c) byKey.set(key, (c = wrapStruct(mask.struct, protocol, compileStructs([mask.struct], protocol, opts, mask.root)[0]!)));
+  if (!c) byKey.set(key, (c = wrapStruct(mask.struct, protocol, compileStructs([mask.struct], protocol, opts, mask.root)[0]!, opts)));
   return c as ThriftStructCodec<T>;
 }
 

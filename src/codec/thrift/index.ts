@@ -16,3 +16,4 @@ export {
 } from "./application-exception.js";
 export { TType, CType } from "./wire.js";
 export { createFieldMask, maskedStructCodec, type FieldMask } from "./field-mask.js";
+export { thriftToJson, thriftFromJson } from "./json.js";

@@ -3,6 +3,7 @@ import type { Codec } from "../../idl/descriptor.js";
 import type { ThriftFunction, ThriftStruct } from "../../idl/thrift/index.js";
 import { thriftException, thriftExceptionOf } from "./exception.js";
 import type { GenOptions } from "./gen-unit.js";
+import { thriftFromJson, thriftToJson } from "./json.js";
 import { compileStructs, wrapStruct, type ThriftProtocol, type ThriftStructCodec } from "./struct-codec.js";
 import { ThriftReader } from "./writer.js";
 
@@ -131,15 +132,19 @@ export function unwrapResult(fn: ThriftFunction, r: Record<string, unknown>): un
  * unary → Args in, Result out (the output codec unwraps `success` and throws declared exceptions);
  * streaming → the bare request and response structs. @internal
  */
-export function grpcCodecs(fn: ThriftFunction, c: ThriftFunctionCodecs): { input: Codec; output: Codec } {
+export function grpcCodecs(fn: ThriftFunction, c: ThriftFunctionCodecs, opts: GenOptions): { input: Codec; output: Codec } {
   if (fn.streamingMode !== "none" && fn.streamingMode !== "unary") {
     if (!c.request || !c.response) throw new RpcError(Code.InvalidArgument, `streaming function ${fn.name} must take and return a struct`);
     return { input: c.request, output: c.response };
   }
-  const result = c.result;
+  const result = c.result, ret = fn.returns;
+  const json = {
+    toJson: (v: unknown) => (ret ? thriftToJson(v, ret) : null),
+    fromJson: (j: unknown) => (ret ? thriftFromJson(j, ret, opts.i64, `${fn.name} result`) : undefined),
+  };
   const output: Codec = result
-    ? { encode: (v: unknown) => result.encode(successStruct(fn, v)), decode: (b: Uint8Array) => unwrapResult(fn, result.decode(b)) }
-    : { encode: () => new Uint8Array([0]), decode: () => undefined };
+    ? { encode: (v: unknown) => result.encode(successStruct(fn, v)), decode: (b: Uint8Array) => unwrapResult(fn, result.decode(b)), ...json }
+    : { encode: () => new Uint8Array([0]), decode: () => undefined, ...json };
   return { input: c.args, output };
 }
 
@@ -151,9 +156,9 @@ export function serviceCompiler(fns: readonly ThriftFunction[], opts: GenOptions
     if (!unit) {
       const roots = [...new Set(fns.flatMap(functionStructs))];
       const compiled = compileStructs(roots, p, opts);
-      unit = new Map(roots.map((r, i) => [r, wrapStruct(r, p, compiled[i]!)]));
+      unit = new Map(roots.map((r, i) => [r, wrapStruct(r, p, compiled[i]!, opts)]));
       units.set(p, unit);
     }
-    return unit.get(s) ?? wrapStruct(s, p, compileStructs([s], p, opts)[0]!);
+    return unit.get(s) ?? wrapStruct(s, p, compileStructs([s], p, opts)[0]!, opts);
   };
 }

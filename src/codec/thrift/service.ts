@@ -93,7 +93,7 @@ export function thriftServiceDescriptor(svc: ThriftService, options: ThriftCodec
     }
     const tm = createThriftMethod(fn, `/${kitexPackage}.${svc.name}/${fn.name}`, compile);
     thriftMethods[fn.name] = tm;
-    const { input, output } = grpcCodecs(fn, tm.codecs("binary"));
+    const { input, output } = grpcCodecs(fn, tm.codecs("binary"), opts);
     const idem = fn.annotations["idempotent"];
     methods[fn.name] = Object.freeze({
       name: fn.name,

@@ -1,10 +1,11 @@
 import { Code, RpcError } from "../../core/index.js";
 import type { Codec } from "../../idl/descriptor.js";
-import type { ThriftStruct } from "../../idl/thrift/index.js";
+import type { ThriftStruct, ThriftType } from "../../idl/thrift/index.js";
 import { trailing } from "./errors.js";
 import { binaryGenerator } from "./gen-binary.js";
 import { compactGenerator } from "./gen-compact.js";
 import { GEN_DEFAULTS, Unit, type GenOptions, type I64Mode, type StructFns } from "./gen-unit.js";
+import { thriftFromJson, thriftToJson } from "./json.js";
 import type { MaskNode } from "./mask-node.js";
 import { ThriftReader, ThriftWriter } from "./writer.js";
 
@@ -22,6 +23,7 @@ export interface ThriftCodecOptions {
  * A compiled codec for one struct in one protocol. Encoders and decoders are generated
  * straight-line JavaScript per struct (one `new Function` per group of structs), built once.
  *
+ * `toJson`/`fromJson` give the JSON mapping of `json.ts` (Kitex's generic JSON).
  * Values: plain objects keyed by field name; a field left out (or `null`/`undefined`) is not
  * written; decoded objects have only the fields that were on the wire, plus IDL defaults.
  * Every error is an RpcError: INVALID_ARGUMENT for bad input or values, RESOURCE_EXHAUSTED past
@@ -75,8 +77,9 @@ export function compileStructs(roots: readonly ThriftStruct[], protocol: ThriftP
 }
 
 /** Wrap compiled functions into the codec object. @internal */
-export function wrapStruct<T>(struct: ThriftStruct, protocol: ThriftProtocol, fns: StructFns): ThriftStructCodec<T> {
+export function wrapStruct<T>(struct: ThriftStruct, protocol: ThriftProtocol, fns: StructFns, opts: GenOptions = GEN_DEFAULTS): ThriftStructCodec<T> {
   const { enc, dec } = fns;
+  const type: ThriftType = { kind: "struct", struct, annotations: {} };
   const w = new ThriftWriter();
   const r = new ThriftReader(new Uint8Array(0));
   let busy = false;
@@ -103,6 +106,8 @@ export function wrapStruct<T>(struct: ThriftStruct, protocol: ThriftProtocol, fn
     },
     write: (out: ThriftWriter, value: T) => enc(out, value, 1),
     read: (input: ThriftReader) => dec(input, 1) as T,
+    toJson: (value: T) => thriftToJson(value, type),
+    fromJson: (json: unknown) => thriftFromJson(json, type, opts.i64, struct.name) as T,
   };
 }
 
@@ -118,5 +123,5 @@ const EMPTY = Buffer.alloc(0);
  */
 export function createStructCodec<T = Record<string, unknown>>(struct: ThriftStruct, protocol: ThriftProtocol = "binary", options: ThriftCodecOptions = {}): ThriftStructCodec<T> {
   const [fns] = compileStructs([struct], protocol, resolveCodecOptions(options));
-  return wrapStruct<T>(struct, protocol, fns!);
+  return wrapStruct<T>(struct, protocol, fns!, resolveCodecOptions(options));
 }
