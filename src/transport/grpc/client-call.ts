@@ -8,6 +8,7 @@ import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./clie
 import { sessionError, type SessionPool } from "./session-pool.js";
 
 const NGHTTP2_NO_ERROR = 0;
+const NGHTTP2_REFUSED_STREAM = 7;
 const NGHTTP2_CANCEL = 8;
 
 /** The reason a call's context is already aborted, without creating its AbortSignal. @internal */
@@ -24,6 +25,9 @@ export interface CallShared {
 
 const kCall = Symbol("weir.clientCall");
 type CallStream = http2.ClientHttp2Stream & { [kCall]: ClientCall };
+
+/** Where the events of a stream go once its call has moved to another stream. */
+const DETACHED = { onResponse() {}, onData() {}, onEnd() {}, onClose() {} } as unknown as ClientCall;
 
 // One set of listeners for every stream: `this` is the stream, which points at its call.
 function onResponse(this: CallStream, headers: http2.IncomingHttpHeaders): void { this[kCall].onResponse(headers); }
@@ -50,6 +54,17 @@ export abstract class ClientCall {
   private reader: EnvelopeReader | undefined;
   private sink: FrameSink | undefined;
   private session: http2.ClientHttp2Session | undefined;
+  /** The stream is counted against its session and listens on the call's abort. */
+  private attached = false;
+  private headersSeen = false;
+  /** The server did not process the stream (REFUSED_STREAM, GOAWAY, or it was never sent). */
+  private unprocessed = false;
+  private replayed = false;
+  /**
+   * Set by the transport when the request can be sent again: opens a new stream for a call the
+   * server never processed (gRPC's transparent retry, once). Returns false when it could not.
+   */
+  replay: ((call: ClientCall) => boolean) | undefined;
 
   constructor(readonly ctx: ClientCallContext, readonly method: MethodDescriptor, readonly shared: CallShared) {}
 
@@ -67,6 +82,7 @@ export abstract class ClientCall {
     if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onEnd);
     stream.on("error", onError);
     stream.on("close", onClose);
+    this.attached = true;
     this.shared.pool.streamStarted(session);
     const ctx = this.ctx;
     if (ctx instanceof ClientContext) ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
@@ -91,6 +107,7 @@ export abstract class ClientCall {
 
   onResponse(headers: http2.IncomingHttpHeaders): void {
     if (this.done) return;
+    this.headersSeen = true;
     if (headers["grpc-status"] !== undefined) {
       this.trailers = headers; // trailers-only: the outcome is read at the end of the stream
       return;
@@ -141,20 +158,44 @@ export abstract class ClientCall {
   }
 
   onClose(): void {
+    this.release();
+    if (this.done) return;
+    if (this.stream!.readableEnded) return this.onEnd();
+    this.complete(this.outcomeWithoutStatus("stream closed without a grpc-status"));
+  }
+
+  private release(): void {
+    if (!this.attached) return;
+    this.attached = false;
     this.shared.pool.streamEnded(this.session!);
     const ctx = this.ctx;
     if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
     else ctx.signal.removeEventListener("abort", this);
-    if (this.done) return;
-    if (this.stream!.readableEnded) return this.onEnd();
-    this.complete(this.outcomeWithoutStatus("stream closed without a grpc-status"));
+  }
+
+  /** Move the call to a new stream (transparent retry); false when that is not possible. */
+  private reopen(): boolean {
+    this.replayed = true;
+    (this.stream as CallStream)[kCall] = DETACHED;
+    this.release();
+    this.stream = undefined;
+    this.trailers = undefined;
+    this.nodeError = undefined;
+    this.reader = undefined;
+    this.unprocessed = false;
+    return this.replay!(this);
   }
 
   /** The outcome of a stream that ended with no status: a Node error, a reset code, or `fallback`. */
   private outcomeWithoutStatus(fallback: string): RpcError {
     const rst = this.stream!.rstCode;
     const e = this.nodeError as { code?: string } | undefined;
-    if (e !== undefined && e.code !== "ERR_HTTP2_STREAM_ERROR") return rpcErrorFromNodeError(e, Code.Unavailable);
+    const code = e?.code;
+    if (rst === NGHTTP2_REFUSED_STREAM || code === "ERR_HTTP2_STREAM_CANCEL" || code === "ERR_HTTP2_GOAWAY_SESSION") {
+      this.unprocessed = true;
+    }
+    if (e !== undefined && code !== "ERR_HTTP2_STREAM_ERROR") return rpcErrorFromNodeError(e, Code.Unavailable);
+    if (rst === NGHTTP2_REFUSED_STREAM) return new RpcError(Code.Unavailable, "the server refused the stream (REFUSED_STREAM)");
     const session = this.session!;
     if (session.destroyed || session.closed) {
       const cause = sessionError(session);
@@ -169,6 +210,7 @@ export abstract class ClientCall {
 
   /** Record the outcome once, tell onTrailer, and hand it to the subclass. */
   protected complete(outcome: RpcError | null): void {
+    if (outcome !== null && this.unprocessed && this.replay !== undefined && !this.replayed && !this.headersSeen && this.reopen()) return;
     this.done = true;
     const ctx = this.ctx;
     if (ctx.onTrailer !== undefined) {
@@ -195,6 +237,8 @@ export abstract class ClientCall {
     }
   }
 
+  /** Fail the call from outside the stream's events (e.g. a request could not be encoded). */
+  abstract fail(e: unknown): void;
   protected abstract onMessage(compressed: boolean, payload: Buffer): void;
   protected abstract settle(outcome: RpcError | null): void;
 }

@@ -46,7 +46,7 @@ export function writeEnvelope(stream: http2.ClientHttp2Stream, env: Envelope, en
  * @internal
  */
 export async function pumpRequests(
-  call: ClientCall & { fail(e: unknown): void }, requests: AsyncIterable<unknown>, encoding: string | undefined, maxSendBytes: number,
+  call: ClientCall, requests: AsyncIterable<unknown>, encoding: string | undefined, maxSendBytes: number,
 ): Promise<void> {
   const stream = call.stream!;
   let it: AsyncIterator<unknown> | undefined;

@@ -78,14 +78,28 @@ function startCall(o: ResolvedGrpcTransportOptions, shared: CallShared, session:
     return Promise.reject(RpcError.from(e, Code.Internal));
   }
   if (env instanceof Promise) {
-    return env.then((e) => { if (open(c, session, headers)) writeEnvelope(c.stream!, e, true); return result; });
+    return env.then((e) => send(c, session, headers, e, shared.pool).then(() => result));
   }
-  if (open(c, session, headers)) writeEnvelope(c.stream!, env, true);
+  send(c, session, headers, env, shared.pool);
   return result;
 }
 
+/** Send a call's only request; a stream the server never processed is sent once more on a fresh connection. */
+function send(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, env: Envelope, pool: SessionPool): Promise<void> {
+  c.replay = (call) => {
+    const again = pool.acquire();
+    if (again instanceof RpcError || again.destroyed || again.closed) return false;
+    if (open(call, again, headers)) writeEnvelope(call.stream!, env, true);
+    return true;
+  };
+  if (open(c, session, headers)) writeEnvelope(c.stream!, env, true);
+  return RESOLVED;
+}
+
+const RESOLVED = Promise.resolve();
+
 /** Open the call's stream; a synchronous failure becomes the call's outcome. */
-function open(c: ClientCall & { fail(e: unknown): void }, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): boolean {
+function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): boolean {
   try {
     c.open(session, headers);
     return true;

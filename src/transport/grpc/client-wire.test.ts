@@ -152,6 +152,18 @@ describe("grpc client against raw HTTP/2 servers", () => {
     }
   });
 
+  it("a stream the server refused is sent once more, transparently", async () => {
+    let streams = 0;
+    const client = await clientFor((stream) => {
+      if (++streams === 1) return stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      void readBody(stream).then(() => respond(stream, [envelope(reply("second"))], { "grpc-status": "0" }));
+    });
+    assert.equal((await client.Unary({})).text, "second");
+    assert.equal(streams, 2);
+    const always = await clientFor((stream) => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM));
+    await rejectsWith(always.Unary({}), Code.Unavailable, /REFUSED_STREAM/);
+  });
+
   it("deadline and abort reset the stream with CANCEL", async () => {
     const resets: number[] = [];
     let started!: () => void;
