@@ -1,0 +1,56 @@
+import type { Call, CallContext, Middleware, Next } from "../../rpc/index.js";
+import { returnsStream } from "../../rpc/index.js";
+import { afterCall } from "../stream-util.js";
+import { CircuitBreaker, resolveBreakerOptions, type BreakerOptions, type BreakerState } from "./breaker.js";
+
+/** What one breaker guards: every method alone (default), the whole service, or a key of your own. */
+export type BreakerKey = "method" | "service" | ((call: Call) => string);
+
+export interface CircuitBreakerOptions extends BreakerOptions {
+  /** One breaker per method path (default), per service, or per key returned by a function. */
+  key?: BreakerKey;
+  /** Called when a breaker changes state. */
+  onStateChange?: (key: string, state: BreakerState) => void;
+}
+
+/** A middleware with access to its breakers (for tests, health pages and metrics). */
+export interface CircuitBreakerMiddleware extends Middleware {
+  /** The breaker of a key, if one was created. */
+  breaker(key: string): CircuitBreaker | undefined;
+}
+
+/**
+ * Service- or method-level circuit breaker, for clients (or servers guarding a dependency). An open
+ * breaker fails calls fast with UNAVAILABLE ("circuit breaker open for …"); see `BreakerOptions`
+ * for triggers and defaults. Put it outside `retry()` so retries of a failing method stop at once;
+ * per-instance breakers belong to `createBalancedTransport`.
+ *
+ * @example
+ * createClient(Chat, transport, { middleware: [circuitBreaker({ errorRate: 0.3 }), retry(...)] });
+ */
+export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerMiddleware {
+  const o = resolveBreakerOptions(options);
+  const breakers = new Map<string, CircuitBreaker>();
+  const keyOf = options.key ?? "method";
+  const onChange = options.onStateChange;
+  const get = (call: Call): CircuitBreaker => {
+    const key = keyOf === "method" ? call.method.path : keyOf === "service" ? call.method.serviceName : keyOf(call);
+    let b = breakers.get(key);
+    if (b === undefined) breakers.set(key, (b = new CircuitBreaker(key, o)));
+    return b;
+  };
+  const mw = (<C extends CallContext>(next: Next<C>): Next<C> => (call) => {
+    const b = get(call);
+    const before = onChange === undefined ? undefined : b.state;
+    const refused = b.acquire();
+    if (refused !== undefined) return Promise.reject(refused);
+    let p: Promise<unknown>;
+    try { p = next(call); } catch (e) { p = Promise.reject(e); }
+    return afterCall(p, returnsStream(call.method), (err) => {
+      b.record(err);
+      if (onChange !== undefined && b.state !== before) onChange(b.name, b.state);
+    });
+  }) as CircuitBreakerMiddleware;
+  Object.defineProperty(mw, "breaker", { value: (key: string) => breakers.get(key) });
+  return mw;
+}

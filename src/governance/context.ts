@@ -1,0 +1,121 @@
+import { Code, RpcError, createCallScope, type CallScope, type Metadata } from "../core/index.js";
+import { ClientContext, ServerContext, type CallContext, type ClientCallContext, type ServerCallContext } from "../rpc/index.js";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** How a derived client context relates to its parent. */
+export interface DeriveOptions {
+  /** A time limit of its own; the earlier of it and the parent's deadline wins. Default: the parent's. */
+  timeoutMs?: number | undefined;
+  /** Request metadata of its own (a retry attempt adds its mark). Default: the parent's object. */
+  requestMetadata?: Metadata | undefined;
+  /**
+   * Fresh response headers, trailers and callbacks (for attempts that may lose a race); the caller
+   * copies them to the parent with `deliverResponse`. Default false: shared with the parent.
+   */
+  isolated?: boolean;
+  /** Scratch values. Default: the parent's map. */
+  values?: Map<unknown, unknown> | undefined;
+}
+
+/**
+ * A client context that lives inside another: its own scope (deadline, cancellation), aborted when
+ * the parent aborts. Governance middleware derives one per attempt or per time limit.
+ * @internal
+ */
+export class DerivedClientContext extends ClientContext {
+  private readonly unlink: () => void;
+
+  constructor(readonly parent: ClientCallContext, scope: CallScope, o: DeriveOptions) {
+    super(
+      parent.method, scope, o.requestMetadata ?? parent.requestMetadata, parent.peer, parent.protocol,
+      parent.requestEncoding, o.isolated ? undefined : parent.onHeader, o.isolated ? undefined : parent.onTrailer,
+    );
+    const self = this as Mutable<ClientContext>;
+    if (!o.isolated) {
+      self.responseHeaders = parent.responseHeaders;
+      self.responseTrailers = parent.responseTrailers;
+    }
+    self.values = o.values ?? parent.values;
+    this.unlink = linkAbort(parent, scope);
+  }
+
+  /** Abort this context alone (the parent goes on). */
+  abort(reason: RpcError): void {
+    this.scope.abort(reason);
+  }
+
+  /** Stop the timer and detach from the parent; call once the derived call is over. */
+  release(): void {
+    this.scope.dispose();
+    this.unlink();
+  }
+}
+
+/** Derive a client context with its own deadline and cancellation. */
+export function deriveClientContext(parent: ClientCallContext, o: DeriveOptions = {}): DerivedClientContext {
+  const scope = createCallScope({ deadline: parent.deadline, timeoutMs: o.timeoutMs });
+  return new DerivedClientContext(parent, scope, o);
+}
+
+/** Copy an isolated attempt's response headers and trailers to the parent and run its callbacks. */
+export function deliverResponse(from: ClientCallContext, to: ClientCallContext, trailers = true): void {
+  if (from.responseHeaders !== to.responseHeaders && from.responseHeaders.size > 0) {
+    to.responseHeaders.merge(from.responseHeaders);
+  }
+  if (from.onHeader !== to.onHeader) callSafely(to.onHeader, to.responseHeaders);
+  if (!trailers) return;
+  if (from.responseTrailers !== to.responseTrailers && from.responseTrailers.size > 0) {
+    to.responseTrailers.merge(from.responseTrailers);
+  }
+  if (from.onTrailer !== to.onTrailer) callSafely(to.onTrailer, to.responseTrailers);
+  if (from instanceof ClientContext && to instanceof ClientContext) {
+    (to as Mutable<ClientContext>).lastResponseCompressed = from.lastResponseCompressed;
+  }
+}
+
+function callSafely(cb: ((md: Metadata) => void) | undefined, md: Metadata): void {
+  if (cb === undefined) return;
+  try { cb(md); } catch { /* a throwing callback must not change the outcome */ }
+}
+
+/** A server context with a shorter deadline of its own (server-side time limits). @internal */
+export function deriveServerContext(parent: ServerCallContext, timeoutMs: number): { ctx: ServerContext; release(): void } {
+  const scope = createCallScope({ deadline: parent.deadline, timeoutMs });
+  const ctx = new ServerContext(parent.method, scope, parent.requestMetadata, parent.peer, parent.protocol, parent.responseEncoding);
+  const self = ctx as Mutable<ServerContext>;
+  self.responseHeaders = parent.responseHeaders;
+  self.responseTrailers = parent.responseTrailers;
+  self.values = parent.values;
+  const unlink = linkAbort(parent, scope);
+  return { ctx, release: () => { scope.dispose(); unlink(); } };
+}
+
+/** Abort `scope` when `parent` aborts, without creating the parent's AbortSignal when avoidable. */
+function linkAbort(parent: CallContext, scope: CallScope): () => void {
+  const onAbort = (reason: RpcError) => scope.abort(reason);
+  if (parent instanceof ClientContext || parent instanceof ServerContext) {
+    parent.scope.onAbort(onAbort);
+    return () => parent.scope.offAbort(onAbort);
+  }
+  const signal = parent.signal;
+  const listener = () => onAbort(RpcError.from(signal.reason, Code.Canceled));
+  if (signal.aborted) listener();
+  else signal.addEventListener("abort", listener, { once: true });
+  return () => signal.removeEventListener("abort", listener);
+}
+
+/** The reason a context is aborted, or undefined while it runs (no AbortSignal is created). */
+export function abortedReason(ctx: CallContext): RpcError | undefined {
+  if (ctx instanceof ClientContext || ctx instanceof ServerContext) return ctx.scope.reason;
+  return ctx.signal.aborted ? RpcError.from(ctx.signal.reason, Code.Canceled) : undefined;
+}
+
+/** Abort a call's context if it can be aborted from outside (client and server contexts can). */
+export function abortContext(ctx: CallContext, reason: RpcError): boolean {
+  if (ctx instanceof ClientContext || ctx instanceof ServerContext) {
+    ctx.scope.abort(reason);
+    return true;
+  }
+  return false;
+}

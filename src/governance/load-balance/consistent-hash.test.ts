@@ -1,0 +1,3 @@
+import { describeBalancer } from "./balancer.suite.js";
+import { consistentHash } from "./consistent-hash.js";
+describeBalancer(() => consistentHash({ key: "x-session" }));

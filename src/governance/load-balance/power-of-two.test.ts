@@ -1,0 +1,3 @@
+import { describeBalancer } from "./balancer.suite.js";
+import { powerOfTwoChoices } from "./power-of-two.js";
+describeBalancer(powerOfTwoChoices);

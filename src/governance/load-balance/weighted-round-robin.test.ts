@@ -1,0 +1,3 @@
+import { describeBalancer } from "./balancer.suite.js";
+import { weightedRoundRobin } from "./weighted-round-robin.js";
+describeBalancer(weightedRoundRobin);
