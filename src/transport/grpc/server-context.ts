@@ -1,6 +1,7 @@
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, Metadata, RpcError } from "../../core/index.js";
 import type { MethodDescriptor, ServerCallContext } from "../../rpc/index.js";
+import { grpcProtocolName } from "../thrift/grpc-compat.js";
 import { isReservedHeader } from "./headers.js";
 
 /**
@@ -10,7 +11,10 @@ import { isReservedHeader } from "./headers.js";
  */
 export class GrpcServerContext implements ServerCallContext {
   readonly side = "server" as const;
-  readonly protocol = "grpc";
+  /** "grpc", or "grpc+thrift" for methods loaded from Thrift IDL. */
+  get protocol(): string {
+    return grpcProtocolName(this.method);
+  }
   lastRequestCompressed = false;
   responseEncoding: string;
   private controller: AbortController | undefined;

@@ -11,6 +11,11 @@ export function grpcContentType(method: MethodDescriptor): string {
   return thriftWireOf(method) ? "application/grpc+thrift" : "application/grpc";
 }
 
+/** The protocol name on a gRPC call's context: `grpc+thrift` for Thrift methods, else `grpc`. */
+export function grpcProtocolName(method: MethodDescriptor): string {
+  return thriftWireOf(method) ? "grpc+thrift" : "grpc";
+}
+
 /**
  * The route of a Kitex-style path `/<package>.<Service>/<method>` when the router has no route for
  * it as it is: Kitex routes gRPC calls by the service name after the last `.`, so a Kitex client

@@ -73,7 +73,7 @@ describe("one port serves every protocol at once", () => {
       jsGreeter.close();
     }
     const expected = [
-      "grpc weir.examples.greeter.Greeter", "grpc Echo", "ttheader Echo", "thrift-framed-binary Echo", "thrift-framed-compact Echo",
+      "grpc weir.examples.greeter.Greeter", "grpc+thrift Echo", "ttheader Echo", "thrift-framed-binary Echo", "thrift-framed-compact Echo",
       "thrift-buffered-binary Echo", "thrift-buffered-compact Echo", "theader-binary Echo", "theader-compact Echo",
     ];
     for (const k of expected) assert.ok((seen.get(k) ?? 0) >= 3, `no calls seen as "${k}"; seen: ${[...seen.keys()].join(", ")}`);
