@@ -82,10 +82,25 @@ function collect(ns: protobuf.NamespaceBase, out: Map<string, TopLevel[]>): void
   }
 }
 
-/** The file an object came from; objects parsed from a string get one file per package. */
+/**
+ * The file an object came from. protobufjs serves the well-known types from bundled JSON without
+ * a file name: they get their canonical ones. Objects parsed from a string get one file per package.
+ */
 function fileKey(obj: protobuf.ReflectionObject): string {
-  return obj.filename ?? `${packageOf(obj).replace(/\./g, "/") || "weir_unnamed"}.proto`;
+  if (obj.filename) return obj.filename;
+  const pkg = packageOf(obj);
+  if (pkg === "google.protobuf") return `google/protobuf/${WELL_KNOWN_FILES[obj.name] ?? "descriptor"}.proto`;
+  return `${pkg.replace(/\./g, "/") || "weir_unnamed"}.proto`;
 }
+
+/** The file of each well-known type (google/protobuf/<file>.proto); the rest are descriptor.proto. */
+const WELL_KNOWN_FILES: Readonly<Record<string, string>> = {
+  Any: "any", Api: "api", Method: "api", Mixin: "api", Duration: "duration", Empty: "empty", FieldMask: "field_mask",
+  SourceContext: "source_context", Struct: "struct", Value: "struct", ListValue: "struct", NullValue: "struct",
+  Timestamp: "timestamp", Type: "type", Field: "type", Enum: "type", EnumValue: "type", Option: "type", Syntax: "type",
+  DoubleValue: "wrappers", FloatValue: "wrappers", Int64Value: "wrappers", UInt64Value: "wrappers", Int32Value: "wrappers",
+  UInt32Value: "wrappers", BoolValue: "wrappers", StringValue: "wrappers", BytesValue: "wrappers",
+};
 
 function topLevelOf(obj: protobuf.ReflectionObject): protobuf.ReflectionObject {
   let o = obj;
@@ -141,7 +156,7 @@ function describeField(f: protobuf.Field, owner: protobuf.Type, ref: Ref, nested
   f.resolve();
   const out: Record<string, unknown> = { name: f.name, number: f.id, jsonName: jsonName(f.name) };
   if (f instanceof protobuf.MapField) {
-    const entry = `${f.name.split("_").map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join("")}Entry`;
+    const entry = mapEntryName(f);
     const value: Record<string, unknown> = { name: "value", number: 2, label: 1, jsonName: "value", ...typeOf(f, ref) };
     nestedType.push({
       name: entry,
@@ -191,8 +206,14 @@ function indexSymbols(obj: protobuf.ReflectionObject, file: string, into: Map<st
   into.set(obj.fullName.replace(/^\./, ""), file);
   if (obj instanceof protobuf.Service) for (const m of obj.methodsArray) into.set(m.fullName.replace(/^\./, ""), file);
   if (obj instanceof protobuf.Type) {
+    for (const f of obj.fieldsArray) if (f instanceof protobuf.MapField) into.set(`${obj.fullName.replace(/^\./, "")}.${mapEntryName(f)}`, file);
     for (const n of obj.nestedArray) if (n instanceof protobuf.Type || n instanceof protobuf.Enum) indexSymbols(n, file, into);
   }
+}
+
+/** The nested type protoc makes for a map field: `label_values` → `LabelValuesEntry`. */
+function mapEntryName(f: protobuf.MapField): string {
+  return `${f.name.split("_").map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join("")}Entry`;
 }
 
 function jsonName(name: string): string {
