@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadThrift } from "../../codec/thrift/index.js";
 import { loadProtoSync } from "../../idl/index.js";
 import type { ServiceDescriptor } from "../../rpc/index.js";
 import type { GenerationMethods } from "./types.js";
@@ -30,4 +31,19 @@ let cached: ServiceDescriptor<GenerationMethods> | undefined;
 export function generationService(): ServiceDescriptor<GenerationMethods> {
   cached ??= loadProtoSync(generationIdlPath("proto")).service<GenerationMethods>(GENERATION_SERVICE);
   return cached;
+}
+
+let cachedThrift: ServiceDescriptor<GenerationMethods> | undefined;
+
+/**
+ * The same service from generation.thrift (service name `Generation`, Thrift binary payloads;
+ * i64 fields decode as bigint). Register it with the same handler object as the .proto one.
+ *
+ * @example
+ * const impl = createGenerationService({ engines: [engine] });
+ * router.service(generationService(), impl).service(generationThriftService(), impl);
+ */
+export function generationThriftService(): ServiceDescriptor<GenerationMethods> {
+  cachedThrift ??= loadThrift(generationIdlPath("thrift")).service<GenerationMethods>("Generation");
+  return cachedThrift;
 }

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { before, describe, it } from "node:test";
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
+import { loadThriftIdl } from "../../idl/thrift/index.js";
 import { Router, createClient, createInProcessTransport, type Client } from "../../rpc/index.js";
 import { createBuiltinEngine, EngineStats, type Engine, type EngineRequest, type GenerateOptions } from "../engines/index.js";
-import { generationIdlPath, generationService } from "./descriptor.js";
+import { generationIdlPath, generationService, generationThriftService } from "./descriptor.js";
 import { createGenerationService } from "./service.js";
 import type { GenerateChunkMsg, GenerationMethods } from "./types.js";
 
@@ -125,16 +125,36 @@ describe("Generation service over the in-process transport", { timeout: 30_000 }
   });
 });
 
+describe("Generation service from the Thrift IDL, same handler", { timeout: 30_000 }, () => {
+  it("serves Generate, Complete and ListModels with Thrift binary payloads", async () => {
+    const engine = await createBuiltinEngine({ id: "thrift-model" });
+    const impl = createGenerationService({ engines: [engine] });
+    const router = new Router().service(generationService(), impl).service(generationThriftService(), impl);
+    const transport = createInProcessTransport(router);
+    const thrift = createClient(generationThriftService(), transport);
+    const proto = createClient(generationService(), transport);
+    assert.equal(generationThriftService().methods.Generate.kind, "server");
+    const req = { prompt: "The library", max_tokens: 30, seed: 77, temperature: 0.7 };
+    const chunks: GenerateChunkMsg[] = [];
+    for await (const c of thrift.Generate({ ...req, seed: 77n } as never)) chunks.push(c);
+    const viaProto = await proto.Complete(req);
+    assert.equal(chunks.map((c) => c.text).join(""), viaProto.text);
+    assert.equal(chunks[chunks.length - 1]!.usage!.completion_tokens, viaProto.token_ids.length);
+    // Unary Thrift methods take their _args struct: { req: GenerateRequest }.
+    const whole = await thrift.Complete({ req: { ...req, seed: 77n } } as never);
+    assert.equal(whole.text, viaProto.text);
+    assert.deepEqual(whole.token_ids, viaProto.token_ids);
+    const models = await thrift.ListModels({ req: {} } as never);
+    assert.equal(models.models[0]!.id, "thrift-model");
+    assert.equal(BigInt(models.models[0]!.created as bigint), BigInt(engine.info().created));
+  });
+});
+
 describe("generation IDL", () => {
   it("gives the .thrift file the .proto file's structs, field ids and names", () => {
     const root = new protobuf.Root().loadSync(generationIdlPath("proto"), { keepCase: true });
-    const thrift = readFileSync(generationIdlPath("thrift"), "utf8");
-    const structs = new Map<string, Map<number, string>>();
-    for (const m of thrift.matchAll(/struct\s+(\w+)\s*\{([^}]*)\}/g)) {
-      const fields = new Map<number, string>();
-      for (const f of m[2]!.matchAll(/^\s*(\d+):\s*(?:optional\s+|required\s+)?[\w<>]+\s+(\w+)/gm)) fields.set(Number(f[1]), f[2]!);
-      structs.set(m[1]!, fields);
-    }
+    const idl = loadThriftIdl(generationIdlPath("thrift"));
+    const structs = new Map(idl.root.structs.map((st) => [st.name, new Map(st.fields.map((f) => [f.id, f.name]))]));
     const pkg = root.lookup("weir.generation.v1") as protobuf.Namespace;
     const messages = pkg.nestedArray.filter((o): o is protobuf.Type => o instanceof protobuf.Type);
     assert.equal(structs.size, messages.length);
@@ -143,6 +163,7 @@ describe("generation IDL", () => {
       assert.ok(fields, `struct ${type.name} missing from the .thrift file`);
       assert.deepEqual([...fields].sort(), type.fieldsArray.map((f) => [f.id, f.name] as [number, string]).sort(), type.name);
     }
-    assert.match(thrift, /GenerateChunk Generate\(1: GenerateRequest req\) \(streaming\.mode="server"\)/);
+    const fns = idl.service("Generation").functions.map((f) => [f.name, f.streamingMode]);
+    assert.deepEqual(fns, [["Generate", "server"], ["Complete", "none"], ["ListModels", "none"]]);
   });
 });

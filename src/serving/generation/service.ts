@@ -48,7 +48,8 @@ export function createGenerationService(options: GenerationServiceOptions): Serv
       yield* toChunks(steps, ctx.signal);
     },
 
-    async Complete(req: GenerateRequestMsg, ctx: ServerCallContext): Promise<CompleteResponseMsg> {
+    async Complete(raw: GenerateRequestMsg, ctx: ServerCallContext): Promise<CompleteResponseMsg> {
+      const req = unaryRequest(raw, ctx);
       const engine = pick(req.model);
       const steps = engine.generate(toEngineRequest(req), { signal: ctx.signal });
       let text = "";
@@ -91,6 +92,18 @@ export async function* toChunks(steps: AsyncIterable<EngineStep>, signal?: Abort
     tokenIds = [];
     yield chunk;
   }
+}
+
+/**
+ * The request of a unary call. Unary Thrift methods hand the handler their `_args` struct
+ * (`{ req: GenerateRequest }`), streaming ones the bare struct, so the argument is unwrapped here
+ * when the method came from Thrift IDL.
+ */
+function unaryRequest(raw: GenerateRequestMsg, ctx: ServerCallContext): GenerateRequestMsg {
+  const fn = (ctx.method.options["thrift"] as { function?: { params?: readonly { name: string }[] } } | undefined)?.function;
+  const param = fn?.params?.[0]?.name;
+  if (param === undefined) return raw;
+  return ((raw as Record<string, unknown>)[param] ?? {}) as GenerateRequestMsg;
 }
 
 /** A request message -> an engine request; absent optional fields stay absent (engine defaults). */
