@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
-import { Code, RpcError, abortReason } from "../../core/index.js";
+import { Code, RpcError } from "../../core/index.js";
+import type { AbortSource } from "./abort-source.js";
 import { rpcErrorFromNodeError } from "../node-error.js";
 import { UnitReader } from "./unit-reader.js";
 import type { RawUnit } from "./wire.js";
@@ -15,6 +16,8 @@ export interface PoolOptions {
 }
 
 interface Waiter { resolve(c: PooledConnection): void; reject(e: RpcError): void }
+
+const NEVER: AbortSource = { reason: undefined, onAbort() {}, offAbort() {} };
 
 /**
  * Long-lived connections to one Thrift server, one call in flight on each (as Kitex's
@@ -33,10 +36,10 @@ export class ConnectionPool {
    * Send one request and, unless `oneway`, resolve to the reply unit. An abort destroys the
    * connection (a late reply would be read by the next call otherwise).
    */
-  async exchange(parts: readonly Uint8Array[], oneway: boolean, signal: AbortSignal): Promise<RawUnit | undefined> {
-    const conn = await this.acquire(signal);
+  async exchange(parts: readonly Uint8Array[], oneway: boolean, abort: AbortSource): Promise<RawUnit | undefined> {
+    const conn = await this.acquire(abort);
     try {
-      const reply = await conn.exchange(parts, oneway, signal);
+      const reply = await conn.exchange(parts, oneway, abort);
       this.release(conn);
       return reply;
     } catch (e) {
@@ -52,7 +55,7 @@ export class ConnectionPool {
     for (const w of this.waiters.splice(0)) w.reject(new RpcError(Code.Unavailable, "thrift client closed"));
   }
 
-  private async acquire(signal: AbortSignal): Promise<PooledConnection> {
+  private async acquire(abort: AbortSource): Promise<PooledConnection> {
     if (this.closed) throw new RpcError(Code.Unavailable, "thrift client closed");
     while (this.idle.length > 0) {
       const c = this.idle.pop()!;
@@ -63,25 +66,30 @@ export class ConnectionPool {
     if (this.open < this.opts.maxConnections) {
       this.open++;
       try {
-        return await PooledConnection.open(this.opts, signal);
+        return await PooledConnection.open(this.opts, abort);
       } catch (e) {
         this.open--;
         this.wakeOne();
         throw e;
       }
     }
+    return this.wait(abort);
+  }
+
+  /** Wait for a connection another call releases. */
+  private wait(abort: AbortSource): Promise<PooledConnection> {
+    if (abort.reason) return Promise.reject(abort.reason);
     return new Promise<PooledConnection>((resolve, reject) => {
-      const onAbort = () => {
+      const onAbort = (reason: RpcError) => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(abortReason(signal));
+        reject(reason);
       };
       const waiter: Waiter = {
-        resolve: (c) => { signal.removeEventListener("abort", onAbort); resolve(c); },
-        reject: (e) => { signal.removeEventListener("abort", onAbort); reject(e); },
+        resolve: (c) => { abort.offAbort(onAbort); resolve(c); },
+        reject: (e) => { abort.offAbort(onAbort); reject(e); },
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
+      abort.onAbort(onAbort);
       this.waiters.push(waiter);
     });
   }
@@ -103,7 +111,7 @@ export class ConnectionPool {
     const w = this.waiters.shift();
     if (!w) return;
     this.open++;
-    PooledConnection.open(this.opts, new AbortController().signal).then(w.resolve, (e: RpcError) => {
+    PooledConnection.open(this.opts, NEVER).then(w.resolve, (e: RpcError) => {
       this.open--;
       w.reject(e);
     });
@@ -124,20 +132,19 @@ class PooledConnection {
     socket.on("close", () => this.breakWith(new RpcError(Code.Unavailable, "thrift: connection closed by the server")));
   }
 
-  static open(opts: PoolOptions, signal: AbortSignal): Promise<PooledConnection> {
+  static open(opts: PoolOptions, abort: AbortSource): Promise<PooledConnection> {
+    if (abort.reason) return Promise.reject(abort.reason);
     return new Promise((resolve, reject) => {
       const socket = connect({ host: opts.host, port: opts.port });
       const done = (e?: RpcError) => {
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        abort.offAbort(done);
         socket.off("error", onError);
         if (e) { socket.destroy(); reject(e); } else resolve(new PooledConnection(socket, opts));
       };
       const onError = (e: Error) => done(rpcErrorFromNodeError(e, Code.Unavailable));
-      const onAbort = () => done(abortReason(signal));
       const timer = setTimeout(() => done(new RpcError(Code.Unavailable, `thrift: connecting to ${opts.host}:${opts.port} timed out after ${opts.connectTimeoutMs}ms`)), opts.connectTimeoutMs);
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
+      abort.onAbort(done);
       socket.once("error", onError);
       socket.once("connect", () => done());
     });
@@ -147,19 +154,19 @@ class PooledConnection {
     return this.broken === undefined && !this.socket.destroyed;
   }
 
-  exchange(parts: readonly Uint8Array[], oneway: boolean, signal: AbortSignal): Promise<RawUnit | undefined> {
+  exchange(parts: readonly Uint8Array[], oneway: boolean, abort: AbortSource): Promise<RawUnit | undefined> {
     if (this.broken) return Promise.reject(this.broken);
-    if (signal.aborted) return Promise.reject(abortReason(signal));
+    if (abort.reason) return Promise.reject(abort.reason);
     this.socket.cork();
     for (const p of parts) this.socket.write(p);
     this.socket.uncork();
     if (oneway) return new Promise((resolve) => this.socket.write(EMPTY, () => resolve(undefined)));
     return new Promise<RawUnit>((resolve, reject) => {
-      const onAbort = () => { this.pending = undefined; reject(abortReason(signal)); };
-      signal.addEventListener("abort", onAbort, { once: true });
+      const onAbort = (reason: RpcError) => { this.pending = undefined; reject(reason); };
+      abort.onAbort(onAbort);
       this.pending = {
-        resolve: (u) => { signal.removeEventListener("abort", onAbort); resolve(u); },
-        reject: (e) => { signal.removeEventListener("abort", onAbort); reject(e); },
+        resolve: (u) => { abort.offAbort(onAbort); resolve(u); },
+        reject: (e) => { abort.offAbort(onAbort); reject(e); },
       };
     });
   }

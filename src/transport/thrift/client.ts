@@ -2,6 +2,7 @@ import { Code, Metadata, RpcError } from "../../core/index.js";
 import { unwrapOutgoing, type Call, type ClientCallContext, type ClientTransport } from "../../rpc/index.js";
 import { bizErrorFromKeys } from "../ttheader/biz-error.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
+import { abortSourceOf } from "./abort-source.js";
 import { codeFromAppException, decodeAppException } from "./app-exception.js";
 import { ConnectionPool } from "./client-pool.js";
 import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
@@ -93,7 +94,7 @@ class ThriftClientTransport implements ClientTransport {
     const body = wire.encodeArgs(this.wireProtocol, unwrapOutgoing(call.request));
     const message = Buffer.concat([writeMessageHeader(this.wireProtocol, name, type, seqId), body]);
     const parts = wrapRequest(this.envelope(seqId), message, this.meta(call, name));
-    const unit = await this.pool.exchange(parts, wire.oneway, ctx.signal);
+    const unit = await this.pool.exchange(parts, wire.oneway, abortSourceOf(ctx));
     if (!unit) return undefined;
     return this.readReply(openUnit(unit, this.o.maxFrameBytes ?? 16 << 20), wire, seqId, ctx);
   }

@@ -1,6 +1,7 @@
 import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
 import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
+import { untilAborted } from "./abort-source.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
 import { wrapReply, type EnvelopeMeta } from "./envelope.js";
@@ -56,7 +57,7 @@ async function invoke(
   const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
   ctx.values.set(THRIFT_ENVELOPE, msg);
   try {
-    const value = unwrapOutgoing(await untilAborted(route.invoke({ method: route.method, request, ctx }), scope.signal));
+    const value = unwrapOutgoing(await untilAborted(route.invoke({ method: route.method, request, ctx }), scope));
     if (oneway) return undefined;
     return reply(msg, MessageType.Reply, wire.encodeSuccess(msg.protocol, value), responseMeta(ctx));
   } catch (e) {
@@ -130,14 +131,4 @@ function responseMeta(ctx: ServerContext): EnvelopeMeta {
     for (const [k, v] of md) if (typeof v === "string") strInfo.set(k, v);
   }
   return { strInfo };
-}
-
-/** Settles with the call, or rejects with the signal's reason (deadline) as soon as it aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(RpcError.from(signal.reason, Code.Canceled));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(RpcError.from(signal.reason, Code.Canceled));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }
