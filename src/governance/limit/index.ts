@@ -1,0 +1,2 @@
+export { rateLimit, overLimit, RETRY_AFTER, RETRY_AFTER_MS, type RateLimitOptions, type LimitScope } from "./rate-limit.js";
+export { concurrencyLimit, maxInFlight, type ConcurrencyLimitOptions } from "./concurrency.js";

@@ -1,0 +1,5 @@
+export { DEFAULT_WEIGHT, toEndpoint, type Balancer, type Endpoint, type Picker } from "./balancer.js";
+export { weightedRoundRobin } from "./weighted-round-robin.js";
+export { powerOfTwoChoices } from "./power-of-two.js";
+export { consistentHash, type ConsistentHashOptions } from "./consistent-hash.js";
+export { createBalancedTransport, type BalancedTransport, type BalancedTransportOptions } from "./balanced-transport.js";
