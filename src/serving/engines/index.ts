@@ -1,5 +1,6 @@
 export { NO_TOKEN, type Engine, type EngineRequest, type EngineStep, type EngineUsage, type FinishReason, type ChatMessage, type ModelInfo, type GenerateOptions } from "./engine.js";
 export { EngineStats } from "./stats.js";
 export { StopMatcher } from "./stop.js";
+export { trackGenerations, type TrackedEngine } from "./tracked.js";
 export { resolveEngineRequest, REQUEST_LIMIT_DEFAULTS, type RequestLimits, type ResolvedEngineRequest } from "./request.js";
 export * from "./builtin/index.js";

@@ -4,45 +4,23 @@ import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
 import { loadThriftIdl } from "../../idl/thrift/index.js";
 import { Router, createClient, createInProcessTransport, type Client } from "../../rpc/index.js";
-import { createBuiltinEngine, EngineStats, type Engine, type EngineRequest, type GenerateOptions } from "../engines/index.js";
+import { createBuiltinEngine, EngineStats, trackGenerations, type Engine, type TrackedEngine } from "../engines/index.js";
 import { generationIdlPath, generationService, generationThriftService } from "./descriptor.js";
 import { createGenerationService } from "./service.js";
 import type { GenerateChunkMsg, GenerationMethods } from "./types.js";
-
-/**
- * Wraps an engine so a test can await the end of each generation (the engine's finally ran) and
- * read the token counter at the moment the call's signal aborted.
- */
-function tracked(engine: Engine): Engine & { ended: Promise<void>[]; atAbort: number[] } {
-  const ended: Promise<void>[] = [];
-  const atAbort: number[] = [];
-  return Object.assign(Object.create(engine) as Engine, {
-    ended,
-    atAbort,
-    generate(req: EngineRequest, opts?: GenerateOptions) {
-      opts?.signal?.addEventListener("abort", () => atAbort.push(engine.stats.generatedTokens), { once: true });
-      const steps = engine.generate(req, opts);
-      let done!: () => void;
-      ended.push(new Promise<void>((r) => (done = r)));
-      return (async function* () {
-        try { yield* steps; } finally { done(); }
-      })();
-    },
-  });
-}
 
 const LOOPING = { prompt: "The river", temperature: 0 };
 
 describe("Generation service over the in-process transport", { timeout: 30_000 }, () => {
   let stats: EngineStats;
   let fast: Engine;
-  let paced: Engine & { ended: Promise<void>[]; atAbort: number[] };
+  let paced: TrackedEngine;
   let client: Client<GenerationMethods>;
 
   before(async () => {
     stats = new EngineStats();
     fast = await createBuiltinEngine({ id: "fast", stats });
-    paced = tracked(await createBuiltinEngine({ id: "paced", tokensPerSecond: 200, stats }));
+    paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: 200, stats }));
     const router = new Router().service(generationService(), createGenerationService({ engines: [fast, paced] }));
     client = createClient(generationService(), createInProcessTransport(router));
   });
@@ -119,7 +97,7 @@ describe("Generation service over the in-process transport", { timeout: 30_000 }
     await paced.ended[paced.ended.length - 1];
     const produced = stats.generatedTokens - before;
     assert.ok(produced >= 1, "nothing was generated before the deadline");
-    const afterAbort = stats.generatedTokens - paced.atAbort[paced.atAbort.length - 1]!;
+    const afterAbort = stats.generatedTokens - paced.tokensAtAbort[paced.tokensAtAbort.length - 1]!;
     assert.ok(afterAbort <= 1, `${afterAbort} tokens after the deadline`);
     assert.equal(stats.activeSequences, 0);
   });
