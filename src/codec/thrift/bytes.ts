@@ -157,20 +157,21 @@ export interface Cursor { b: Uint8Array; p: number; e: number }
 
 /** Read an unsigned varint of at most 32 bits at `r.p` (at most 5 bytes). */
 export function rvar32(r: Cursor, where: string): number {
-  const b = r.b;
+  const b = r.b, e = r.e;
   let p = r.p;
   let v = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    if (p >= r.e) throw truncated(where);
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (p >= e) throw truncated(where);
     const c = b[p++]!;
-    v += (c & 127) * 2 ** shift;
-    if (c < 128) {
-      r.p = p;
-      if (v > 0xffffffff) throw badI64(where, "varint does not fit in 32 bits");
-      return v;
-    }
+    v |= (c & 127) << shift;
+    if (c < 128) { r.p = p; return v >>> 0; }
   }
-  throw badI64(where, "varint longer than 5 bytes");
+  if (p >= e) throw truncated(where);
+  const c = b[p++]!;
+  if (c >= 128) throw badI64(where, "varint longer than 5 bytes");
+  if (c > 15) throw badI64(where, "varint does not fit in 32 bits");
+  r.p = p;
+  return (v | (c << 28)) >>> 0;
 }
 
 /** Read a zigzag varint i64 at `r.p` into `parts` (hi signed, lo unsigned). */

@@ -63,7 +63,8 @@ function encMap(u: Unit, t: Extract<ThriftType, { kind: "map" }>, x: string, hdr
 }
 
 /** Read an unsigned varint into `n` (one-byte fast path inline). */
-const varint = (W: string): string => `if(p>=e)throw TR(${W});n=b[p];if(n<128)p++;else{r.p=p;n=rvar32(r,${W});p=r.p;}`;
+const varint = (W: string): string =>
+  `if(p>=e)throw TR(${W});n=b[p];if(n<128)p++;else if(p+1<e&&b[p+1]<128){n=(n&127)|(b[p+1]<<7);p+=2;}else{r.p=p;n=rvar32(r,${W});p=r.p;}`;
 
 function decValue(u: Unit, t: ThriftType, target: string, where: string, mask: MaskNode | null): string {
   const W = lit(where);
