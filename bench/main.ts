@@ -6,6 +6,7 @@
  * ends each benchmark's output with one line `{"name": …, "results": {…}, "ratios": {…}}`.
  * Exits 1 when a benchmark fails, 2 on bad arguments.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { BENCHMARKS } from "./registry.js";
@@ -46,6 +47,10 @@ export async function runBench(args: BenchArgs): Promise<number> {
     return 0;
   }
   const names = args.names.length ? args.names : Object.keys(BENCHMARKS);
+  if (args.profileDir) {
+    mkdirSync(args.profileDir, { recursive: true });
+    writeFileSync(path.join(args.profileDir, ".gitignore"), "*\n"); // profiles are large and per machine
+  }
   const ctx: BenchContext = {
     smoke: args.smoke,
     durationSec: args.durationSec,
@@ -82,6 +87,10 @@ function displayPath(file: string): string {
 }
 
 async function main(): Promise<void> {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0); // the reader (e.g. `| head`) went away
+    throw e;
+  });
   let args: BenchArgs;
   try {
     args = parseArgs(process.argv.slice(2));
