@@ -13,7 +13,8 @@ import { apacheDecode, apacheEncode, apacheOrder, fromApache, generateApache, to
 import { structOf } from "./arbitrary.js";
 
 const IDL = fileURLToPath(new URL("../../../test/thrift-codec/testdata/property.thrift", import.meta.url));
-const NUM_RUNS = 200;
+/** Runs per property; `WEIR_PROPERTY_RUNS` raises it for a longer local soak. Default 200. */
+const NUM_RUNS = Number(process.env["WEIR_PROPERTY_RUNS"] ?? 200);
 const idl = loadThriftIdl(IDL);
 const rich = idl.struct("Rich");
 const richType = { kind: "struct" as const, struct: rich, annotations: {} };
