@@ -40,6 +40,9 @@ const LINE_BREAK = /\r\n|\r|\n/;
  * formatSseEvent({ event: "token", id: "7", data: "a\nb" }) // "event: token\nid: 7\ndata: a\ndata: b\n\n"
  */
 export function formatSseEvent(e: SseEvent): string {
+  if (e.event === undefined && e.id === undefined && e.retry === undefined && e.comment === undefined) {
+    return e.data === undefined ? "\n" : formatData(e.data) + "\n"; // the common data-only event
+  }
   let out = "";
   if (e.comment !== undefined) out = formatComment(e.comment);
   if (e.event !== undefined) {

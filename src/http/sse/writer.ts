@@ -37,7 +37,7 @@ type Output = Writable | ServerResponse;
  *
  * - On a ServerResponse whose head is not sent yet, sends `200` with `Content-Type:
  *   text/event-stream; charset=utf-8`, `Cache-Control: no-cache`, `X-Accel-Buffering: no` and,
- *   on HTTP/1.x, `Connection: keep-alive`, and flushes the head at once.
+ *   on HTTP/1.1, `Connection: keep-alive`, and flushes the head at once.
  * - Backpressure: `write()` returns false once the socket is over its high-water mark; events
  *   written while it is behind are joined into one string and written in one go on `drain`.
  *   `send()` is `write()` plus waiting for `drain` when needed: on a socket that keeps up it
@@ -211,20 +211,22 @@ export class SseWriter {
   }
 }
 
-/** The response headers an SSE stream needs, for callers that send the head themselves. */
-export function sseHeaders(httpVersionMajor = 1): Record<string, string> {
+/**
+ * The response headers an SSE stream needs, for callers that send the head themselves.
+ * `Connection: keep-alive` only on HTTP/1.1 (HTTP/2 forbids connection headers). Default "1.1".
+ */
+export function sseHeaders(httpVersion = "1.1"): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   };
-  if (httpVersionMajor === 1) h["connection"] = "keep-alive";
+  if (httpVersion === "1.1") h["connection"] = "keep-alive";
   return h;
 }
 
 function sendHead(res: ServerResponse, options: SseWriterOptions): void {
-  const major = res.req?.httpVersionMajor ?? 1;
-  res.writeHead(options.status ?? SSE_WRITER_DEFAULTS.status, { ...sseHeaders(major), ...options.headers });
+  res.writeHead(options.status ?? SSE_WRITER_DEFAULTS.status, { ...sseHeaders(res.req?.httpVersion ?? "1.1"), ...options.headers });
   res.flushHeaders();
 }
 
