@@ -57,28 +57,30 @@ export async function runBench(args: BenchArgs): Promise<number> {
     profileDir: args.profileDir,
     log: (m) => process.stderr.write(`${m}\n`),
   };
-  let failed = false;
-  for (const name of names) {
-    const bench = BENCHMARKS[name]!;
-    process.stdout.write(`\n== ${name}: ${bench.description}\n`);
-    try {
-      const result = await bench.run(ctx);
-      process.stdout.write(`${formatTable(result, bench.targets)}\n`);
-      const file = await writeResultFiles(args.outDir, result, bench.targets);
-      process.stdout.write(`results: ${displayPath(file)}\n`);
-      if (args.json) process.stdout.write(`${jsonLine(result)}\n`);
-      if (result.errors?.length) failed = true;
-    } catch (e) {
-      if (e instanceof BenchSkipped) {
-        process.stdout.write(`skipped: ${e.message}\n`);
-        if (args.names.length > 0) failed = true; // asked for by name, so not running it is a failure
-        continue;
-      }
-      failed = true;
-      process.stdout.write(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  let ok = true;
+  for (const name of names) ok = (await runOne(name, ctx, args)) && ok;
+  return ok ? 0 : 1;
+}
+
+/** Run one benchmark, print its table (and JSON line), write its files; false if it failed. */
+async function runOne(name: string, ctx: BenchContext, args: BenchArgs): Promise<boolean> {
+  const bench = BENCHMARKS[name]!;
+  process.stdout.write(`\n== ${name}: ${bench.description}\n`);
+  try {
+    const result = await bench.run(ctx);
+    process.stdout.write(`${formatTable(result, bench.targets)}\n`);
+    const file = await writeResultFiles(args.outDir, result, bench.targets);
+    process.stdout.write(`results: ${displayPath(file)}\n`);
+    if (args.json) process.stdout.write(`${jsonLine(result)}\n`);
+    return !result.errors?.length;
+  } catch (e) {
+    if (e instanceof BenchSkipped) {
+      process.stdout.write(`skipped: ${e.message}\n`);
+      return args.names.length === 0; // asked for by name, so not running it is a failure
     }
+    process.stdout.write(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    return false;
   }
-  return failed ? 1 : 0;
 }
 
 function displayPath(file: string): string {
