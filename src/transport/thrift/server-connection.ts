@@ -23,6 +23,8 @@ export interface ThriftConnectionOptions {
   readonly maxPendingPerConnection: number;
   /** Nesting limit when walking unframed messages. */
   readonly maxDepth: number;
+  /** Close a connection with nothing in progress after this many ms without bytes; 0 for never. */
+  readonly idleTimeoutMs: number;
   /** Where reasons for closing a connection go. */
   readonly log: (message: string) => void;
 }
@@ -40,6 +42,10 @@ export function serveThriftConnection(
 ): ThriftConnection {
   const conn = new ThriftConnection(socket, handler, reject, opts);
   socket.setNoDelay(true);
+  if (opts.idleTimeoutMs > 0) {
+    socket.setTimeout(opts.idleTimeoutMs);
+    socket.on("timeout", conn.onIdleTimeout);
+  }
   socket.on("data", conn.onData);
   socket.on("error", conn.onGone);
   socket.on("close", conn.onGone);
@@ -66,6 +72,13 @@ export class ThriftConnection {
   readonly onGone = (): void => {
     this.closing = true;
     this.onIdle?.();
+  };
+
+  readonly onIdleTimeout = (): void => {
+    if (this.queue.length === 0 && !this.closing) {
+      this.closing = true;
+      this.socket.end();
+    }
   };
 
   /**

@@ -140,3 +140,29 @@ describe("Thrift server: routing, deadlines, metadata, business errors", () => {
     assert.throws(() => createThriftTransport({ target, transport: "ttheader", protocol: "compact" }), /binary only/);
   });
 });
+
+describe("Thrift server: idle connections", () => {
+  it("closes a connection idle past idleTimeoutMs; the client reconnects on its next call", async () => {
+    const router = new Router();
+    router.service(B, { who: () => "beta" });
+    const engine = new ThriftServerEngine(router, { idleTimeoutMs: 50, log: () => {} });
+    let closed!: Promise<void>;
+    const listener = createNetServer((s) => {
+      closed = new Promise((r) => s.once("close", () => r()));
+      engine.handleConnection(s);
+    });
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    const t = createThriftTransport({ target: `127.0.0.1:${(listener.address() as AddressInfo).port}`, maxConnections: 1 });
+    try {
+      const c = createClient(B, t);
+      assert.equal(await c.who({}), "beta");
+      assert.equal(engine.connectionCount, 1);
+      await closed;
+      assert.equal(engine.connectionCount, 0, "the idle connection was closed");
+      assert.equal(await c.who({}), "beta");
+    } finally {
+      await t.close();
+      await new Promise((r) => listener.close(r));
+    }
+  });
+});

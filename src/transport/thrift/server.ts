@@ -17,6 +17,8 @@ export interface ThriftServerOptions {
   maxPendingPerConnection?: number;
   /** Nesting limit when walking unframed messages. Default 64. */
   maxDepth?: number;
+  /** Close connections idle (no bytes, nothing in progress) this long; 0 for never. Default 10 minutes. */
+  idleTimeoutMs?: number;
   /**
    * Service (full or bare IDL name) tried first for messages that carry no service name
    * (framed, buffered, or TTHeader without `isn`). Default: none, services are tried in
@@ -35,6 +37,7 @@ export const THRIFT_SERVER_DEFAULTS = Object.freeze({
   maxFrameBytes: 16 << 20,
   maxPendingPerConnection: 64,
   maxDepth: 64,
+  idleTimeoutMs: 10 * 60_000,
 });
 
 export function resolveThriftServerOptions(o: ThriftServerOptions = {}): ResolvedThriftServerOptions {
@@ -43,12 +46,13 @@ export function resolveThriftServerOptions(o: ThriftServerOptions = {}): Resolve
     maxFrameBytes: o.maxFrameBytes ?? d.maxFrameBytes,
     maxPendingPerConnection: o.maxPendingPerConnection ?? d.maxPendingPerConnection,
     maxDepth: o.maxDepth ?? d.maxDepth,
+    idleTimeoutMs: o.idleTimeoutMs ?? d.idleTimeoutMs,
     fallbackService: o.fallbackService,
     log: o.log ?? ((m: string) => console.warn(m)),
   };
-  for (const k of ["maxFrameBytes", "maxPendingPerConnection", "maxDepth"] as const) {
-    if (!Number.isInteger(out[k]) || out[k] <= 0) {
-      throw new RpcError(Code.InvalidArgument, `thrift server option ${k} must be a positive integer, got ${out[k]}`);
+  for (const k of ["maxFrameBytes", "maxPendingPerConnection", "maxDepth", "idleTimeoutMs"] as const) {
+    if (!Number.isInteger(out[k]) || out[k] < (k === "idleTimeoutMs" ? 0 : 1)) {
+      throw new RpcError(Code.InvalidArgument, `thrift server option ${k} must be a ${k === "idleTimeoutMs" ? "non-negative" : "positive"} integer, got ${out[k]}`);
     }
   }
   return Object.freeze(out);
