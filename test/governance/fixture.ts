@@ -30,8 +30,8 @@ service Work {
 export interface Behaviour {
   /** Extra delay of every call (ms); a function may depend on the call. */
   delayMs: number | ((req: WorkRequest, ctx: ServerCallContext) => number);
-  /** Fail every call with this code. */
-  failCode?: Code;
+  /** Fail calls with this code (a function may decide per call; undefined lets it pass). */
+  failCode?: Code | ((req: WorkRequest, ctx: ServerCallContext) => Code | undefined);
   calls: number;
 }
 
@@ -43,9 +43,12 @@ export async function pause(ms: number, ctx: ServerCallContext): Promise<void> {
 
 export function workImpl(name: string, b: Behaviour) {
   const delay = (req: WorkRequest, ctx: ServerCallContext) => (typeof b.delayMs === "function" ? b.delayMs(req, ctx) : b.delayMs) + (req.delay_ms ?? 0);
-  const check = (req: WorkRequest) => {
+  const check = (req: WorkRequest, ctx: ServerCallContext) => {
     b.calls++;
-    if (b.failCode !== undefined) throw new RpcError(b.failCode, `${name} told to fail`);
+    const code = typeof b.failCode === "function" ? b.failCode(req, ctx) : b.failCode;
+    if (code !== undefined) throw new RpcError(code, `${name} told to fail`);
+  };
+  const asked = (req: WorkRequest) => {
     if (req.code) throw new RpcError(req.code as Code, `request asked for code ${req.code}`);
   };
   const info = (ctx: ServerCallContext) => ({
@@ -55,30 +58,39 @@ export function workImpl(name: string, b: Behaviour) {
   });
   return {
     async Do(req: WorkRequest, ctx: ServerCallContext): Promise<WorkReply> {
-      check(req);
+      b.calls++;
       await pause(delay(req, ctx), ctx);
+      b.calls--;
+      check(req, ctx);
+      asked(req);
       return { text: req.text ?? "", ...info(ctx) };
     },
     async Write(req: WorkRequest, ctx: ServerCallContext): Promise<WorkReply> {
-      check(req);
+      b.calls++;
       await pause(delay(req, ctx), ctx);
+      b.calls--;
+      check(req, ctx);
+      asked(req);
       return { text: req.text ?? "", ...info(ctx) };
     },
     async *Tokens(req: WorkRequest, ctx: ServerCallContext): AsyncGenerator<WorkReply> {
-      check(req);
+      check(req, ctx);
       await pause(delay(req, ctx), ctx);
-      for (let i = 0; i < (req.count ?? 1); i++) yield { text: `${req.text ?? ""}${i}`, index: i, ...info(ctx) };
+      for (let i = 0; i < (req.count ?? 1); i++) {
+        if (i === 1) asked(req); // a requested failure comes after the first message
+        yield { text: `${req.text ?? ""}${i}`, index: i, ...info(ctx) };
+      }
     },
     async Collect(reqs: AsyncIterable<WorkRequest>, ctx: ServerCallContext): Promise<WorkReply> {
       let text = "";
-      for await (const r of reqs) { check(r); text += r.text ?? ""; }
+      for await (const r of reqs) { check(r, ctx); text += r.text ?? ""; }
       await pause(delay({}, ctx), ctx);
       return { text, ...info(ctx) };
     },
     async *Chat(reqs: AsyncIterable<WorkRequest>, ctx: ServerCallContext): AsyncGenerator<WorkReply> {
       let i = 0;
       for await (const r of reqs) {
-        check(r);
+        check(r, ctx);
         await pause(delay(r, ctx), ctx);
         yield { text: r.text ?? "", index: i++, ...info(ctx) };
       }
