@@ -1,0 +1,89 @@
+// etcd discovery against a real etcd: registration under a lease, deregistration on graceful
+// shutdown, and running clients that see instances come and go within a second.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import { createClient } from "../../src/index.js";
+import { createGrpcTransport } from "../../src/transport/index.js";
+import { createBalancedTransport, etcdRegistry, registerServer, type Endpoint, type Registry } from "../../src/governance/index.js";
+import { startEtcd, type RunningEtcd } from "./etcd-fixture.js";
+import { Work, startWork } from "./fixture.js";
+
+/** Resolves with the first list `watch` reports that satisfies `ok`, or rejects after `ms`. */
+function listWhere(registry: Registry, service: string, ok: (eps: readonly Endpoint[]) => boolean, ms: number) {
+  return new Promise<{ eps: readonly Endpoint[]; at: number }>((resolve, reject) => {
+    const w = registry.resolver(service).watch((eps) => {
+      if (!ok(eps)) return;
+      clearTimeout(timer);
+      void w.close();
+      resolve({ eps, at: performance.now() });
+    });
+    const timer = setTimeout(() => { void w.close(); reject(new Error(`no matching list within ${ms}ms`)); }, ms);
+  });
+}
+
+describe("etcd discovery", () => {
+  let etcd: RunningEtcd;
+  let registry: Registry;
+  before(async () => {
+    etcd = await startEtcd();
+    registry = await etcdRegistry({ hosts: etcd.url, ttlSec: 2 });
+  });
+  after(async () => {
+    await registry?.close();
+    await etcd?.stop();
+  });
+
+  it("a running client sees a new instance and a removed one within 1 s", async () => {
+    const a = await startWork("a");
+    const regA = await registerServer(a.server, registry, { service: "work" });
+    const balanced = createBalancedTransport({ resolver: registry.resolver("work"), connect: (ep) => createGrpcTransport({ target: ep.address }) });
+    const client = createClient(Work, balanced);
+    try {
+      assert.equal((await client.Do({})).server, "a");
+      const b = await startWork("b");
+      const added = performance.now();
+      const regB = await registerServer(b.server, registry, { service: "work", weight: 20 });
+      await waitFor(() => balanced.endpoints().length === 2, 1000);
+      assert.ok(performance.now() - added < 1000);
+      const servers = new Set<string>();
+      for (let i = 0; i < 12; i++) servers.add((await client.Do({})).server ?? "");
+      assert.deepEqual([...servers].sort(), ["a", "b"]);
+      const removed = performance.now();
+      await regB.shutdown({ graceMs: 100 }); // graceful: deregister first, then close
+      await waitFor(() => balanced.endpoints().length === 1, 1000);
+      assert.ok(performance.now() - removed < 1000 + 150);
+      for (let i = 0; i < 6; i++) assert.equal((await client.Do({})).server, "a");
+    } finally {
+      await balanced.close();
+      await regA.shutdown({ graceMs: 0 });
+    }
+  });
+
+  it("an instance that dies without deregistering disappears when its lease ends", async () => {
+    const reg = await registry.register({ service: "crashy", address: "127.0.0.1:1" });
+    await listWhere(registry, "crashy", (eps) => eps.length === 1, 2000);
+    // a process that registered and then died (SIGKILL): no deregistration, its lease runs out
+    const child = spawn(process.execPath, [fileURLToPath(new URL("./register-child.js", import.meta.url)), etcd.url, "crashy", "127.0.0.1:2"], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      await once(child.stdout!, "data");
+      await listWhere(registry, "crashy", (eps) => eps.length === 2, 2000);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    const gone = await listWhere(registry, "crashy", (eps) => eps.length === 1 && eps[0]!.address === "127.0.0.1:1", 6000);
+    assert.equal(gone.eps.length, 1);
+    await reg.close();
+    await listWhere(registry, "crashy", (eps) => eps.length === 0, 1000);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms}ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
