@@ -1,0 +1,2 @@
+export { createMetrics, readMetric, type Metrics, type MetricsOptions } from "./registry.js";
+export { registerEngineMetrics, ENGINE_METRIC_NAMES, type EngineCounters, type EngineCountersSource } from "./engine-metrics.js";
