@@ -69,6 +69,7 @@ export class RetryRun {
     this.pending++;
     let out: Promise<unknown>;
     try { out = this.next({ method: this.call.method, request, ctx }); } catch (e) { out = Promise.reject(e); }
+    this.notePicked(ctx); // a balanced transport picks synchronously: later hedges avoid this instance
     if (this.streaming) out = out.then((s) => firstMessage(s as AsyncIterable<unknown>));
     out.then(
       (value) => this.settle(ctx, this.streaming ? { ok: true, value, first: value as Peeked } : { ok: true, value }),
@@ -94,6 +95,11 @@ export class RetryRun {
     return ctx;
   }
 
+  private notePicked(ctx: ClientCallContext): void {
+    const picked = ctx.values.size > 0 ? ctx.values.get(PICKED_INSTANCE) : undefined;
+    if (typeof picked === "string" && !this.tried.includes(picked)) this.tried.push(picked);
+  }
+
   private armHedge(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -106,8 +112,7 @@ export class RetryRun {
 
   private settle(ctx: ClientCallContext, outcome: Outcome): void {
     this.pending--;
-    const picked = ctx.values.get(PICKED_INSTANCE);
-    if (typeof picked === "string" && !this.tried.includes(picked)) this.tried.push(picked);
+    this.notePicked(ctx);
     if (this.finished) return this.discard(ctx, outcome);
     const p = this.env.policy;
     const parentAbort = abortedReason(this.call.ctx);
