@@ -113,7 +113,8 @@ export class SessionPool {
       session.destroy(new RpcError(Code.Unavailable, `connection to ${t.authority} not established within ${o.connectTimeoutMs}ms`));
     }, Math.max(o.connectTimeoutMs, this.backoff.peek()));
     timer.unref();
-    session.once("connect", () => {
+    // ready once the server has spoken HTTP/2 (its SETTINGS), not merely when TCP/TLS connected
+    session.once("remoteSettings", () => {
       connected = true;
       clearTimeout(timer);
       if (session.destroyed) return; // closed while connecting: its settings can no longer be changed
@@ -133,8 +134,9 @@ export class SessionPool {
     session.on("goaway", () => this.retire(session));
     session.once("close", () => {
       clearTimeout(timer);
-      this.retire(session);
-      if (!connected && this.stateValue !== "shutdown") this.startBackoff();
+      if (connected || this.session !== session) return this.retire(session);
+      this.session = undefined; // a failed attempt: straight to backoff, never through idle
+      if (this.stateValue !== "shutdown") this.startBackoff();
     });
     return session;
   }
