@@ -48,6 +48,9 @@ function shorten(url: string): string {
 }
 
 function main(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code !== "EPIPE") throw e; // else the reader (e.g. `| head`) has all it wanted
+  });
   const file = process.argv[2];
   const top = Number(process.argv.find((a) => a.startsWith("--top="))?.slice(6) ?? 30);
   if (!file) {

@@ -37,7 +37,7 @@ async function runGrpcClient(ctx: BenchContext): Promise<BenchResult> {
   const base = ctx.smoke ? SMOKE : FULL;
   const cfg: Config = ctx.durationSec ? { ...base, roundSec: ctx.durationSec / base.rounds } : base;
   const dir = await mkdtemp(path.join(os.tmpdir(), "weir-bench-client-"));
-  const server = await startServerChild("raw");
+  const server = await startServerChild("raw", { cpuProfileDir: ctx.profileDir });
   try {
     const spec = (key: ClientImpl, label: string) => ({
       key, label,
