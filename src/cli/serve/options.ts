@@ -1,0 +1,115 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "../io.js";
+
+/** Options of `weir serve` (and of {@link startServe}). */
+export interface ServeOptions {
+  /** Interface both servers bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port of the HTTP gateway (chat page, `/api`, `/v1`, `/metrics`); 0 picks a free one. Default 8080. */
+  httpPort?: number;
+  /** Port of the model server (gRPC, Generation service); 0 picks a free one. Default 9090. */
+  rpcPort?: number;
+  /** Pace of the built-in engine, tokens per second per generation; 0 = as fast as it can. Default 25. */
+  tokensPerSecond?: number;
+  /** Largest `max_tokens` a request may ask for. Default 4096. */
+  maxTokensLimit?: number;
+  /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
+  graceMs?: number;
+}
+
+export type ResolvedServeOptions = Readonly<Required<ServeOptions>>;
+
+export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
+  host: "127.0.0.1",
+  httpPort: 8080,
+  rpcPort: 9090,
+  tokensPerSecond: 25,
+  maxTokensLimit: 4096,
+  graceMs: 5000,
+});
+
+/** Check options and fill in defaults. @throws UsageError naming the bad option. */
+export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions {
+  const d = SERVE_DEFAULTS;
+  const r = {
+    host: o.host ?? d.host,
+    httpPort: o.httpPort ?? d.httpPort,
+    rpcPort: o.rpcPort ?? d.rpcPort,
+    tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
+    maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
+    graceMs: o.graceMs ?? d.graceMs,
+  };
+  if (r.host === "") throw new UsageError("--host must not be empty");
+  port("--http-port", r.httpPort);
+  port("--rpc-port", r.rpcPort);
+  if (r.httpPort !== 0 && r.httpPort === r.rpcPort) throw new UsageError(`--http-port and --rpc-port must differ (both ${r.httpPort})`);
+  if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
+  if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
+  if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
+  return Object.freeze(r);
+}
+
+/** `weir serve`'s flags -> options. @throws UsageError on an unknown flag or a bad value. */
+export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: "string" },
+        "http-port": { type: "string" },
+        "rpc-port": { type: "string" },
+        "tokens-per-second": { type: "string" },
+        "max-tokens-limit": { type: "string" },
+        "grace-ms": { type: "string" },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  return resolveServeOptions({
+    host: values.host,
+    httpPort: num("--http-port", values["http-port"]),
+    rpcPort: num("--rpc-port", values["rpc-port"]),
+    tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
+    maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
+    graceMs: num("--grace-ms", values["grace-ms"]),
+  });
+}
+
+function num(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = v.trim() === "" ? NaN : Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got "${v}"`);
+  return n;
+}
+
+function port(flag: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > 65535) throw new UsageError(`${flag} must be a port in 0..65535, got ${v}`);
+}
+
+/** Usage text of `weir serve`. */
+export const SERVE_USAGE = `Usage: weir serve [flags]
+
+Starts the model server (gRPC, Generation service on the built-in engine) and the HTTP gateway
+that talks to it over gRPC: the chat page, native SSE and WebSocket streams, an OpenAI-compatible
+API, health and Prometheus metrics. Ctrl-C drains and exits.
+
+Flags:
+  --host <address>            interface both servers bind (default ${SERVE_DEFAULTS.host})
+  --http-port <port>          HTTP gateway port, 0 = any free port (default ${SERVE_DEFAULTS.httpPort})
+  --rpc-port <port>           model server (gRPC) port, 0 = any free port (default ${SERVE_DEFAULTS.rpcPort})
+  --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
+  --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
+  --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
+
+Routes (HTTP):
+  GET  /                      chat page
+  GET|POST /api/generate      Generate as server-sent events (GET: ?prompt=&max_tokens=&temperature=&seed=)
+  GET  /api/generate/ws       Generate over WebSocket
+  POST /v1/chat/completions   OpenAI-compatible (also /v1/completions, GET /v1/models)
+  GET  /healthz               200 when both servers are up
+  GET  /metrics               Prometheus
+`;

@@ -1,0 +1,122 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createMetrics, type Metrics } from "../../observability/metrics/index.js";
+import { createClient } from "../../rpc/index.js";
+import {
+  createBuiltinEngine, createGenerationService, EngineStats, generationService, generationThriftService, type Engine,
+} from "../../serving/index.js";
+import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
+import { createGrpcTransport, createServer } from "../../transport/index.js";
+import type { WebSocketAcceptor } from "../../http/index.js";
+import { createApp, type RouteHandler } from "./app.js";
+import { InFlight } from "./in-flight.js";
+import { acceptGenerateWebSockets } from "./native-api.js";
+import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./options.js";
+import { loadPage } from "./page.js";
+
+/** A running `weir serve`. */
+export interface RunningServe {
+  readonly options: ResolvedServeOptions;
+  /** Base URL of the HTTP gateway, e.g. `http://127.0.0.1:8080`. */
+  readonly httpUrl: string;
+  /** `host:port` of the model server (gRPC and Thrift on one port). */
+  readonly rpcAddress: string;
+  readonly engine: Engine;
+  readonly stats: EngineStats;
+  readonly metrics: Metrics;
+  /**
+   * Drain and stop: refuse new HTTP connections, let streams in flight finish for up to
+   * `graceMs`, then cancel what is left (the engine stops within one token), and stop the model
+   * server. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Start the model server (Generation service on the built-in engine; gRPC with Protobuf or
+ * Thrift payloads, and Thrift framed/TTHeader, on `rpcPort`) and the HTTP gateway on `httpPort`,
+ * which calls the model server over gRPC like any other client.
+ *
+ * @example
+ * const s = await startServe({ httpPort: 0, rpcPort: 0 });
+ * console.log(`${s.httpUrl}/`);
+ * process.once("SIGINT", () => void s.close());
+ */
+export async function startServe(options: ServeOptions = {}): Promise<RunningServe> {
+  const o = resolveServeOptions(options);
+  const page = loadPage();
+  const stats = new EngineStats();
+  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit } });
+  const impl = createGenerationService({ engines: [engine] });
+  const rpcServer = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
+  const rpc = await listenAllProtocols(rpcServer, { host: o.host, port: o.rpcPort, log: () => {}, thrift: { fallbackService: "Generation" } });
+  const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
+  const transport = createGrpcTransport({ target: `${dialHost(o.host)}:${rpc.address.port}` });
+  const client = createClient(generationService(), transport);
+  const metrics = createMetrics({ engine: stats });
+  const inFlight = new InFlight();
+  const openai = await loadOpenAiRoutes(client);
+  const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, openai }));
+  const ws = acceptGenerateWebSockets(httpServer, client, inFlight);
+  try {
+    await listen(httpServer, o.host, o.httpPort);
+  } catch (e) {
+    await Promise.all([ws.close(), rpc.close({ graceMs: 0 }), transport.close()]);
+    throw e;
+  }
+  const httpPort = (httpServer.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    options: o,
+    httpUrl: `http://${hostForUrl(o.host)}:${httpPort}`,
+    rpcAddress,
+    engine,
+    stats,
+    metrics,
+    close: () => (closing ??= shutdown({ httpServer, ws, rpc, inFlight, closeTransport: () => transport.close() }, o.graceMs)),
+  };
+}
+
+interface Parts {
+  httpServer: http.Server;
+  ws: WebSocketAcceptor;
+  rpc: MultiProtocolServer;
+  inFlight: InFlight;
+  closeTransport: () => Promise<void>;
+}
+
+async function shutdown(p: Parts, graceMs: number): Promise<void> {
+  const stopped = new Promise<void>((resolve) => p.httpServer.close(() => resolve()));
+  p.httpServer.closeIdleConnections();
+  await p.inFlight.idle(graceMs);
+  await p.ws.close();
+  p.httpServer.closeAllConnections();
+  await Promise.all([stopped, p.rpc.close({ graceMs: 0 })]);
+  await p.closeTransport();
+}
+
+/** The OpenAI-compatible routes, once the gateway provides them. */
+async function loadOpenAiRoutes(_client: unknown): Promise<RouteHandler | undefined> {
+  return undefined;
+}
+
+function listen(server: http.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** The address to dial for a bound host: a wildcard bind is reached on loopback. */
+function dialHost(host: string): string {
+  if (host === "0.0.0.0") return "127.0.0.1";
+  if (host === "::" || host === "[::]") return "[::1]";
+  return hostForUrl(host);
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
