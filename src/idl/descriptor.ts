@@ -4,12 +4,20 @@
  */
 export type MethodKind = "unary" | "client" | "server" | "bidi";
 
+/** How a codec writes JSON (generic calls, the gateway). Protobuf honours both; Thrift has one form. */
+export interface JsonWriteOptions {
+  /** Write fields that hold their default value (0, "", [], false) instead of leaving them out. Default false. */
+  emitDefaults?: boolean;
+  /** Name fields as the IDL spells them (`max_tokens`) instead of the JSON name (`maxTokens`). Default false. */
+  protoNames?: boolean;
+}
+
 /** Bytes to values and back, for one message type. */
 export interface Codec<T = unknown> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
   /** The JSON mapping used by generic calls and the gateway. */
-  toJson?(value: T): unknown;
+  toJson?(value: T, options?: JsonWriteOptions): unknown;
   fromJson?(json: unknown): T;
 }
 

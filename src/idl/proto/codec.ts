@@ -1,8 +1,12 @@
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
-import type { Codec } from "../descriptor.js";
+import type { Codec, JsonWriteOptions } from "../descriptor.js";
+import { messageFromJson, messageToJson } from "./json.js";
 
-/** A Codec backed by protobufjs's generated encoder and decoder for one message type. */
+/**
+ * A Codec backed by protobufjs's generated encoder and decoder for one message type; its JSON
+ * mapping is proto3's (json.ts).
+ */
 export function protobufCodec<T = Record<string, unknown>>(type: protobuf.Type): Codec<T> {
   type.setup(); // compile encode/decode once, up front, not on first use
   const name = type.fullName.replace(/^\./, "");
@@ -21,13 +25,13 @@ export function protobufCodec<T = Record<string, unknown>>(type: protobuf.Type):
         throw new RpcError(Code.Internal, `cannot decode ${name}: ${(e as Error).message}`, { cause: e });
       }
     },
-    toJson(value: T): unknown {
-      const msg = value instanceof type.ctor ? (value as unknown as protobuf.Message) : type.fromObject(value as object);
-      return type.toObject(msg, { longs: String, enums: String, bytes: String, defaults: false, json: true, oneofs: false });
+    toJson(value: T, options?: JsonWriteOptions): unknown {
+      return messageToJson(type, value, options);
     },
     fromJson(json: unknown): T {
+      const plain = messageFromJson(type, json, name);
       try {
-        return type.fromObject(json as Record<string, unknown>) as unknown as T;
+        return type.fromObject(plain) as unknown as T;
       } catch (e) {
         throw new RpcError(Code.InvalidArgument, `invalid JSON for ${name}: ${(e as Error).message}`, { cause: e });
       }

@@ -1,0 +1,257 @@
+import protobuf from "protobufjs";
+import { Code, RpcError } from "../../core/index.js";
+import type { JsonWriteOptions } from "../descriptor.js";
+import { wktFromJson, wktToJson } from "./json-wkt.js";
+
+/**
+ * The proto3 JSON mapping (protobuf.dev "ProtoJSON format") over protobufjs reflection, for
+ * generic calls and the gateway. Not a hot path: it walks the descriptors for every value.
+ *
+ * Writing: lowerCamelCase names (or `json_name`), 64-bit integers as decimal strings, bytes as
+ * base64, enums by name, NaN/Infinity as strings, fields at their default left out (unless
+ * `emitDefaults`), the well-known types in their special forms (json-wkt.ts).
+ * Reading: both the JSON name and the proto name, numbers as numbers or strings, enums by name
+ * or number, `null` as "not set", standard or URL-safe base64; an unknown field or a value of the
+ * wrong type is RpcError INVALID_ARGUMENT naming the path.
+ */
+const MAX_DEPTH = 100;
+const LONG_TYPES = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
+const UNSIGNED = new Set(["uint64", "fixed64", "uint32", "fixed32"]);
+const INT32_TYPES = new Set(["int32", "sint32", "sfixed32", "uint32", "fixed32"]);
+const FLOAT_MAX = 3.4028234663852886e38;
+
+/** @internal Throw INVALID_ARGUMENT for JSON that does not fit. */
+export function badJson(path: string, what: string, got: unknown): never {
+  const shown = JSON.stringify(got)?.slice(0, 40) ?? String(got);
+  throw new RpcError(Code.InvalidArgument, `invalid JSON at ${path}: expected ${what}, got ${shown}`);
+}
+
+/** A message (a protobufjs instance or a plain object) -> its proto3 JSON value. */
+export function messageToJson(type: protobuf.Type, msg: unknown, opts: JsonWriteOptions = {}, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `message nesting deeper than ${MAX_DEPTH}`);
+  if (msg === null || msg === undefined) return null;
+  const special = wktToJson(type, msg as Record<string, unknown>, opts, depth);
+  if (special !== undefined) return special.value;
+  const m = msg as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const f of type.fieldsArray) {
+    const v = m[f.name];
+    if (!isSet(f, m, v, opts.emitDefaults === true)) continue;
+    out[opts.protoNames ? f.name : jsonName(f)] = fieldToJson(f, v, opts, depth);
+  }
+  return out;
+}
+
+/** The JSON name of a field: its `json_name` option, else protoc's lowerCamelCase of its name. */
+export function jsonName(f: protobuf.Field): string {
+  const explicit = f.options?.["json_name"];
+  if (typeof explicit === "string") return explicit;
+  return f.name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function tracksPresence(f: protobuf.Field): boolean {
+  return f.partOf !== null && f.partOf !== undefined || f.resolvedType instanceof protobuf.Type || (f as { hasPresence?: boolean }).hasPresence === true;
+}
+
+function isSet(f: protobuf.Field, m: Record<string, unknown>, v: unknown, emitDefaults: boolean): boolean {
+  if (f.map) return v != null && (emitDefaults || Object.keys(v as object).length > 0);
+  if (f.repeated) return emitDefaults || (Array.isArray(v) && v.length > 0);
+  if (tracksPresence(f)) return Object.prototype.hasOwnProperty.call(m, f.name) && v != null;
+  return v != null && (emitDefaults || !isDefault(v));
+}
+
+function isDefault(v: unknown): boolean {
+  if (v === 0 || v === "" || v === false) return true;
+  if (v instanceof Uint8Array || Array.isArray(v)) return v.length === 0;
+  if (typeof v === "object" && v !== null && "low" in v && "high" in v) return (v as { low: number; high: number }).low === 0 && (v as { high: number }).high === 0;
+  return typeof v === "bigint" && v === 0n;
+}
+
+function fieldToJson(f: protobuf.Field, v: unknown, opts: JsonWriteOptions, depth: number): unknown {
+  if (f.map) {
+    const out: Record<string, unknown> = {};
+    const keyType = (f as unknown as protobuf.MapField).keyType;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[mapKeyToJson(keyType, k)] = valueToJson(f, x, opts, depth);
+    return out;
+  }
+  if (f.repeated) return (v as unknown[]).map((x) => valueToJson(f, x, opts, depth));
+  return valueToJson(f, v, opts, depth);
+}
+
+function mapKeyToJson(keyType: string, k: string): string {
+  if (!LONG_TYPES.has(keyType) || /^-?\d+$/.test(k)) return k;
+  return protobuf.util.longFromHash(k, UNSIGNED.has(keyType)).toString(); // protobufjs keys 64-bit maps by an 8-char hash
+}
+
+/** One value of a field (an element of a repeated field, a map value) -> JSON. @internal */
+export function valueToJson(f: protobuf.Field, v: unknown, opts: JsonWriteOptions, depth: number): unknown {
+  const rt = f.resolvedType;
+  if (rt instanceof protobuf.Type) return messageToJson(rt, v, opts, depth + 1);
+  if (rt instanceof protobuf.Enum) {
+    if (rt.fullName === ".google.protobuf.NullValue") return null;
+    return typeof v === "number" ? rt.valuesById[v] ?? v : v;
+  }
+  return scalarToJson(f.type, v);
+}
+
+/** A scalar of proto type `type` -> JSON. @internal */
+export function scalarToJson(type: string, v: unknown): unknown {
+  if (LONG_TYPES.has(type)) return longToString(v, UNSIGNED.has(type));
+  if (type === "double") return Number.isFinite(v) ? v : String(v);
+  if (type === "float") return floatToJson(v as number);
+  if (type === "bytes") return typeof v === "string" ? v : Buffer.from(v as Uint8Array).toString("base64");
+  return v;
+}
+
+function longToString(v: unknown, unsigned: boolean): string {
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "string") return String(v);
+  const bits = protobuf.util.LongBits.from(v as protobuf.Long);
+  const Long = protobuf.util.Long as unknown as { fromBits(lo: number, hi: number, unsigned: boolean): { toString(): string } } | undefined;
+  return Long ? Long.fromBits(bits.lo, bits.hi, unsigned).toString() : String(bits.toNumber(unsigned));
+}
+
+/** The shortest decimal that reads back as the same 32-bit float. */
+function floatToJson(v: number): unknown {
+  if (!Number.isFinite(v)) return String(v);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return s;
+  }
+  return v;
+}
+
+// ---- JSON -> message ----
+
+const byName = new WeakMap<protobuf.Type, Map<string, protobuf.Field>>();
+
+function fieldsByJsonOrProtoName(type: protobuf.Type): Map<string, protobuf.Field> {
+  let m = byName.get(type);
+  if (!m) {
+    m = new Map();
+    for (const f of type.fieldsArray) {
+      m.set(f.name, f);
+      m.set(jsonName(f), f);
+    }
+    byName.set(type, m);
+  }
+  return m;
+}
+
+/**
+ * Proto3 JSON -> a plain object in the shape protobufjs's `fromObject` takes (proto field names,
+ * 64-bit integers as decimal strings, bytes as Buffers, enums as numbers).
+ */
+export function messageFromJson(type: protobuf.Type, j: unknown, path = type.name, depth = 0): Record<string, unknown> {
+  if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `JSON nesting deeper than ${MAX_DEPTH} at ${path}`);
+  const special = wktFromJson(type, j, path, depth);
+  if (special !== undefined) return special;
+  if (typeof j !== "object" || j === null || Array.isArray(j)) return badJson(path, `a ${type.name} object`, j);
+  const fields = fieldsByJsonOrProtoName(type);
+  const out: Record<string, unknown> = {};
+  const oneofSeen = new Map<protobuf.OneOf, string>();
+  for (const key of Object.keys(j)) {
+    const f = fields.get(key);
+    if (!f) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${path}: ${type.name} has no field "${key.slice(0, 64)}"`);
+    const v = (j as Record<string, unknown>)[key];
+    const where = `${path}.${key}`;
+    if (v === null && !isValueField(f)) continue;
+    if (f.partOf) {
+      const other = oneofSeen.get(f.partOf);
+      if (other !== undefined && other !== f.name) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${where}: oneof ${f.partOf.name} already has ${other}`);
+      oneofSeen.set(f.partOf, f.name);
+    }
+    if (Object.prototype.hasOwnProperty.call(out, f.name)) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${where}: field ${f.name} given twice`);
+    out[f.name] = fieldFromJson(f, v, where, depth);
+  }
+  return out;
+}
+
+function isValueField(f: protobuf.Field): boolean {
+  return !f.repeated && !f.map && f.resolvedType?.fullName === ".google.protobuf.Value";
+}
+
+function fieldFromJson(f: protobuf.Field, v: unknown, path: string, depth: number): unknown {
+  if (f.map) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return badJson(path, "an object (map)", v);
+    const keyType = (f as unknown as protobuf.MapField).keyType;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      if (x === null && !isValueField(f)) return badJson(`${path}.${k}`, "a map value", x);
+      out[mapKeyFromJson(keyType, k, path)] = valueFromJson(f, x, `${path}.${k}`, depth);
+    }
+    return out;
+  }
+  if (f.repeated) {
+    if (!Array.isArray(v)) return badJson(path, "an array", v);
+    return v.map((x, i) => valueFromJson(f, x, `${path}[${i}]`, depth));
+  }
+  return valueFromJson(f, v, path, depth);
+}
+
+function mapKeyFromJson(keyType: string, k: string, path: string): string {
+  if (keyType === "string") return k;
+  if (keyType === "bool") return k === "true" || k === "false" ? k : badJson(path, "a bool map key", k);
+  return String(scalarFromJson(keyType, k, `${path} key`));
+}
+
+/** One JSON value of a field (an element, a map value) -> the fromObject form. @internal */
+export function valueFromJson(f: protobuf.Field, v: unknown, path: string, depth: number): unknown {
+  const rt = f.resolvedType;
+  if (rt instanceof protobuf.Type) return messageFromJson(rt, v, path, depth + 1);
+  if (rt instanceof protobuf.Enum) return enumFromJson(rt, v, path);
+  return scalarFromJson(f.type, v, path);
+}
+
+function enumFromJson(e: protobuf.Enum, v: unknown, path: string): number {
+  if (e.fullName === ".google.protobuf.NullValue") return v === null || v === "NULL_VALUE" || v === 0 ? 0 : badJson(path, "null", v);
+  if (typeof v === "string") {
+    const n = e.values[v];
+    if (n !== undefined) return n;
+    return /^-?\d+$/.test(v) ? int32(Number(v), path) : badJson(path, `a ${e.name} name`, v);
+  }
+  return typeof v === "number" ? int32(v, path) : badJson(path, `a ${e.name} value`, v);
+}
+
+function int32(n: number, path: string): number {
+  return Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 ? n : badJson(path, "a 32-bit integer", n);
+}
+
+/** A JSON scalar -> the fromObject form of proto type `type`. @internal */
+export function scalarFromJson(type: string, v: unknown, path: string): unknown {
+  if (INT32_TYPES.has(type)) {
+    const n = typeof v === "string" && /^\s*-?\d+(\.0*)?([eE]\+?\d+)?\s*$/.test(v) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n)) return badJson(path, `an integer (${type})`, v);
+    const [lo, hi] = UNSIGNED.has(type) ? [0, 4294967295] : [-2147483648, 2147483647];
+    return n >= lo && n <= hi ? n : badJson(path, `a ${type} in range`, v);
+  }
+  if (LONG_TYPES.has(type)) {
+    const s = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : typeof v === "string" && /^-?\d{1,20}$/.test(v) ? v : badJson(path, `an integer (${type})`, v);
+    const b = BigInt(s);
+    const ok = UNSIGNED.has(type) ? b >= 0n && b < 2n ** 64n : b >= -(2n ** 63n) && b < 2n ** 63n;
+    return ok ? s : badJson(path, `a ${type} in range`, v);
+  }
+  switch (type) {
+    case "double": case "float": return floatFromJson(type, v, path);
+    case "bool": return v === true || v === "true" ? true : v === false || v === "false" ? false : badJson(path, "true or false", v);
+    case "string": return typeof v === "string" ? v : badJson(path, "a string", v);
+    case "bytes": return bytesFromJson(v, path);
+    default: return badJson(path, `a ${type}`, v);
+  }
+}
+
+function floatFromJson(type: string, v: unknown, path: string): number {
+  let n: number;
+  if (typeof v === "number") n = v;
+  else if (v === "NaN") return NaN;
+  else if (v === "Infinity") return Infinity;
+  else if (v === "-Infinity") return -Infinity;
+  else if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) n = Number(v);
+  else return badJson(path, `a number (${type})`, v);
+  if (!Number.isFinite(n) || (type === "float" && Math.abs(n) > FLOAT_MAX)) return badJson(path, `a ${type} in range`, v);
+  return n;
+}
+
+function bytesFromJson(v: unknown, path: string): Buffer {
+  if (typeof v !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) return badJson(path, "base64 bytes", v);
+  return Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+}
