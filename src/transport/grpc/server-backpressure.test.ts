@@ -9,6 +9,7 @@ import http2 from "node:http2";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { createServer } from "../server.js";
 import { Echo, frame, rawSession } from "./server-fixture.js";
 
 const CHILD = fileURLToPath(new URL("./server-backpressure-child.js", import.meta.url));
@@ -75,6 +76,48 @@ describe("backpressure", { timeout: 120_000, skip: process.platform !== "linux" 
     } finally {
       session.destroy();
       child.kill();
+    }
+  });
+});
+
+describe("request stream backpressure", { timeout: 30_000 }, () => {
+  it("holds a client back while the handler does not read, then takes everything", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const server = createServer({ health: false, reflection: false, streamWindowBytes: 256 * 1024 }).service(Echo, {
+      async ClientStream(requests) {
+        await gate;
+        let n = 0;
+        for await (const _ of requests) n++;
+        return { index: n };
+      },
+    });
+    const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+    const session = await rawSession(port);
+    try {
+      const req = session.request({ ":method": "POST", ":path": "/weir.test.server.Echo/ClientStream", "content-type": "application/grpc", te: "trailers" });
+      const message = frame(Echo.methods.Unary.input.encode({ payload: Buffer.alloc(64 * 1024 - 16, 1) }));
+      const total = 512; // 32 MiB
+      let queued = 0;
+      const writer = (async () => {
+        for (; queued < total; queued++) if (!req.write(message)) await once(req, "drain");
+        req.end();
+      })();
+      for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // 0.5 s of a handler that does not read
+      const flushed = queued * message.length - req.writableLength;
+      assert.ok(flushed < 4 * 1024 * 1024, `the client got ${mib(flushed)} out while the handler did not read`);
+      const done = new Promise<http2.IncomingHttpHeaders>((resolve) => req.on("trailers", resolve));
+      const body: Buffer[] = [];
+      req.on("data", (c: Buffer) => body.push(c));
+      open();
+      await writer;
+      const trailers = await done;
+      assert.equal(trailers["grpc-status"], "0");
+      const reply = Echo.methods.Unary.output.decode(Buffer.concat(body).subarray(5));
+      assert.equal(reply.index, total, "every message reached the handler once it read");
+    } finally {
+      session.destroy();
+      await server.close({ graceMs: 0 });
     }
   });
 });
