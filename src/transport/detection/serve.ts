@@ -5,6 +5,7 @@ import type { ListenOptions, Server, ServerAddress } from "../server.js";
 import { ThriftServerEngine, type ThriftServerOptions } from "../thrift/server.js";
 import { detectProtocol } from "./detect.js";
 
+/** Options of `listenAllProtocols`: where to listen, plus Thrift and detection settings. */
 export interface MultiProtocolOptions extends ListenOptions {
   /** Options of the Thrift side (frame limit, fallback service, …). */
   thrift?: ThriftServerOptions;

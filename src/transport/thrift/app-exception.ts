@@ -17,6 +17,7 @@ export const AppExceptionType = Object.freeze({
   UnsupportedClientType: 10,
 });
 
+/** A TApplicationException: free-form message and a type id (see `AppExceptionType`). */
 export interface AppException {
   readonly message: string;
   readonly type: number;

@@ -5,6 +5,7 @@ import { rpcErrorFromNodeError } from "../node-error.js";
 import { UnitReader } from "./unit-reader.js";
 import type { RawUnit } from "./wire.js";
 
+/** @internal Settings of a connection pool (from `ThriftClientOptions`). */
 export interface PoolOptions {
   readonly host: string;
   readonly port: number;

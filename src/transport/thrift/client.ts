@@ -15,6 +15,7 @@ import { openUnit, type WireKind, type WireMessage } from "./wire.js";
 /** Transports a Thrift client can speak: Apache framed, buffered (unframed) and THeader, Kitex TTHeader. */
 export type ThriftTransportKind = "framed" | "buffered" | "header" | "ttheader";
 
+/** Options of `createThriftTransport`; every field but `target` has a default. */
 export interface ThriftClientOptions {
   /** `host:port` of the server. */
   target: string;

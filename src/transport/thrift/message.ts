@@ -96,6 +96,7 @@ export function readVarint(b: Uint8Array, off: number): { value: number; next: n
   throw new RpcError(Code.Internal, "thrift: varint longer than 5 bytes");
 }
 
+/** Write an unsigned LEB128 varint at `o`; returns the offset after it. */
 export function writeVarint(out: Uint8Array, o: number, v: number): number {
   while (v >= 0x80) {
     out[o++] = (v & 0x7f) | 0x80;

@@ -16,6 +16,7 @@ export type MessageHandler = (msg: WireMessage, peer: string) => ReplyUnit | und
 /** Answers a unit the server could not accept (e.g. a TTHeader with a compact payload), if it can. */
 export type RejectHandler = (unit: RawUnit, error: RpcError) => ReplyUnit | undefined;
 
+/** @internal Per-connection settings (from the resolved server options). */
 export interface ThriftConnectionOptions {
   /** Largest unit (frame, or unframed message) accepted; bigger closes the connection. */
   readonly maxFrameBytes: number;

@@ -10,6 +10,7 @@ import { ThriftRoutes } from "./routes.js";
 import { serveThriftConnection, type ReplyUnit, type ThriftConnection, type ThriftConnectionOptions } from "./server-connection.js";
 import type { RawUnit, WireMessage } from "./wire.js";
 
+/** Options of the Thrift side of a server; see `THRIFT_SERVER_DEFAULTS` for the defaults. */
 export interface ThriftServerOptions {
   /** Largest frame (or unframed message) accepted; a bigger one closes its connection. Default 16 MiB. */
   maxFrameBytes?: number;
@@ -29,10 +30,12 @@ export interface ThriftServerOptions {
   log?: (message: string) => void;
 }
 
+/** Thrift server options with every default filled in. */
 export type ResolvedThriftServerOptions = Readonly<Required<Omit<ThriftServerOptions, "fallbackService">>> & {
   readonly fallbackService: string | undefined;
 };
 
+/** Defaults: 16 MiB frames, 64 messages in progress per connection, depth 64, 10 minutes idle. */
 export const THRIFT_SERVER_DEFAULTS = Object.freeze({
   maxFrameBytes: 16 << 20,
   maxPendingPerConnection: 64,
@@ -40,6 +43,7 @@ export const THRIFT_SERVER_DEFAULTS = Object.freeze({
   idleTimeoutMs: 10 * 60_000,
 });
 
+/** Fill in defaults and check values (INVALID_ARGUMENT naming the bad option). */
 export function resolveThriftServerOptions(o: ThriftServerOptions = {}): ResolvedThriftServerOptions {
   const d = THRIFT_SERVER_DEFAULTS;
   const out = {

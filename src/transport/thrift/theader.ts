@@ -11,6 +11,7 @@ export const THeaderTransform = Object.freeze({ Zlib: 0x01 });
 const INFO_KEYVALUE = 0x01;
 const INFO_PKEYVALUE = 0x02;
 
+/** What goes into a THeader frame besides the payload. */
 export interface THeaderMeta {
   /** FLAGS (u16). Default 0. */
   readonly flags?: number;
@@ -23,6 +24,7 @@ export interface THeaderMeta {
   readonly headers?: ReadonlyMap<string, string>;
 }
 
+/** A decoded THeader frame. */
 export interface THeaderFrame {
   readonly flags: number;
   readonly seqId: number;

@@ -83,10 +83,12 @@ function completeHeader(message: Uint8Array, off: number): MessageHeader {
   return header;
 }
 
+/** @internal Big-endian u32 at `o` (the caller checks bounds). */
 export function readU32(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) >>> 0) + (b[o + 1]! << 16) + (b[o + 2]! << 8) + b[o + 3]!;
 }
 
+/** @internal Up to `n` bytes at `off` as hex, zero-padded, for error messages. */
 export function hex(b: Uint8Array, off: number, n = 4): string {
   return Buffer.from(b.buffer, b.byteOffset + Math.min(off, b.length), Math.max(0, Math.min(n, b.length - off))).toString("hex").padEnd(n * 2, "0");
 }

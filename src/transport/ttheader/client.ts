@@ -1,6 +1,7 @@
 import type { ClientTransport } from "../../rpc/index.js";
 import { createThriftTransport, type ThriftClientOptions } from "../thrift/client.js";
 
+/** Options of `createTTHeaderTransport`: those of `createThriftTransport` that apply to TTHeader. */
 export type TTHeaderClientOptions = Omit<ThriftClientOptions, "transport" | "protocol" | "zlib" | "multiplexed">;
 
 /**
