@@ -10,12 +10,19 @@ export type MetadataValue = string | Uint8Array;
 export type MetadataInit = Metadata | Iterable<readonly [string, MetadataValue]> | Record<string, MetadataValue | readonly MetadataValue[]>;
 
 export class Metadata {
-  private readonly map = new Map<string, MetadataValue[]>();
+  /** Created by the first write: most calls carry no metadata at all. */
+  private m: Map<string, MetadataValue[]> | undefined;
+  private get read(): ReadonlyMap<string, MetadataValue[]> {
+    return this.m ?? EMPTY;
+  }
+  private get write(): Map<string, MetadataValue[]> {
+    return (this.m ??= new Map());
+  }
 
   constructor(init?: MetadataInit) {
     if (init === undefined) return;
     if (init instanceof Metadata) {
-      for (const [k, vs] of init.map) this.map.set(k, vs.slice());
+      for (const [k, vs] of init.read) this.write.set(k, vs.slice());
     } else if (Symbol.iterator in init) {
       for (const [k, v] of init as Iterable<readonly [string, MetadataValue]>) this.append(k, v);
     } else {
@@ -29,7 +36,7 @@ export class Metadata {
 
   /** The first value of a key. */
   get(key: string): MetadataValue | undefined {
-    return this.map.get(key.toLowerCase())?.[0];
+    return this.read.get(key.toLowerCase())?.[0];
   }
   /** The first value as a string; bytes are decoded as UTF-8. */
   getString(key: string): string | undefined {
@@ -37,57 +44,59 @@ export class Metadata {
     return v === undefined ? undefined : typeof v === "string" ? v : Buffer.from(v).toString("utf8");
   }
   getAll(key: string): readonly MetadataValue[] {
-    return this.map.get(key.toLowerCase()) ?? [];
+    return this.read.get(key.toLowerCase()) ?? [];
   }
   has(key: string): boolean {
-    return this.map.has(key.toLowerCase());
+    return this.read.has(key.toLowerCase());
   }
   set(key: string, value: MetadataValue): this {
     const k = checkKey(key, value);
-    this.map.set(k, [value]);
+    this.write.set(k, [value]);
     return this;
   }
   append(key: string, value: MetadataValue): this {
     const k = checkKey(key, value);
-    const vs = this.map.get(k);
-    if (vs) vs.push(value); else this.map.set(k, [value]);
+    const vs = this.write.get(k);
+    if (vs) vs.push(value); else this.write.set(k, [value]);
     return this;
   }
   delete(key: string): boolean {
-    return this.map.delete(key.toLowerCase());
+    return this.m?.delete(key.toLowerCase()) ?? false;
   }
   get size(): number {
-    return this.map.size;
+    return this.read.size;
   }
   keys(): IterableIterator<string> {
-    return this.map.keys();
+    return this.read.keys();
   }
   /** Every (key, value) pair, a key with several values once per value. */
   *[Symbol.iterator](): IterableIterator<[string, MetadataValue]> {
-    for (const [k, vs] of this.map) for (const v of vs) yield [k, v];
+    for (const [k, vs] of this.read) for (const v of vs) yield [k, v];
   }
   /** Copy every pair of `other` into this one (appending). */
   merge(other: Metadata | undefined): this {
-    if (other) for (const [k, vs] of other.map) for (const v of vs) this.append(k, v);
+    if (other) for (const [k, vs] of other.read) for (const v of vs) this.append(k, v);
     return this;
   }
   /** Bytes the pairs take as HTTP/2 headers (key + value + 32 per entry, as HPACK counts them). */
   byteSize(): number {
     let n = 0;
-    for (const [k, vs] of this.map) {
+    for (const [k, vs] of this.read) {
       for (const v of vs) n += k.length + 32 + (typeof v === "string" ? v.length : Math.ceil(v.byteLength / 3) * 4);
     }
     return n;
   }
   toJSON(): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
-    for (const [k, vs] of this.map) {
+    for (const [k, vs] of this.read) {
       const strs = vs.map((v) => (typeof v === "string" ? v : Buffer.from(v).toString("base64")));
       out[k] = strs.length === 1 ? strs[0]! : strs;
     }
     return out;
   }
 }
+
+const EMPTY: ReadonlyMap<string, MetadataValue[]> = new Map();
 
 const KEY = /^[0-9a-z_.\-]+$/;
 

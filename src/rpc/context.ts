@@ -83,7 +83,7 @@ export class ClientContext implements ClientCallContext {
   lastResponseCompressed = false;
   readonly responseHeaders = new Metadata();
   readonly responseTrailers = new Metadata();
-  readonly values = new Map<unknown, unknown>();
+  private valueMap: Map<unknown, unknown> | undefined;
   readonly deadline: number | undefined;
 
   constructor(
@@ -101,6 +101,9 @@ export class ClientContext implements ClientCallContext {
   /** Created on first use: a call nobody listens to never allocates an AbortSignal. */
   get signal(): AbortSignal {
     return this.scope.signal;
+  }
+  get values(): Map<unknown, unknown> {
+    return (this.valueMap ??= new Map());
   }
   timeRemaining(): number | undefined {
     return this.scope.remainingMs();
