@@ -6,6 +6,7 @@ import { runTtheaderBench } from "./ttheader.js";
 import { grpcClient } from "./grpc/grpc-client.js";
 import { grpcStream } from "./grpc/grpc-stream.js";
 import { grpcUnary } from "./grpc/grpc-unary.js";
+import { governanceBench } from "./governance.js";
 import type { Benchmark } from "./types.js";
 
 export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
@@ -21,5 +22,5 @@ export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     description: "Unary requests/s on a Weir server: TTHeader, framed, gRPC with Thrift vs gRPC with Protobuf",
     run: (ctx) => runTtheaderBench(ctx.smoke ? { durationMs: 200, concurrency: 4 } : { durationMs: (ctx.durationSec ?? 3) * 1000 }),
   },
+  governance: governanceBench,
 };
-

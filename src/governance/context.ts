@@ -31,12 +31,11 @@ export class DerivedClientContext extends ClientContext {
       parent.method, scope, o.requestMetadata ?? parent.requestMetadata, parent.peer, parent.protocol,
       parent.requestEncoding, o.isolated ? undefined : parent.onHeader, o.isolated ? undefined : parent.onTrailer,
     );
-    const self = this as Mutable<ClientContext>;
     if (!o.isolated) {
-      self.responseHeaders = parent.responseHeaders;
-      self.responseTrailers = parent.responseTrailers;
+      own(this, "responseHeaders", parent.responseHeaders);
+      own(this, "responseTrailers", parent.responseTrailers);
     }
-    self.values = o.values ?? parent.values;
+    own(this, "values", o.values ?? parent.values);
     this.unlink = linkAbort(parent, scope);
   }
 
@@ -83,12 +82,17 @@ function callSafely(cb: ((md: Metadata) => void) | undefined, md: Metadata): voi
 export function deriveServerContext(parent: ServerCallContext, timeoutMs: number): { ctx: ServerContext; release(): void } {
   const scope = createCallScope({ deadline: parent.deadline, timeoutMs });
   const ctx = new ServerContext(parent.method, scope, parent.requestMetadata, parent.peer, parent.protocol, parent.responseEncoding);
-  const self = ctx as Mutable<ServerContext>;
-  self.responseHeaders = parent.responseHeaders;
-  self.responseTrailers = parent.responseTrailers;
-  self.values = parent.values;
+  own(ctx, "responseHeaders", parent.responseHeaders);
+  own(ctx, "responseTrailers", parent.responseTrailers);
+  own(ctx, "values", parent.values);
   const unlink = linkAbort(parent, scope);
   return { ctx, release: () => { scope.dispose(); unlink(); } };
+}
+
+/** Give `obj` its own `key` (a field or a lazy getter of the base class alike). */
+function own(obj: object, key: string, value: unknown): void {
+  if (Object.prototype.hasOwnProperty.call(obj, key)) (obj as Record<string, unknown>)[key] = value;
+  else Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: true });
 }
 
 /** Abort `scope` when `parent` aborts, without creating the parent's AbortSignal when avoidable. */

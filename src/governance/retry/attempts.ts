@@ -55,6 +55,20 @@ export class RetryRun {
     return done;
   }
 
+  /**
+   * Go on after a first attempt that ran on the caller's context and failed (the fast path of
+   * failure retry, which costs nothing when the first attempt succeeds).
+   */
+  continueAfter(error: unknown): Promise<unknown> {
+    const done = new Promise<unknown>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
+    const parent = this.call.ctx;
+    if (parent instanceof ClientContext) parent.scope.onAbort(this.onParentAbort);
+    this.attempts = 1;
+    this.pending = 1;
+    this.settle(parent, { ok: false, error: RpcError.from(error) });
+    return done;
+  }
+
   private readonly onParentAbort = (reason: RpcError): void => {
     if (!this.finished && this.pending === 0) this.finish({ ok: false, error: reason }, undefined);
   };
@@ -186,8 +200,8 @@ export class RetryRun {
     clearTimeout(this.timer);
     const parent = this.call.ctx;
     if (parent instanceof ClientContext) parent.scope.offAbort(this.onParentAbort);
-    const loser = new RpcError(Code.Canceled, "another attempt of this call finished first");
-    for (const c of this.live) if (c !== ctx) c.abort(loser);
+    let loser: RpcError | undefined;
+    for (const c of this.live) if (c !== ctx) c.abort((loser ??= new RpcError(Code.Canceled, "another attempt of this call finished first")));
     if (this.last !== undefined && this.lastCtx !== ctx && this.lastCtx !== undefined) this.discard(this.lastCtx, this.last);
     if (ctx !== undefined && ctx !== parent) deliverResponse(ctx, parent, !o.ok || !this.streaming);
     this.env.replay?.release();

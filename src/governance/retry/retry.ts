@@ -1,7 +1,8 @@
 import { Metadata } from "../../core/index.js";
 import type { Call, CallContext, ClientCallContext, Middleware, Next } from "../../rpc/index.js";
-import { takesStream } from "../../rpc/index.js";
-import { RETRY_MARK, RETRY_MARK_TTHEADER } from "../keys.js";
+import { returnsStream, takesStream } from "../../rpc/index.js";
+import type { RollingWindow } from "../circuit-breaker/window.js";
+import { PICKED_INSTANCE, RETRY_MARK, RETRY_MARK_TTHEADER } from "../keys.js";
 import { RetryRun, type RetryListener } from "./attempts.js";
 import { inboundRetryMark } from "./chain-stop.js";
 import { RetryCircuit } from "./circuit.js";
@@ -68,8 +69,19 @@ export function retry(options: RetryOptions = {}): Middleware<ClientCallContext>
     const policy = streamIn ? r.streamPolicy : r.policy;
     if (policy.maxRetries === 0) return next(call);
     if (policy.chainStop && isRetriedChain(ctx)) return next(call);
+    const window = circuit.window(call.method.path);
+    if (policy.type === "failure" && policy.shouldRetry === undefined && !streamIn && !returnsStream(call.method)) {
+      // fast path: the first attempt runs on the caller's context; the retry machinery starts on failure
+      if (!policy.retrySameInstance && ctx.values.size > 0) ctx.values.delete(PICKED_INSTANCE);
+      if (policy.circuit === "retries") window.record(true);
+      let p: Promise<unknown>;
+      try { p = next(call); } catch (e) { p = Promise.reject(e); }
+      const env = { policy, window, replay: undefined, onRetry: options.onRetry };
+      return p.then(policy.circuit === "errors" ? okRecorder(window) : undefined, (e) =>
+        new RetryRun(call as unknown as Call<ClientCallContext>, next as unknown as Next<ClientCallContext>, env).continueAfter(e));
+    }
     const replay = streamIn ? new ReplayableRequests(call.request as AsyncIterable<unknown>, maxReplay) : undefined;
-    const env = { policy, window: circuit.window(call.method.path), replay, onRetry: options.onRetry };
+    const env = { policy, window, replay, onRetry: options.onRetry };
     return new RetryRun(call as unknown as Call<ClientCallContext>, next as unknown as Next<ClientCallContext>, env).run();
   }) as Middleware<ClientCallContext>;
 }
@@ -101,4 +113,13 @@ function isRetriedChain(ctx: ClientCallContext): boolean {
   if (inbound === undefined) return false;
   (md as Metadata).set(RETRY_MARK, inbound);
   return true;
+}
+
+const recorders = new WeakMap<RollingWindow, (v: unknown) => unknown>();
+
+/** A success handler per window, made once: the fast path allocates no closure on success. */
+function okRecorder(window: RollingWindow): (v: unknown) => unknown {
+  let f = recorders.get(window);
+  if (f === undefined) recorders.set(window, (f = (v: unknown) => { window.record(true); return v; }));
+  return f;
 }

@@ -55,6 +55,8 @@ export function timeout(options: TimeoutOptions): Middleware {
 }
 
 function clientTimeout(next: Next<ClientCallContext>, call: Call<ClientCallContext>, ms: number): Promise<unknown> {
+  const left = call.ctx.timeRemaining();
+  if (left !== undefined && left <= ms) return next(call); // the caller's deadline comes first anyway
   const ctx = deriveClientContext(call.ctx, { timeoutMs: ms });
   let p: Promise<unknown>;
   try { p = next({ method: call.method, request: call.request, ctx }); } catch (e) { p = Promise.reject(e); }
