@@ -48,7 +48,9 @@ function start() {
 function onChunk(e) {
   if (!current) return;
   const chunk = JSON.parse(e.data);
-  current.turn.text.data += chunk.text ?? "";
+  const text = chunk.text ?? "";
+  // The model continues the prompt, so its first piece usually starts with a space.
+  current.turn.text.data += current.turn.text.data === "" ? text.trimStart() : text;
   current.tokens += (chunk.token_ids ?? chunk.tokenIds ?? []).length;
   current.reason = chunk.finish_reason ?? chunk.finishReason ?? current.reason;
   current.turn.meta.textContent = `${current.tokens} tokens`;
@@ -92,8 +94,9 @@ function finish(kind, message) {
   turn.answer.setAttribute("aria-busy", "false");
   turn.answer.dataset.state = kind;
   const why = kind === "done" ? (reason === "length" ? "max tokens reached" : "end of text") : kind;
-  turn.meta.textContent = `${tokens} tokens · ${why}`;
+  turn.meta.textContent = kind === "error" && tokens === 0 ? message : `${tokens} tokens · ${why}`;
   if (kind === "error") turn.meta.classList.add("error");
+  if (turn.text.data === "") turn.answer.hidden = true;
   setBusy(false);
   say(message ?? `Done: ${tokens} tokens.`);
   prompt.focus();
