@@ -1,4 +1,4 @@
-// The example service: `npm start` builds Weir and runs this, then `npm run example:greeter-client`
+// The example service: `npm run example:greeter` builds Weir and runs this, then `npm run example:greeter-client`
 // calls every method. Flags: --port=N (default 50051), --host=H (default 127.0.0.1).
 import { parseArgs } from "node:util";
 import { createServer } from "../../src/transport/index.js";
