@@ -281,12 +281,13 @@ export class ServerCall implements RequestSource, ResponseSink {
         if (md !== undefined && md.size > 0) metadataToHeaders(md, h);
         this.headersSent = true;
         stream.respond(statusTrailers(err, this.ctx.trailersIfAny(), h), { endStream: true, sendDate: false } as ServerStreamResponseOptions);
+        stopReading(stream);
       } else {
         this.trailers = statusTrailers(err, this.ctx.trailersIfAny());
         this.batch?.flush();
         stream.end();
       }
-      if (!stream.readableEnded) stream.resume(); // discard what the client still sends
+      if (!stream.readableEnded) stream.resume(); // discard what the client still sends until the status is out
     }
     if (err !== undefined) this.ctx.abort(err);
     else this.ctx.complete();
@@ -298,6 +299,8 @@ export class ServerCall implements RequestSource, ResponseSink {
     const trailers = this.trailers ?? statusTrailers(new RpcError(Code.Internal, "the call ended without a status"), undefined);
     this.trailers = undefined;
     this.stream.sendTrailers(trailers);
+    // The client is still sending: once the trailers are out, ask it to stop (RST_STREAM NO_ERROR).
+    if (!this.stream.readableEnded) setImmediate(stopReading, this.stream);
   }
 
   /** The stream closed: after our status this is the normal end; before it, the client went away. */
@@ -343,6 +346,14 @@ function onWantTrailers(this: CallStream): void {
 function onDrain(this: CallStream): void {
   this[kCall]!.onDrain();
 }
+/**
+ * After a complete response, RST_STREAM NO_ERROR tells a client still sending to stop (RFC 9113
+ * section 8.1), and frees the stream's slot; Node sends it after what is already queued.
+ */
+export function stopReading(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed && !stream.closed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+}
+
 function endLater(call: ServerCall): void {
   call.endLater();
 }

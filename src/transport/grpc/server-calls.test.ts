@@ -1,8 +1,10 @@
 // The gRPC server against a real peer: @grpc/grpc-js as the client.
 import assert from "node:assert/strict";
+import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError } from "../../index.js";
+import { createServer } from "../server.js";
 import { Echo, collect, echoClient, frame, nextEvent, rawRequest, rawSession, rawStatus, startEchoServer, unaryCall, type EchoServer } from "./server-fixture.js";
 
 describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
@@ -168,5 +170,28 @@ describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
   it("still serves after all of the above", async () => {
     const r = await unaryCall((cb) => client.Unary({ text: "still here" }, cb));
     assert.equal(r.value.text, "still here");
+  });
+});
+
+describe("a response complete before the request", { timeout: 10_000 }, () => {
+  it("sends the status, then asks the client to stop sending (RST_STREAM NO_ERROR)", async () => {
+    const server = createServer({ health: false, reflection: false }).service(Echo, {
+      async ClientStream(requests) {
+        for await (const r of requests) return { text: `first: ${r.text}` };
+        return { text: "none" };
+      },
+    });
+    const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+    const session = await rawSession(port);
+    try {
+      const r = await rawRequest(session, "/weir.test.server.Echo/ClientStream", frame(Echo.methods.Unary.input.encode({ text: "a" })), { keepOpen: true });
+      assert.equal(rawStatus(r).code, Code.Ok);
+      assert.equal(Echo.methods.Unary.output.decode(r.body.subarray(5)).text, "first: a");
+      assert.equal(r.rstCode, http2.constants.NGHTTP2_NO_ERROR, "the open request stream was closed by the server");
+      assert.equal(server.engine.activeCalls, 0);
+    } finally {
+      session.close();
+      await server.close({ graceMs: 0 });
+    }
   });
 });

@@ -60,8 +60,15 @@ function closeQuietly(it: AsyncIterator<unknown>): void {
 
 function ignore(): void {}
 
-/** Bytes of one slab: messages are packed into it and written as one chunk. */
+/** Bytes of one slab: messages are packed into it and written in chunks. */
 const SLAB_BYTES = 64 * 1024;
+/** A batch this large is written at once: about one HTTP/2 DATA frame. */
+const FLUSH_BYTES = 16 * 1024;
+/**
+ * Production pauses when this much is written but not yet taken by HTTP/2 (flow control), and
+ * resumes on 'drain'. Above the stream's own 16 KiB, so that encoding overlaps sending.
+ */
+const HIGH_WATER_BYTES = 128 * 1024;
 
 /**
  * @internal Packs small response envelopes into slabs written as one chunk each, so that a stream
@@ -92,7 +99,8 @@ export class BatchWriter {
     slab.writeUInt32BE(n, at + 1);
     slab.set(payload, at + 5);
     this.used = at + 5 + n;
-    if (!this.scheduled) {
+    if (this.used - this.start >= FLUSH_BYTES) this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(flushLater, this);
     }
@@ -104,7 +112,11 @@ export class BatchWriter {
     const chunk = this.slab.subarray(this.start, this.used);
     this.start = this.used;
     if (this.stream.destroyed) return;
-    this.onWrite(this.stream.write(chunk));
+    this.written(this.stream.write(chunk));
+  }
+
+  private written(ok: boolean): void {
+    this.onWrite(ok || this.stream.writableLength < HIGH_WATER_BYTES);
   }
 
   /** Drop what is batched (the call failed and nothing more may be sent). */
@@ -118,7 +130,7 @@ export class BatchWriter {
     prefix.writeUInt32BE(payload.byteLength, 1);
     if (this.stream.destroyed) return;
     this.stream.write(prefix);
-    this.onWrite(this.stream.write(payload));
+    this.written(this.stream.write(payload));
   }
 
   /** @internal */

@@ -1,9 +1,9 @@
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
+import { type IncomingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { Router } from "../../rpc/index.js";
 import { kitexGrpcRoute } from "../thrift/grpc-compat.js";
 import { ACCEPT_ENCODING_HEADER, isSupportedEncoding } from "./compression.js";
-import { ServerCall, type CallEnv, type CallStart } from "./server-call.js";
+import { ServerCall, stopReading, type CallEnv, type CallStart } from "./server-call.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";
 import { statusTrailers } from "./server-send.js";
 import { parseGrpcTimeout } from "./timeout.js";
@@ -120,13 +120,13 @@ function headerBytes(headers: IncomingHttpHeaders): number {
 function reject(stream: ServerHttp2Stream, contentType: string, err: RpcError, extra: Record<string, string> = {}): void {
   if (stream.destroyed || stream.closed) return;
   stream.respond(statusTrailers(err, undefined, { ":status": 200, "content-type": contentType, ...extra }), { endStream: true, sendDate: false } as ServerStreamResponseOptions);
-  if (!stream.readableEnded) stream.resume();
+  stopReading(stream);
 }
 
 function respondHttp(stream: ServerHttp2Stream, status: number, extra: Record<string, string>): void {
   if (stream.destroyed || stream.closed) return;
   stream.respond({ ":status": status, ...extra }, { endStream: true, sendDate: false } as ServerStreamResponseOptions);
-  if (!stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
+  stopReading(stream);
 }
 
 function ignore(): void {}
