@@ -33,6 +33,8 @@ export interface Behaviour {
   /** Fail calls with this code (a function may decide per call; undefined lets it pass). */
   failCode?: Code | ((req: WorkRequest, ctx: ServerCallContext) => Code | undefined);
   calls: number;
+  /** Called when a unary call reaches the handler. */
+  onStart?: () => void;
 }
 
 /** Wait `ms`, stopping early (with the abort reason) when the call is cancelled. */
@@ -59,6 +61,7 @@ export function workImpl(name: string, b: Behaviour) {
   return {
     async Do(req: WorkRequest, ctx: ServerCallContext): Promise<WorkReply> {
       b.calls++;
+      b.onStart?.();
       await pause(delay(req, ctx), ctx);
       b.calls--;
       check(req, ctx);
@@ -67,6 +70,7 @@ export function workImpl(name: string, b: Behaviour) {
     },
     async Write(req: WorkRequest, ctx: ServerCallContext): Promise<WorkReply> {
       b.calls++;
+      b.onStart?.();
       await pause(delay(req, ctx), ctx);
       b.calls--;
       check(req, ctx);
