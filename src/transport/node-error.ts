@@ -49,3 +49,11 @@ export function rpcErrorFromNodeError(e: unknown, fallback: Code = Code.Internal
   }
   return new RpcError(fallback, message, { cause: e });
 }
+
+/** The CANCELLED error a server call gets when its stream closes before the status was sent. */
+export function cancelledByPeer(rstCode: number | undefined): RpcError {
+  const why = rstCode === 0x8 ? "the client cancelled the call"
+    : rstCode === undefined || rstCode === 0 ? "the stream closed before the call finished"
+    : `the stream was reset (${http2ErrorName(rstCode)})`;
+  return new RpcError(Code.Canceled, why);
+}

@@ -1,15 +1,17 @@
-import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import { OutgoingMessage, type Route } from "../../rpc/index.js";
-import { ACCEPT_ENCODING_HEADER, isSupportedEncoding, pickEncoding } from "./compression.js";
+import { isSupportedEncoding, pickEncoding } from "./compression.js";
 import { EnvelopeReader, encodeEnvelope } from "./envelope.js";
-import { metadataToHeaders } from "./headers.js";
-import { http2ErrorName } from "../node-error.js";
+import { cancelledByPeer } from "../node-error.js";
 import { thriftDeclaredResult } from "../thrift/grpc-compat.js";
 import { GrpcServerContext } from "./server-context.js";
 import type { ResolvedGrpcServerOptions } from "./server-options.js";
 import { RequestStream, inflate, type RequestSource } from "./server-request.js";
-import { checkSendSize, compressMessage, encodeResponse, statusTrailers, type Encoded } from "./server-send.js";
+import { endLater, listen, onDeadline, type StreamEvents } from "./server-listeners.js";
+import {
+  WITH_TRAILERS, checkSendSize, compressMessage, encodeResponse, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
+} from "./server-send.js";
 import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
 
 /** @internal What every call shares with the engine that accepted it. */
@@ -27,15 +29,11 @@ export interface CallStart {
   readonly deadline: number | undefined;
 }
 
-const kCall = Symbol("weir.grpc.call");
-type CallStream = ServerHttp2Stream & { [kCall]?: ServerCall };
-
 /**
  * @internal One gRPC call on the server: reads request envelopes from the HTTP/2 stream, runs the
- * route (middleware and handler), writes response envelopes and the status. Listeners are shared
- * functions that find the call on the stream, so a call costs no closures per message.
+ * route (middleware and handler), writes response envelopes and the status.
  */
-export class ServerCall implements RequestSource, ResponseSink {
+export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
   readonly ctx: GrpcServerContext;
   done = false;
   blocked = false;
@@ -67,19 +65,14 @@ export class ServerCall implements RequestSource, ResponseSink {
 
   /** Attach to the stream and, for request-streaming methods, run the handler at once. */
   begin(): void {
-    const stream = this.stream as CallStream;
-    stream[kCall] = this;
-    stream.on("data", onData);
-    stream.on("end", onEnd);
-    stream.on("close", onClose);
-    stream.on("wantTrailers", onWantTrailers);
+    const stream = this.stream;
+    const kind = this.route.method.kind;
+    listen(stream, this, kind === "server" || kind === "bidi");
     this.env.calls.add(this);
     if (this.start.deadline !== undefined) {
       this.timer = setTimeout(onDeadline, Math.min(2 ** 31 - 1, Math.max(0, this.start.deadline - Date.now())), this);
     }
-    const kind = this.route.method.kind;
     if (kind === "server" || kind === "bidi") {
-      stream.on("drain", onDrain);
       this.batch = new BatchWriter(stream, (ok) => { if (!ok) this.blocked = true; });
     }
     if (kind === "client" || kind === "bidi") {
@@ -214,13 +207,9 @@ export class ServerCall implements RequestSource, ResponseSink {
   }
 
   private sendHeaders(): void {
-    const enc = this.sendEncodingNow();
-    const h: OutgoingHttpHeaders = { ":status": 200, "content-type": this.start.contentType, "grpc-accept-encoding": ACCEPT_ENCODING_HEADER };
-    if (enc !== "identity") h["grpc-encoding"] = enc;
-    const md = this.ctx.headersIfAny();
-    if (md !== undefined && md.size > 0) metadataToHeaders(md, h);
+    const h = responseHeaders(this.start.contentType, this.sendEncodingNow(), this.ctx.headersIfAny());
     this.headersSent = true;
-    this.stream.respond(h, { waitForTrailers: true, sendDate: false } as ServerStreamResponseOptions);
+    this.stream.respond(h, WITH_TRAILERS);
   }
 
   /** Encode and batch one response message (hot path of streams: no allocation but the bytes). */
@@ -276,12 +265,8 @@ export class ServerCall implements RequestSource, ResponseSink {
     const stream = this.stream;
     if (!stream.destroyed && !stream.closed) {
       if (!this.headersSent) {
-        const h: OutgoingHttpHeaders = { ":status": 200, "content-type": this.start.contentType };
-        const md = this.ctx.headersIfAny();
-        if (md !== undefined && md.size > 0) metadataToHeaders(md, h);
         this.headersSent = true;
-        stream.respond(statusTrailers(err, this.ctx.trailersIfAny(), h), { endStream: true, sendDate: false } as ServerStreamResponseOptions);
-        stopReading(stream);
+        respondTrailersOnly(stream, this.start.contentType, err, this.ctx.headersIfAny(), this.ctx.trailersIfAny());
       } else {
         this.trailers = statusTrailers(err, this.ctx.trailersIfAny());
         this.batch?.flush();
@@ -308,13 +293,7 @@ export class ServerCall implements RequestSource, ResponseSink {
     if (this.done) return;
     this.done = true;
     this.release();
-    const code = this.stream.rstCode;
-    const err = new RpcError(
-      Code.Canceled,
-      code === constants.NGHTTP2_CANCEL ? "the client cancelled the call"
-        : code === undefined || code === constants.NGHTTP2_NO_ERROR ? "the stream closed before the call finished"
-        : `the stream was reset (${http2ErrorName(code)})`,
-    );
+    const err = cancelledByPeer(this.stream.rstCode);
     this.ctx.abort(err);
     this.requests?.close(err);
     this.wake();
@@ -329,34 +308,4 @@ export class ServerCall implements RequestSource, ResponseSink {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.env.calls.delete(this);
   }
-}
-
-function onData(this: CallStream, chunk: Buffer): void {
-  this[kCall]!.onData(chunk);
-}
-function onEnd(this: CallStream): void {
-  this[kCall]!.onEnd();
-}
-function onClose(this: CallStream): void {
-  this[kCall]!.onClose();
-}
-function onWantTrailers(this: CallStream): void {
-  this[kCall]!.onWantTrailers();
-}
-function onDrain(this: CallStream): void {
-  this[kCall]!.onDrain();
-}
-/**
- * After a complete response, RST_STREAM NO_ERROR tells a client still sending to stop (RFC 9113
- * section 8.1), and frees the stream's slot; Node sends it after what is already queued.
- */
-export function stopReading(stream: ServerHttp2Stream): void {
-  if (!stream.destroyed && !stream.closed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
-}
-
-function endLater(call: ServerCall): void {
-  call.endLater();
-}
-function onDeadline(call: ServerCall): void {
-  call.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
 }

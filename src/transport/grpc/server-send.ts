@@ -1,8 +1,8 @@
-import type { OutgoingHttpHeaders } from "node:http2";
+import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
 import zlib from "node:zlib";
 import { Code, RpcError, type Metadata } from "../../core/index.js";
 import { OutgoingMessage } from "../../rpc/index.js";
-import { compress } from "./compression.js";
+import { ACCEPT_ENCODING_HEADER, compress } from "./compression.js";
 import { metadataToHeaders } from "./headers.js";
 import { encodeGrpcMessage } from "./status.js";
 
@@ -75,4 +75,47 @@ export function envelopeOf(e: Encoded): Buffer {
   out.writeUInt32BE(n, 1);
   out.set(e.bytes, 5);
   return out;
+}
+
+/** @internal respond() options: trailers follow the messages; no `date` header (gRPC has no use for it). */
+export const WITH_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false }) as ServerStreamResponseOptions;
+const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as ServerStreamResponseOptions;
+
+/** @internal The response headers of a call with messages. */
+export function responseHeaders(contentType: string, encoding: string, md: Metadata | undefined): OutgoingHttpHeaders {
+  const h: OutgoingHttpHeaders = { ":status": 200, "content-type": contentType, "grpc-accept-encoding": ACCEPT_ENCODING_HEADER };
+  if (encoding !== "identity") h["grpc-encoding"] = encoding;
+  if (md !== undefined && md.size > 0) metadataToHeaders(md, h);
+  return h;
+}
+
+/** @internal A trailers-only response: HTTP 200 with the status in its only HEADERS frame. */
+export function respondTrailersOnly(
+  stream: ServerHttp2Stream,
+  contentType: string,
+  err: RpcError | undefined,
+  headers: Metadata | undefined,
+  trailers: Metadata | undefined,
+  extra?: Record<string, string>,
+): void {
+  if (stream.destroyed || stream.closed) return;
+  const h: OutgoingHttpHeaders = { ":status": 200, "content-type": contentType, ...extra };
+  if (headers !== undefined && headers.size > 0) metadataToHeaders(headers, h);
+  stream.respond(statusTrailers(err, trailers, h), END_STREAM);
+  stopReading(stream);
+}
+
+/** @internal An HTTP error response (not gRPC: 405, 415). */
+export function respondHttp(stream: ServerHttp2Stream, status: number, extra: Record<string, string>): void {
+  if (stream.destroyed || stream.closed) return;
+  stream.respond({ ":status": status, ...extra }, END_STREAM);
+  stopReading(stream);
+}
+
+/**
+ * @internal After a complete response, RST_STREAM NO_ERROR tells a client still sending to stop
+ * (RFC 9113 section 8.1) and frees the stream's slot; Node sends it after what is already queued.
+ */
+export function stopReading(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed && !stream.closed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
 }

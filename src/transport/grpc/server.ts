@@ -1,11 +1,11 @@
-import { type IncomingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { Router } from "../../rpc/index.js";
 import { kitexGrpcRoute } from "../thrift/grpc-compat.js";
 import { ACCEPT_ENCODING_HEADER, isSupportedEncoding } from "./compression.js";
-import { ServerCall, stopReading, type CallEnv, type CallStart } from "./server-call.js";
+import { ServerCall, type CallEnv, type CallStart } from "./server-call.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";
-import { statusTrailers } from "./server-send.js";
+import { respondHttp, respondTrailersOnly } from "./server-send.js";
 import { parseGrpcTimeout } from "./timeout.js";
 
 /**
@@ -116,17 +116,9 @@ function headerBytes(headers: IncomingHttpHeaders): number {
   return n;
 }
 
-/** A trailers-only gRPC response: HTTP 200, the status in the only HEADERS frame. */
-function reject(stream: ServerHttp2Stream, contentType: string, err: RpcError, extra: Record<string, string> = {}): void {
-  if (stream.destroyed || stream.closed) return;
-  stream.respond(statusTrailers(err, undefined, { ":status": 200, "content-type": contentType, ...extra }), { endStream: true, sendDate: false } as ServerStreamResponseOptions);
-  stopReading(stream);
-}
-
-function respondHttp(stream: ServerHttp2Stream, status: number, extra: Record<string, string>): void {
-  if (stream.destroyed || stream.closed) return;
-  stream.respond({ ":status": status, ...extra }, { endStream: true, sendDate: false } as ServerStreamResponseOptions);
-  stopReading(stream);
+/** A trailers-only gRPC error response. */
+function reject(stream: ServerHttp2Stream, contentType: string, err: RpcError, extra?: Record<string, string>): void {
+  respondTrailersOnly(stream, contentType, err, undefined, undefined, extra);
 }
 
 function ignore(): void {}

@@ -1,0 +1,55 @@
+import type { ServerHttp2Stream } from "node:http2";
+import { Code, RpcError } from "../../core/index.js";
+
+/** What the stream's events and the call's timers drive. */
+export interface StreamEvents {
+  onData(chunk: Buffer): void;
+  onEnd(): void;
+  onClose(): void;
+  onWantTrailers(): void;
+  onDrain(): void;
+  endLater(): void;
+  finish(err: RpcError | undefined): void;
+}
+
+const kCall = Symbol("weir.grpc.call");
+type CallStream = ServerHttp2Stream & { [kCall]?: StreamEvents };
+
+/**
+ * @internal Attach a call to its stream. The listeners are shared functions that find the call on
+ * the stream: a call costs no closures, and a message no allocation, for its events.
+ */
+export function listen(stream: ServerHttp2Stream, call: StreamEvents, drain: boolean): void {
+  (stream as CallStream)[kCall] = call;
+  stream.on("data", onData);
+  stream.on("end", onEnd);
+  stream.on("close", onClose);
+  stream.on("wantTrailers", onWantTrailers);
+  if (drain) stream.on("drain", onDrain);
+}
+
+function onData(this: CallStream, chunk: Buffer): void {
+  this[kCall]!.onData(chunk);
+}
+function onEnd(this: CallStream): void {
+  this[kCall]!.onEnd();
+}
+function onClose(this: CallStream): void {
+  this[kCall]!.onClose();
+}
+function onWantTrailers(this: CallStream): void {
+  this[kCall]!.onWantTrailers();
+}
+function onDrain(this: CallStream): void {
+  this[kCall]!.onDrain();
+}
+
+/** @internal Timer callback: the end of a request, judged one turn of the loop later. */
+export function endLater(call: StreamEvents): void {
+  call.endLater();
+}
+
+/** @internal Timer callback: the call's deadline passed. */
+export function onDeadline(call: StreamEvents): void {
+  call.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
+}
