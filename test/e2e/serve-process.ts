@@ -20,6 +20,8 @@ export interface ServeProcess {
   output(): string;
   /** SIGTERM (to the process group when started through npm); resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** Resolves with the exit code once the process exited (sends nothing). */
+  exited(): Promise<number | null>;
 }
 
 export interface StartOptions {
@@ -69,7 +71,7 @@ export async function startServeProcess(o: StartOptions = {}): Promise<ServeProc
   });
   try {
     const { httpUrl, rpcAddress } = await ready;
-    return { child, httpUrl, rpcAddress, output: () => text, stop };
+    return { child, httpUrl, rpcAddress, output: () => text, stop, exited: () => exited };
   } catch (e) {
     await stop();
     throw e;

@@ -88,12 +88,19 @@ interface Parts {
 async function shutdown(p: Parts, graceMs: number): Promise<void> {
   const stopped = new Promise<void>((resolve) => p.httpServer.close(() => resolve()));
   p.httpServer.closeIdleConnections();
-  await p.inFlight.idle(graceMs);
+  const drained = await p.inFlight.idle(graceMs);
+  // Calls still running are cancelled at the model server first, so that their HTTP streams end
+  // with an error event or message (UNAVAILABLE) rather than a cut connection.
+  await p.rpc.close({ graceMs: 0 });
+  if (!drained) await p.inFlight.idle(LAST_WORDS_MS);
   await p.ws.close();
   p.httpServer.closeAllConnections();
-  await Promise.all([stopped, p.rpc.close({ graceMs: 0 })]);
+  await stopped;
   await p.closeTransport();
 }
+
+/** After the grace period, how long HTTP streams get to send their last event. */
+const LAST_WORDS_MS = 1000;
 
 /** The OpenAI-compatible routes, once the gateway provides them. */
 async function loadOpenAiRoutes(_client: unknown): Promise<RouteHandler | undefined> {

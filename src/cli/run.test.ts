@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, it } from "node:test";
+import type { CliIo } from "./io.js";
+import { runCli } from "./run.js";
+import { parseServeArgs, SERVE_DEFAULTS } from "./serve/options.js";
+import { weirVersion } from "./version.js";
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const io: CliIo = { out: (t) => { out += t; }, err: (t) => { err += t; } };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+describe("weir (the program)", () => {
+  it("prints the package's version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+    assert.equal(weirVersion(), pkg.version);
+    assert.deepEqual(await run("--version"), { code: 0, out: `weir ${pkg.version}\n`, err: "" });
+  });
+
+  it("lists the commands without arguments and with help; help of a command is its usage", async () => {
+    for (const argv of [[], ["help"], ["--help"]]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 0);
+      assert.match(r.out, /^ {2}serve +run the model server/m);
+    }
+    const serve = await run("help", "serve");
+    assert.match(serve.out, /--http-port <port>/);
+    assert.equal((await run("serve", "--help")).out, serve.out);
+  });
+
+  it("refuses an unknown command or flag with exit code 2 and says why", async () => {
+    const unknown = await run("frobnicate");
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /unknown command "frobnicate"/);
+    const flag = await run("serve", "--htp-port=1");
+    assert.equal(flag.code, 2);
+    assert.match(flag.err, /Unknown option '--htp-port'/);
+    const port = await run("serve", "--http-port=70000");
+    assert.equal(port.code, 2);
+    assert.match(port.err, /--http-port must be a port in 0\.\.65535, got 70000/);
+  });
+});
+
+describe("weir serve flags", () => {
+  it("defaults to 127.0.0.1, HTTP 8080, gRPC 9090", () => {
+    assert.deepEqual(parseServeArgs([]), SERVE_DEFAULTS);
+    assert.equal(SERVE_DEFAULTS.host, "127.0.0.1");
+    assert.equal(SERVE_DEFAULTS.httpPort, 8080);
+    assert.equal(SERVE_DEFAULTS.rpcPort, 9090);
+  });
+
+  it("takes --flag=value and --flag value", () => {
+    const o = parseServeArgs(["--host", "0.0.0.0", "--http-port=0", "--rpc-port", "9191", "--tokens-per-second=0", "--grace-ms=100", "--max-tokens-limit=10"]);
+    assert.deepEqual({ ...o }, { host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10 });
+  });
+
+  it("rejects values that are not numbers, the same port twice and positionals", () => {
+    assert.throws(() => parseServeArgs(["--rpc-port=abc"]), /--rpc-port needs a number, got "abc"/);
+    assert.throws(() => parseServeArgs(["--http-port=9000", "--rpc-port=9000"]), /must differ/);
+    assert.throws(() => parseServeArgs(["--tokens-per-second=-1"]), /--tokens-per-second must be in/);
+    assert.throws(() => parseServeArgs(["extra"]), /Unexpected argument 'extra'/);
+  });
+});
