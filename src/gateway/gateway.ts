@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { Code, RpcError } from "../core/index.js";
+import { WebSocketChannel } from "../http/index.js";
+import { createGenericClient, type GenericClient } from "../rpc/index.js";
+import { RequestContext } from "./context.js";
+import { disconnectController, sendError, sendJson } from "./http-io.js";
+import { pathnameOf } from "./match.js";
+import { resolveGatewayOptions } from "./options.js";
+import { cancelResumable, serveResumable, wantsResume } from "./resume/serve.js";
+import { StreamStore } from "./resume/store.js";
+import { compileRoutes, type CompiledRoute, type CompiledRpcRoute } from "./routes.js";
+import { pipeToSse } from "./sse-stream.js";
+import type { Gateway, GatewayOptions, ResolvedGatewayOptions } from "./types.js";
+import { serveWebSocket } from "./websocket.js";
+
+/**
+ * An HTTP gateway to RPC methods: declarative routes served through generic JSON calls
+ * (POST JSON -> unary, GET/POST -> server stream as SSE, WebSocket <-> bidi), plus handler
+ * routes such as the OpenAI facade. Plug `handle` (or `tryHandle`) into a node:http server's
+ * `request` event and `handleUpgrade` into its `upgrade` event. See docs/gateway.md.
+ *
+ * @example
+ * const gateway = createGateway({
+ *   services: [generationService()],
+ *   transport: createGrpcTransport({ target: "127.0.0.1:9090" }),
+ *   routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate", resumable: true }],
+ * });
+ * const server = http.createServer(gateway.handle).on("upgrade", gateway.handleUpgrade);
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const o = resolveGatewayOptions(options);
+  const client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport) : undefined);
+  const routes = compileRoutes(options.routes, client, o);
+  const store = new StreamStore();
+  const inFlight = new Set<AbortController>();
+  const sockets = new Map<WebSocketChannel, AbortController>();
+  let wss: WebSocketServer | undefined;
+  let closed = false;
+
+  const tryHandle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const pathname = pathnameOf(req.url);
+    const method = req.method ?? "GET";
+    let allow: string[] | undefined;
+    for (const r of routes) {
+      const params = r.pattern.match(pathname);
+      if (params === undefined) continue;
+      const methods = r.kind === "rpc" && r.as === "websocket" ? new Set<string>() : r.methods;
+      if (methods !== undefined && !methods.has(method)) {
+        (allow ??= []).push(...(methods.size > 0 ? methods : ["GET (WebSocket upgrade)"]));
+        continue;
+      }
+      run(r, params, req, res);
+      return true;
+    }
+    if (allow === undefined) return false;
+    const err = new RpcError(Code.Unimplemented, `method ${method} not allowed on ${pathname}; use ${[...new Set(allow)].join(", ")}`);
+    sendJson(res, 405, { error: { code: err.code, status: "UNIMPLEMENTED", message: err.rawMessage } }, { allow: [...new Set(allow)].join(", ") });
+    return true;
+  };
+
+  const run = (r: CompiledRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): void => {
+    const controller = disconnectController(res);
+    if (closed) controller.abort(new RpcError(Code.Unavailable, "the gateway is shutting down"));
+    inFlight.add(controller);
+    res.once("close", () => inFlight.delete(controller));
+    let ctx: RequestContext;
+    try {
+      ctx = new RequestContext(req, params, controller.signal, o, r.kind === "rpc" ? r.timeoutMs : undefined);
+    } catch (e) {
+      return sendError(res, e);
+    }
+    const done = r.kind === "handler" ? r.route.handle(req, res, ctx) : serveRpc(r, ctx, req, res);
+    Promise.resolve(done).catch((e: unknown) => sendError(res, e));
+  };
+
+  const serveRpc = async (r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const c = client!;
+    if (r.resume && req.method === "DELETE") return cancelResumable(store, r, ctx, req, res);
+    if (r.as === "sse") {
+      if (r.resume && wantsResume(req, ctx)) return serveResumable(c, store, r, ctx, req, res);
+      const request = r.build(await ctx.input());
+      return pipeToSse(c.serverStream(r.rpc, request, { ...ctx.callOptions(), json: r.json }), res, r);
+    }
+    const request = r.build(await ctx.input());
+    const opts = { ...ctx.callOptions(), json: r.json };
+    const result = r.method.kind === "client" ? await c.clientStream(r.rpc, request as unknown[], opts) : await c.unary(r.rpc, request, opts);
+    if (!res.destroyed) sendJson(res, 200, r.transform(result));
+  };
+
+  const tryUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    const pathname = pathnameOf(req.url);
+    for (const r of routes) {
+      if (r.kind !== "rpc" || r.as !== "websocket") continue;
+      const params = r.pattern.match(pathname);
+      if (params === undefined) continue;
+      upgrade(r, params, req, socket, head);
+      return true;
+    }
+    return false;
+  };
+
+  const upgrade = (r: CompiledRpcRoute, params: Record<string, string>, req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    let ctx: RequestContext;
+    const controller = new AbortController();
+    try {
+      if (closed) throw new RpcError(Code.Unavailable, "the gateway is shutting down");
+      ctx = new RequestContext(req, params, controller.signal, o, r.timeoutMs);
+    } catch (e) {
+      return refuse(socket, RpcError.from(e).code === Code.Unavailable ? 503 : 400);
+    }
+    socket.on("error", () => socket.destroy());
+    wss ??= new WebSocketServer({ noServer: true, maxPayload: o.websocket.maxPayload });
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      const channel = new WebSocketChannel(ws);
+      sockets.set(channel, controller);
+      ws.once("close", () => sockets.delete(channel));
+      void serveWebSocket(client!, r, channel, ctx.callOptions(), o.websocket.endMessage);
+    });
+  };
+
+  return {
+    handle: (req, res) => {
+      if (!tryHandle(req, res)) sendError(res, new RpcError(Code.NotFound, `no route for ${req.method ?? "GET"} ${pathnameOf(req.url)}`));
+    },
+    tryHandle,
+    handleUpgrade: (req, socket, head) => {
+      if (!tryUpgrade(req, socket, head)) refuse(socket, 404);
+    },
+    tryUpgrade,
+    client,
+    resumableStats: () => store.stats(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      const reason = new RpcError(Code.Unavailable, "the gateway is shutting down");
+      for (const c of inFlight) c.abort(reason);
+      store.close();
+      for (const [s, c] of sockets) {
+        c.abort(reason);
+        s.close(1001, "going away");
+      }
+      if (wss) await new Promise<void>((resolve) => wss!.close(() => resolve()));
+    },
+  };
+}
+
+const REASONS: Readonly<Record<number, string>> = { 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable" };
+
+function refuse(socket: Duplex, status: number): void {
+  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+export type { ResolvedGatewayOptions };

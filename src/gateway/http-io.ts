@@ -1,0 +1,104 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { Code, Metadata, RpcError, codeName, httpStatusOf } from "../core/index.js";
+
+/** The JSON of an error: `{ code, status, message }` (gRPC code, its name, the message), plus `details` when there are any. */
+export function errorJson(e: unknown): Record<string, unknown> {
+  const err = RpcError.from(e, Code.Internal);
+  const out: Record<string, unknown> = { code: err.code, status: codeName(err.code), message: err.rawMessage };
+  if (err.details.length > 0) out["details"] = err.details;
+  return out;
+}
+
+/** Answer with JSON; `extra` headers are added. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+/** Answer an error: the code's HTTP status (httpStatusOf) and `{ "error": { code, status, message } }`. */
+export function sendError(res: ServerResponse, e: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const err = RpcError.from(e, Code.Internal);
+  sendJson(res, httpStatusOf(err.code), { error: errorJson(err) });
+}
+
+/** Read the whole body, at most `maxBytes` (RESOURCE_EXHAUSTED beyond), as text. */
+export async function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers["content-length"]);
+  if (declared > maxBytes) throw new RpcError(Code.ResourceExhausted, `request body of ${declared} bytes exceeds the limit of ${maxBytes}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new RpcError(Code.ResourceExhausted, `request body exceeds the limit of ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The body as JSON; empty -> undefined; RpcError INVALID_ARGUMENT for bad JSON or a non-JSON content type. */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const type = req.headers["content-type"];
+  const text = await readBodyText(req, maxBytes);
+  if (text.trim() === "") return undefined;
+  if (type !== undefined && !/^application\/([\w.+-]*\+)?json\b|^text\/plain\b/i.test(type)) {
+    throw new RpcError(Code.InvalidArgument, `request body must be JSON, not ${type.slice(0, 60)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RpcError(Code.InvalidArgument, `request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Forwarded headers -> metadata; a value metadata cannot hold is INVALID_ARGUMENT. */
+export function metadataFrom(headers: IncomingHttpHeaders, names: readonly string[], prefix: string): Metadata {
+  const md = new Metadata();
+  for (const [name, value] of Object.entries(headers)) {
+    let key: string | undefined;
+    if (names.includes(name)) key = name;
+    else if (prefix !== "" && name.startsWith(prefix) && name.length > prefix.length) key = name.slice(prefix.length);
+    if (key === undefined || value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      try {
+        if (key.endsWith("-bin")) md.append(key, new Uint8Array(Buffer.from(v, "base64")));
+        else md.append(key, v);
+      } catch (e) {
+        throw new RpcError(Code.InvalidArgument, `header ${name} cannot be sent as metadata: ${(e as Error).message}`);
+      }
+    }
+  }
+  return md;
+}
+
+const GRPC_UNITS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** The request timeout in ms from `header` (ms) or `grpc-timeout`; undefined without one; INVALID_ARGUMENT when malformed or above `max`. */
+export function timeoutFrom(headers: IncomingHttpHeaders, header: string, max: number): number | undefined {
+  const raw = headers[header];
+  const grpc = headers["grpc-timeout"];
+  let ms: number | undefined;
+  if (typeof raw === "string") {
+    if (!/^\d{1,10}$/.test(raw.trim())) throw new RpcError(Code.InvalidArgument, `${header} must be a whole number of ms, got "${raw.slice(0, 20)}"`);
+    ms = Number(raw);
+  } else if (typeof grpc === "string") {
+    const m = /^(\d{1,8})([HMSmun])$/.exec(grpc.trim());
+    if (!m) throw new RpcError(Code.InvalidArgument, `grpc-timeout must look like "500m" or "2S", got "${grpc.slice(0, 20)}"`);
+    ms = Math.ceil(Number(m[1]) * GRPC_UNITS[m[2]!]!);
+  }
+  if (ms !== undefined && ms > max) throw new RpcError(Code.InvalidArgument, `timeout of ${ms} ms exceeds the limit of ${max} ms`);
+  return ms;
+}
+
+/** An AbortController aborted (CANCELLED) when the response closes before it finished: the client left. */
+export function disconnectController(res: ServerResponse): AbortController {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished && !controller.signal.aborted) controller.abort(new RpcError(Code.Canceled, "the HTTP client went away"));
+  });
+  return controller;
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Code, RpcError } from "../../core/index.js";
+import { SseWriter } from "../../http/index.js";
+import type { GenericClient } from "../../rpc/index.js";
+import type { RequestContext } from "../context.js";
+import { sendError } from "../http-io.js";
+import type { CompiledRpcRoute } from "../routes.js";
+import { settlesWithin } from "../sse-stream.js";
+import { StreamStore } from "./store.js";
+import type { ResumableStream } from "./stream.js";
+
+/** Response header naming a resumable stream (for `DELETE <path>?stream_id=<id>`). */
+export const STREAM_ID_HEADER = "x-weir-stream-id";
+
+/** The Last-Event-ID of a request: the header, else the `last_event_id` query parameter. @internal */
+export function lastEventIdOf(req: IncomingMessage, ctx: RequestContext): string | undefined {
+  const h = req.headers["last-event-id"];
+  return typeof h === "string" && h !== "" ? h : ctx.url.searchParams.get("last_event_id") ?? undefined;
+}
+
+/**
+ * Whether a request on a resumable route is served resumably: when the client asks for it
+ * (`?resumable=1`, or `true`) or comes back with a resumable stream's event id.
+ * @internal
+ */
+export function wantsResume(req: IncomingMessage, ctx: RequestContext): boolean {
+  const flag = ctx.url.searchParams.get("resumable");
+  if (flag === "1" || flag === "true") return true;
+  const last = lastEventIdOf(req, ctx);
+  return last !== undefined && StreamStore.isEventId(last);
+}
+
+/**
+ * Serve a resumable SSE request: resume the stream its Last-Event-ID points into, or start a new
+ * one (whose upstream call runs on the stream's own signal, so a disconnect only detaches the
+ * reader). Unknown or expired streams answer 404; a stream read to its end answers 204, which
+ * tells EventSource not to reconnect.
+ * @internal
+ */
+export async function serveResumable(
+  client: GenericClient, store: StreamStore, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse,
+): Promise<void> {
+  const key = r.pattern.source;
+  const last = lastEventIdOf(req, ctx);
+  let stream: ResumableStream;
+  let from = 0;
+  if (last !== undefined && StreamStore.isEventId(last)) {
+    const found = store.find(key, last);
+    if (!found) return sendError(res, new RpcError(Code.NotFound, "the stream is unknown or expired; start a new one"));
+    ({ stream, from } = found);
+  } else {
+    const request = r.build(await ctx.input());
+    stream = store.create(key, r.resume!);
+    const opts = { signal: stream.controller.signal, metadata: ctx.metadata, timeoutMs: ctx.timeoutMs, json: r.json };
+    void stream.produce(client.serverStream(r.rpc, request, opts), r.encode).then(() => store.release(stream));
+  }
+  await readStream(store, stream, from, r, res);
+}
+
+async function readStream(store: StreamStore, stream: ResumableStream, from: number, r: CompiledRpcRoute, res: ServerResponse): Promise<void> {
+  const token = stream.attach(from);
+  store.hold(stream);
+  try {
+    if (!stream.started) await settlesWithin(stream.whenStarted, r.firstEventWaitMs);
+    if (stream.earlyError !== undefined) {
+      store.drop(stream.id, RpcError.from(stream.earlyError));
+      return sendError(res, stream.earlyError);
+    }
+    if (stream.drained) {
+      res.writeHead(204).end();
+      return;
+    }
+    await pump(stream, token, res, r);
+  } finally {
+    stream.detach(token);
+    store.release(stream);
+  }
+}
+
+async function pump(stream: ResumableStream, token: object, res: ServerResponse, r: CompiledRpcRoute): Promise<void> {
+  const writer = new SseWriter(res, { ...r.sse, headers: { ...r.sse.headers, [STREAM_ID_HEADER]: stream.id } });
+  const onGone = () => stream.detach(token);
+  writer.signal.addEventListener("abort", onGone, { once: true });
+  try {
+    for (;;) {
+      const text = await stream.next(token);
+      if (text === undefined || text === null) break;
+      if (!writer.writeText(text)) await writer.drained();
+    }
+  } catch {
+    // the client left while the socket was behind: the events stay for its return
+  } finally {
+    writer.signal.removeEventListener("abort", onGone);
+    writer.end();
+  }
+}
+
+/** `DELETE <path>?stream_id=<id>` (or with Last-Event-ID): stop a resumable stream now. @internal */
+export function cancelResumable(store: StreamStore, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): void {
+  const key = r.pattern.source;
+  const last = lastEventIdOf(req, ctx);
+  const id = ctx.url.searchParams.get("stream_id") ?? (last !== undefined ? store.find(key, last)?.stream.id : undefined);
+  if (id === undefined || !store.get(key, id)) return sendError(res, new RpcError(Code.NotFound, "no such stream"));
+  store.drop(id, new RpcError(Code.Canceled, "the stream was cancelled by its client"));
+  res.writeHead(204).end();
+}
