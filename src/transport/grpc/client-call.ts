@@ -32,9 +32,15 @@ const DETACHED = { onResponse() {}, onData() {}, onEnd() {}, onClose() {} } as u
 // One set of listeners for every stream: `this` is the stream, which points at its call.
 function onResponse(this: CallStream, headers: http2.IncomingHttpHeaders): void { this[kCall].onResponse(headers); }
 function onData(this: CallStream, chunk: Buffer): void { this[kCall].onData(chunk); }
-function onTrailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void { this[kCall].trailers = trailers; }
+function onTrailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void {
+  const call = this[kCall];
+  if (call !== DETACHED) call.trailers = trailers;
+}
 function onEnd(this: CallStream): void { this[kCall].onEnd(); }
-function onError(this: CallStream, e: unknown): void { this[kCall].nodeError ??= e; }
+function onError(this: CallStream, e: unknown): void {
+  const call = this[kCall];
+  if (call !== DETACHED) call.nodeError ??= e;
+}
 function onClose(this: CallStream): void { this[kCall].onClose(); }
 
 /**

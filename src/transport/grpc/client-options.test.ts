@@ -74,4 +74,37 @@ describe("grpc client options", () => {
       await server.close();
     }
   });
+
+  it("a connection whose server stops answering pings -> UNAVAILABLE for the calls on it", async () => {
+    const server = await startGrpcJsServer();
+    let frozen = false;
+    const pairs: net.Socket[] = [];
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(server.port, "127.0.0.1");
+      pairs.push(client, upstream);
+      client.on("data", (d) => upstream.write(d));
+      upstream.on("data", (d) => { if (!frozen) client.write(d); });
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, keepalive: { timeMs: 50, timeoutMs: 100 } });
+    try {
+      const client = createClient(Echo, transport);
+      assert.equal((await client.Unary({ text: "before" })).text, "before");
+      frozen = true; // the server's answers, PING acks included, no longer arrive
+      await assert.rejects(client.Unary({ delay_ms: 10_000 }), (e: unknown) => {
+        assert.ok(e instanceof RpcError);
+        assert.equal(e.code, Code.Unavailable, e.message);
+        assert.match(e.rawMessage, /keepalive/);
+        return true;
+      });
+    } finally {
+      await transport.close();
+      for (const s of pairs) s.destroy();
+      await new Promise<void>((r) => proxy.close(() => r()));
+      await server.close();
+    }
+  });
 });
