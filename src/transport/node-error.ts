@@ -43,6 +43,11 @@ export function rpcErrorFromNodeError(e: unknown, fallback: Code = Code.Internal
   const err = e as (Error & { code?: unknown }) | undefined;
   const code = typeof err?.code === "string" ? err.code : "";
   const message = err instanceof Error ? err.message : String(e);
+  // a stream cancelled because its connection failed: the connection's error says why
+  if (code === "ERR_HTTP2_STREAM_CANCEL" && (err as { cause?: unknown }).cause !== undefined) {
+    const inner = rpcErrorFromNodeError((err as { cause?: unknown }).cause, Code.Unavailable);
+    return new RpcError(inner.code, inner.rawMessage, { cause: e });
+  }
   if (code === "ABORT_ERR" || err?.name === "AbortError") return new RpcError(Code.Canceled, message, { cause: e });
   if (UNAVAILABLE_CODES.has(code) || code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_")) {
     return new RpcError(Code.Unavailable, message, { cause: e });

@@ -138,6 +138,15 @@ describe("grpc client: connections", () => {
     }
   });
 
+  it("an unknown host -> UNAVAILABLE", async () => {
+    const transport = createGrpcTransport({ target: "no-such-host.invalid:50051", connectTimeoutMs: 5000 });
+    try {
+      await rejectsWith(createClient(Echo, transport).Unary({}), Code.Unavailable, /no-such-host\.invalid/);
+    } finally {
+      await transport.close();
+    }
+  });
+
   it("waitForReady: a call waits through backoff and succeeds once the server is up", async () => {
     const port = await freePort();
     const watcher = stateWatcher();
