@@ -70,14 +70,24 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-/** Start the model server: engines "fast" (default model, unthrottled) and "paced" (tracked, `tokensPerSecond`). */
-export async function startModelServer(tokensPerSecond = 200): Promise<ModelServer> {
+export interface ModelServerOptions {
+  /** Pace of the tracked "paced" engine; 0 = unthrottled. Default 200. */
+  tokensPerSecond?: number;
+  /** Largest max_tokens the engines accept. Default the engine's (4096). */
+  maxTokensLimit?: number;
+  /** HTTP/2 receive window of the client transport's streams. Default the transport's (1 MiB). */
+  streamWindowBytes?: number;
+}
+
+/** Start the model server: engines "fast" (default model, unthrottled) and "paced" (tracked). */
+export async function startModelServer(o: ModelServerOptions = {}): Promise<ModelServer> {
   const stats = new EngineStats();
-  const fast = await createBuiltinEngine({ id: "fast" });
-  const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond, stats }));
+  const limits = o.maxTokensLimit === undefined ? undefined : { maxTokensLimit: o.maxTokensLimit };
+  const fast = await createBuiltinEngine({ id: "fast", limits });
+  const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: o.tokensPerSecond ?? 200, stats, limits }));
   const server = createServer().service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
-  const transport = createGrpcTransport({ target: `127.0.0.1:${port}` });
+  const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, streamWindowBytes: o.streamWindowBytes });
   return {
     server, port, transport, stats, paced,
     async close() {
