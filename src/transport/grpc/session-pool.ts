@@ -57,6 +57,7 @@ export class SessionPool {
 
   /** Wait until a session can be acquired (wait-for-ready), or the signal aborts. */
   whenReady(signal: AbortSignal): Promise<http2.ClientHttp2Session> {
+    if (signal.aborted) return Promise.reject(RpcError.from(signal.reason, Code.Canceled));
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         resolve: (s) => { signal.removeEventListener("abort", onAbort); resolve(s); },
