@@ -63,22 +63,25 @@ function watchReceive<T>(source: AsyncIterable<T>, ms: number, ctx: CallContext)
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const it = source[Symbol.asyncIterator]();
       let timer: NodeJS.Timeout | undefined;
+      let armed = false;
       let fail: ((e: RpcError) => void) | undefined;
       const idle = new Promise<never>((_, reject) => { fail = reject; });
       idle.catch(() => {});
       const fire = () => {
+        if (!armed) return;
         const err = new RpcError(Code.DeadlineExceeded, `stream idle: no message received for ${ms}ms`);
         abortContext(ctx, err);
         fail!(err);
       };
       return {
         async next() {
-          if (timer === undefined) timer = setTimeout(fire, ms);
+          armed = true;
+          if (timer === undefined) timer = setTimeout(fire, ms).unref();
           else timer.refresh();
           try {
             return await Promise.race([it.next(), idle]);
           } finally {
-            clearTimeout(timer);
+            armed = false;
           }
         },
         async return(value?: unknown) {
@@ -97,22 +100,26 @@ function watchSend<T>(source: AsyncIterable<T>, ms: number, ctx: CallContext): A
       const it = source[Symbol.asyncIterator]();
       let timer: NodeJS.Timeout | undefined;
       let failed: RpcError | undefined;
+      let armed = false;
       const fire = () => {
+        if (!armed) return;
         failed = new RpcError(Code.DeadlineExceeded, `stream idle: a message waited ${ms}ms to be sent (the peer is not reading)`);
         abortContext(ctx, failed);
       };
       return {
         async next() {
-          clearTimeout(timer);
+          armed = false;
           if (failed !== undefined) throw failed;
           const r = await it.next();
           if (!r.done) {
-            if (timer === undefined) timer = setTimeout(fire, ms);
+            armed = true;
+            if (timer === undefined) timer = setTimeout(fire, ms).unref();
             else timer.refresh();
-          }
+          } else clearTimeout(timer);
           return r;
         },
         async return(value?: unknown) {
+          armed = false;
           clearTimeout(timer);
           return (await it.return?.(value)) ?? { done: true, value: value as T };
         },
