@@ -114,10 +114,12 @@ describe("weir serve: closing the connection mid-generation stops the engine", {
       await ch.send(JSON.stringify({ prompt: "The kitchen", max_tokens: 2000, temperature: 0 }));
       let chunks = 0;
       for await (const m of ch) {
-        const msg = JSON.parse(String(m)) as { type: string };
-        assert.equal(msg.type, "chunk");
-        if (++chunks === 5) break; // leaving the loop closes the socket
-        if (how === "terminate" && chunks === 4) { ch.socket.terminate(); break; }
+        const chunk = JSON.parse(String(m)) as { text: string; index: number };
+        assert.equal(chunk.index, chunks);
+        if (++chunks === 5) {
+          if (how === "terminate") ch.socket.terminate();
+          break; // leaving the loop closes the socket
+        }
       }
       const atClose = await sample(serve.httpUrl);
       const idle = await assertStoppedWithinOneToken(serve.httpUrl, atClose, `WebSocket ${how}`);
@@ -125,18 +127,19 @@ describe("weir serve: closing the connection mid-generation stops the engine", {
     });
   }
 
-  it("WebSocket: runs requests one after another and reports errors as messages", async () => {
-    const ch = await connectWebSocket(`${serve.httpUrl.replace(/^http/, "ws")}/api/generate/ws`);
-    await ch.send(JSON.stringify({ prompt: "x", temperature: 9 }));
-    await ch.send(JSON.stringify({ prompt: "The river", max_tokens: 3, seed: 1 }));
-    const seen: string[] = [];
-    for await (const m of ch) {
-      const msg = JSON.parse(String(m)) as { type: string; error?: { status: string } };
-      seen.push(msg.type === "error" ? `error:${msg.error!.status}` : msg.type);
-      if (msg.type === "done") break;
-    }
-    assert.equal(seen[0], "error:INVALID_ARGUMENT");
-    assert.equal(seen.at(-1), "done");
-    assert.ok(seen.filter((s) => s === "chunk").length >= 1);
+  it("WebSocket: a generation to its end closes with 1000; a bad request gets an error message and 1011", async () => {
+    const ws = `${serve.httpUrl.replace(/^http/, "ws")}/api/generate/ws`;
+    const good = await connectWebSocket(ws);
+    await good.send(JSON.stringify({ prompt: "The river", max_tokens: 3, seed: 1, temperature: 0.5 }));
+    const chunks: { finish_reason: string }[] = [];
+    for await (const m of good) chunks.push(JSON.parse(String(m)));
+    assert.ok(["length", "stop"].includes(chunks.at(-1)!.finish_reason));
+    const bad = await connectWebSocket(ws);
+    const closed = new Promise<number>((resolve) => bad.socket.once("close", resolve));
+    await bad.send(JSON.stringify({ prompt: "x", temperature: 9 }));
+    const messages: string[] = [];
+    await assert.rejects((async () => { for await (const m of bad) messages.push(String(m)); })(), /1011/);
+    assert.equal((JSON.parse(messages[0]!) as { error: { status: string } }).error.status, "INVALID_ARGUMENT");
+    assert.equal(await closed, 1011);
   });
 });

@@ -85,7 +85,7 @@ describe("weir serve as a process", { timeout: 120_000 }, () => {
       const { events, broken } = await drainEvents(rest);
       assert.equal(broken, false);
       assert.equal(events.at(-1)?.event, "error");
-      assert.equal((JSON.parse(events.at(-1)!.data) as { error: { status: string } }).error.status, "UNAVAILABLE");
+      assert.equal((JSON.parse(events.at(-1)!.data) as { status: string }).status, "UNAVAILABLE");
       assert.ok(events.length < 200, `${events.length} events after SIGTERM`);
       assert.equal(await serve.exited(), 0);
       assert.ok(Date.now() - signalled < 5000, "shutdown took longer than the grace period allows");

@@ -3,13 +3,9 @@ import { Code, RpcError } from "../../core/index.js";
 import type { Metrics } from "../../observability/metrics/index.js";
 import type { Client } from "../../rpc/index.js";
 import type { GenerationMethods } from "../../serving/index.js";
-import { sendError, sendJson } from "./http-util.js";
+import { sendError, sendJson, type Gateway } from "../../gateway/index.js";
 import type { InFlight } from "./in-flight.js";
-import { serveGenerateSse } from "./native-api.js";
 import { pageHeaders, type PageAssets } from "./page.js";
-
-/** A node:http handler that may leave a request to the next one (returns false). */
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 
 /** What the HTTP side of `weir serve` is made of. */
 export interface AppParts {
@@ -18,15 +14,15 @@ export interface AppParts {
   readonly metrics: Metrics;
   readonly page: PageAssets;
   readonly inFlight: InFlight;
-  /** The OpenAI-compatible routes under `/v1/`. Default: answered 404. */
-  readonly openai?: RouteHandler;
+  /** The gateway: `/api/generate`, `/api/generate/ws`, `/v1/*`. */
+  readonly gateway: Gateway;
   /** Timeout of the health probe (ListModels over gRPC), in ms. Default 2000. */
   readonly healthTimeoutMs?: number;
 }
 
 /**
- * The HTTP routes of `weir serve`: `/` (chat page), `/api/generate` (SSE), `/v1/*` (OpenAI),
- * `/healthz`, `/metrics`. (`/api/generate/ws` is an upgrade, see acceptGenerateWebSockets.)
+ * The HTTP routes of `weir serve`: the gateway's first (`/api/generate`, `/v1/*`), then `/` (chat
+ * page), `/healthz`, `/metrics`. Every exchange counts in `inFlight` until its response closes.
  */
 export function createApp(parts: AppParts): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -40,17 +36,9 @@ export function createApp(parts: AppParts): (req: IncomingMessage, res: ServerRe
 }
 
 async function route(parts: AppParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://localhost");
-  const p = url.pathname;
+  if (parts.gateway.tryHandle(req, res)) return;
+  const p = new URL(req.url ?? "/", "http://localhost").pathname;
   const method = req.method ?? "GET";
-  if (p === "/api/generate") {
-    if (method !== "GET" && method !== "POST") return notAllowed(res, "GET, POST");
-    return serveGenerateSse(req, res, url, parts.client);
-  }
-  if (p.startsWith("/v1/")) {
-    if (parts.openai && (await parts.openai(req, res))) return;
-    return sendError(res, new RpcError(Code.NotFound, `no route ${method} ${p}`));
-  }
   if (p === "/healthz") return health(parts, res);
   if (p === "/metrics") return parts.metrics.handle(req, res);
   const asset = parts.page.get(p);

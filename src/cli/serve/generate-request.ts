@@ -32,42 +32,6 @@ export function requestFromQuery(q: URLSearchParams): GenerateRequestMsg {
   return req;
 }
 
-/**
- * A JSON body (`POST /api/generate`, a WebSocket message) -> a GenerateRequest. Fields as in
- * generation.proto: `prompt`, `messages`, `max_tokens`, `temperature`, `top_p`, `seed`, `stop`, `model`.
- *
- * @throws RpcError INVALID_ARGUMENT naming a field of the wrong type.
- */
-export function requestFromJson(o: Record<string, unknown>): GenerateRequestMsg {
-  const req: GenerateRequestMsg = {};
-  for (const [key, v] of Object.entries(o)) {
-    if (v === null || v === undefined) continue;
-    switch (key) {
-      case "model": case "prompt":
-        if (typeof v !== "string") throw bad(`${key} must be a string`);
-        req[key] = v;
-        break;
-      case "max_tokens": case "temperature": case "top_p":
-        if (typeof v !== "number" || !Number.isFinite(v)) throw bad(`${key} must be a number`);
-        req[key] = key === "max_tokens" ? count(v) : v;
-        break;
-      case "seed":
-        if (!(typeof v === "number" && Number.isSafeInteger(v)) && !(typeof v === "string" && /^-?\d{1,19}$/.test(v))) throw bad("seed must be an integer");
-        req.seed = v;
-        break;
-      case "stop":
-        req.stop = typeof v === "string" ? [v] : strings(v, "stop");
-        break;
-      case "messages":
-        req.messages = messages(v);
-        break;
-      default:
-        throw bad(`unknown field "${key.slice(0, 40)}"`);
-    }
-  }
-  return req;
-}
-
 function number(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === "") return undefined;
@@ -79,18 +43,4 @@ function number(q: URLSearchParams, name: string): number | undefined {
 function count(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw bad(`max_tokens must be a positive integer, got ${n}`);
   return n;
-}
-
-function strings(v: unknown, name: string): string[] {
-  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) throw bad(`${name} must be a string or an array of strings`);
-  return v as string[];
-}
-
-function messages(v: unknown): { role: string; content: string }[] {
-  if (!Array.isArray(v)) throw bad("messages must be an array");
-  return v.map((m) => {
-    const r = m as { role?: unknown; content?: unknown } | null;
-    if (typeof r?.role !== "string" || typeof r.content !== "string") throw bad("each message needs a string role and content");
-    return { role: r.role, content: r.content };
-  });
 }

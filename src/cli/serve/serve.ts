@@ -7,10 +7,10 @@ import {
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
 import { createGrpcTransport, createServer } from "../../transport/index.js";
-import type { WebSocketAcceptor } from "../../http/index.js";
-import { createApp, type RouteHandler } from "./app.js";
+import { createGateway, type Gateway, type GatewayRoute } from "../../gateway/index.js";
+import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
-import { acceptGenerateWebSockets } from "./native-api.js";
+import { serveRoutes } from "./routes.js";
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./options.js";
 import { loadPage } from "./page.js";
 
@@ -55,13 +55,16 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const client = createClient(generationService(), transport);
   const metrics = createMetrics({ engine: stats });
   const inFlight = new InFlight();
-  const openai = await loadOpenAiRoutes(client);
-  const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, openai }));
-  const ws = acceptGenerateWebSockets(httpServer, client, inFlight);
+  const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes()) });
+  const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, gateway }));
+  httpServer.on("upgrade", (req, socket, head) => {
+    socket.once("close", inFlight.enter());
+    gateway.handleUpgrade(req, socket, head);
+  });
   try {
     await listen(httpServer, o.host, o.httpPort);
   } catch (e) {
-    await Promise.all([ws.close(), rpc.close({ graceMs: 0 }), transport.close()]);
+    await Promise.all([gateway.close(), rpc.close({ graceMs: 0 }), transport.close()]);
     throw e;
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
@@ -73,13 +76,13 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     engine,
     stats,
     metrics,
-    close: () => (closing ??= shutdown({ httpServer, ws, rpc, inFlight, closeTransport: () => transport.close() }, o.graceMs)),
+    close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: () => transport.close() }, o.graceMs)),
   };
 }
 
 interface Parts {
   httpServer: http.Server;
-  ws: WebSocketAcceptor;
+  gateway: Gateway;
   rpc: MultiProtocolServer;
   inFlight: InFlight;
   closeTransport: () => Promise<void>;
@@ -93,7 +96,7 @@ async function shutdown(p: Parts, graceMs: number): Promise<void> {
   // with an error event or message (UNAVAILABLE) rather than a cut connection.
   await p.rpc.close({ graceMs: 0 });
   if (!drained) await p.inFlight.idle(LAST_WORDS_MS);
-  await p.ws.close();
+  await p.gateway.close();
   p.httpServer.closeAllConnections();
   await stopped;
   await p.closeTransport();
@@ -102,9 +105,9 @@ async function shutdown(p: Parts, graceMs: number): Promise<void> {
 /** After the grace period, how long HTTP streams get to send their last event. */
 const LAST_WORDS_MS = 1000;
 
-/** The OpenAI-compatible routes, once the gateway provides them. */
-async function loadOpenAiRoutes(_client: unknown): Promise<RouteHandler | undefined> {
-  return undefined;
+/** The OpenAI-compatible routes under `/v1/`, once the gateway provides them. */
+function openAiRoutes(): GatewayRoute[] {
+  return [];
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {

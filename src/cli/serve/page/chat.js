@@ -59,9 +59,12 @@ function onChunk(e) {
 
 async function onError(e) {
   if (!current) return;
-  if (e.data) { // an `event: error` from the server: { error: { code, status, message } }
+  if (e.data) { // an `event: error` from the server: { code, status, message }
     let message = e.data;
-    try { message = JSON.parse(e.data).error.message; } catch { /* keep the raw text */ }
+    try {
+      const body = JSON.parse(e.data);
+      message = body.message ?? body.error?.message ?? message;
+    } catch { /* keep the raw text */ }
     return finish("error", `Error: ${message}`);
   }
   // The connection failed or was refused. Don't let EventSource reconnect: that would start again.
