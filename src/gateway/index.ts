@@ -7,3 +7,4 @@ export { errorJson, sendError, sendJson } from "./http-io.js";
 export type {
   Gateway, GatewayOptions, GatewayRoute, RpcRoute, HandlerRoute, GatewayContext, HttpInput, ResumeOptions, ResolvedGatewayOptions,
 } from "./types.js";
+export * from "./openai/index.js";
