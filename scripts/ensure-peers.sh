@@ -7,6 +7,7 @@ PACKAGES=(
   nghttp2-client                                       # h2load for benchmarks
   python3-thrift thrift-compiler                       # Apache Thrift peers
   etcd-server                                          # etcd for discovery tests (governance)
+  dnsmasq-base                                         # DNS server for DNS discovery tests (governance)
   chromium                                             # headless browser for the chat page test (driven by playwright-core)
 )
 missing=()
