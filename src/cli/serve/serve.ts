@@ -7,7 +7,7 @@ import {
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
 import { createGrpcTransport, createServer } from "../../transport/index.js";
-import { createGateway, type Gateway, type GatewayRoute } from "../../gateway/index.js";
+import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
 import { serveRoutes } from "./routes.js";
@@ -55,7 +55,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const client = createClient(generationService(), transport);
   const metrics = createMetrics({ engine: stats });
   const inFlight = new InFlight();
-  const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes()) });
+  const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes({ service: generationService(), transport })) });
   const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, gateway }));
   httpServer.on("upgrade", (req, socket, head) => {
     socket.once("close", inFlight.enter());
@@ -104,11 +104,6 @@ async function shutdown(p: Parts, graceMs: number): Promise<void> {
 
 /** After the grace period, how long HTTP streams get to send their last event. */
 const LAST_WORDS_MS = 1000;
-
-/** The OpenAI-compatible routes under `/v1/`, once the gateway provides them. */
-function openAiRoutes(): GatewayRoute[] {
-  return [];
-}
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
