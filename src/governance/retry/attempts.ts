@@ -20,6 +20,8 @@ export interface RunEnv {
   readonly window: RollingWindow;
   readonly replay: ReplayableRequests<unknown> | undefined;
   readonly onRetry: RetryListener | undefined;
+  /** When the call's first attempt started (Date.now()); default: when the run is made. */
+  readonly startedAt?: number;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface RunEnv {
  * judged by their first message; once one is delivered the call is never retried.
  */
 export class RetryRun {
-  private readonly started = Date.now();
+  private readonly started: number;
   private attempts = 0;
   private pending = 0;
   private finished = false;
@@ -44,6 +46,7 @@ export class RetryRun {
 
   constructor(private readonly call: Call<ClientCallContext>, private readonly next: Next<ClientCallContext>, private readonly env: RunEnv) {
     this.max = env.policy.maxRetries + 1;
+    this.started = env.startedAt ?? Date.now();
     this.streaming = returnsStream(call.method);
   }
 

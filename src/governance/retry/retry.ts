@@ -74,11 +74,13 @@ export function retry(options: RetryOptions = {}): Middleware<ClientCallContext>
       // fast path: the first attempt runs on the caller's context; the retry machinery starts on failure
       if (!policy.retrySameInstance && ctx.values.size > 0) ctx.values.delete(PICKED_INSTANCE);
       if (policy.circuit === "retries") window.record(true);
+      const startedAt = policy.maxDurationMs > 0 ? Date.now() : undefined;
       let p: Promise<unknown>;
       try { p = next(call); } catch (e) { p = Promise.reject(e); }
-      const env = { policy, window, replay: undefined, onRetry: options.onRetry };
-      return p.then(policy.circuit === "errors" ? okRecorder(window) : undefined, (e) =>
-        new RetryRun(call as unknown as Call<ClientCallContext>, next as unknown as Next<ClientCallContext>, env).continueAfter(e));
+      return p.then(policy.circuit === "errors" ? okRecorder(window) : undefined, (e) => {
+        const env = { policy, window, replay: undefined, onRetry: options.onRetry, startedAt };
+        return new RetryRun(call as unknown as Call<ClientCallContext>, next as unknown as Next<ClientCallContext>, env).continueAfter(e);
+      });
     }
     const replay = streamIn ? new ReplayableRequests(call.request as AsyncIterable<unknown>, maxReplay) : undefined;
     const env = { policy, window, replay, onRetry: options.onRetry };
