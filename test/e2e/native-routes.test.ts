@@ -1,6 +1,6 @@
 // `weir serve` as a child process: the native SSE route (GET and POST), the WebSocket route, and
-// that closing either connection mid-generation stops the engine within one token (proved by the
-// engine's counter on /metrics).
+// that closing the connection mid-generation (native SSE, OpenAI, WebSocket) stops the engine
+// within one token (proved by the engine's counter on /metrics).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { connectWebSocket, readSse, sseClient, type SseMessage } from "../../src/http/index.js";
@@ -104,6 +104,26 @@ describe("weir serve: closing the connection mid-generation stops the engine", {
     controller.abort();
     const atClose = await sample(serve.httpUrl);
     const idle = await assertStoppedWithinOneToken(serve.httpUrl, atClose, "SSE");
+    assert.ok(idle.tokens - before.tokens < 100, "the generation ran on");
+  });
+
+  it("OpenAI route: dropping the connection of a streamed chat completion after 5 chunks", async () => {
+    const before = await untilIdle(serve.httpUrl);
+    const controller = new AbortController();
+    const res = await fetch(`${serve.httpUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "weir-ngram", stream: true, max_tokens: 2000, temperature: 0, messages: [{ role: "user", content: "The river" }] }),
+      signal: controller.signal,
+    });
+    assert.equal(res.status, 200);
+    let events = 0;
+    for await (const m of readSse(res.body!)) {
+      if (m.data !== "[DONE]" && ++events === 5) break;
+    }
+    controller.abort();
+    const atClose = await sample(serve.httpUrl);
+    const idle = await assertStoppedWithinOneToken(serve.httpUrl, atClose, "OpenAI route");
     assert.ok(idle.tokens - before.tokens < 100, "the generation ran on");
   });
 
