@@ -45,6 +45,28 @@ describe("weir serve: native routes", { timeout: 60_000 }, () => {
     assert.equal(textOf(await collect(url)), textOf(a));
   });
 
+  it("resumes a ?resumable=1 stream with Last-Event-ID: the rest of the same generation, exactly once", async () => {
+    const url = `${serve.httpUrl}/api/generate?prompt=The%20river&max_tokens=40&temperature=0.9&seed=5`;
+    const whole = textOf(await collect(url));
+    const controller = new AbortController();
+    const res = await fetch(`${url}&resumable=1`, { signal: controller.signal });
+    const head: SseMessage[] = [];
+    for await (const m of readSse(res.body!)) {
+      head.push(m);
+      if (head.length === 5) break;
+    }
+    controller.abort(); // the connection drops; the stream is retained on the gateway
+    const rest: SseMessage[] = [];
+    for await (const m of sseClient(url, { lastEventId: head.at(-1)!.id, reconnect: false })) {
+      rest.push(m);
+      if (m.event === "done") break;
+    }
+    assert.equal(rest.at(-1)!.event, "done");
+    assert.equal(textOf([...head, ...rest]), whole);
+    const ids = [...head, ...rest].filter((m) => m.event === "message").map((m) => m.id);
+    assert.equal(new Set(ids).size, ids.length, "an event came twice");
+  });
+
   it("takes POST /api/generate with a JSON body (messages, stop)", async () => {
     const body = JSON.stringify({ messages: [{ role: "user", content: "How is the weather?" }], max_tokens: 8, seed: 3 });
     const ms = await collect(`${serve.httpUrl}/api/generate`, { method: "POST", body });
