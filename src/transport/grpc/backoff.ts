@@ -10,12 +10,15 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
+/** Backoff options with every default filled in. */
 export type ResolvedBackoffOptions = Readonly<Required<BackoffOptions>>;
 
+/** gRPC's defaults: 1 s, ×1.6, up to 120 s, ±20%. */
 export const BACKOFF_DEFAULTS: ResolvedBackoffOptions = Object.freeze({
   initialMs: 1000, maxMs: 120_000, multiplier: 1.6, jitter: 0.2,
 });
 
+/** Fill in defaults and check ranges; throws a TypeError naming the bad field. */
 export function resolveBackoffOptions(o: BackoffOptions = {}): ResolvedBackoffOptions {
   const out = {
     initialMs: o.initialMs ?? BACKOFF_DEFAULTS.initialMs,

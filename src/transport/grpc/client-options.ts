@@ -60,6 +60,7 @@ export interface GrpcTransportOptions {
   onStateChange?: (state: ConnectivityState) => void;
 }
 
+/** Where a transport connects, parsed from its target string. */
 export interface ParsedTarget {
   /** The URL given to http2.connect (`http://host:port` or `https://host:port`). */
   readonly origin: string;
@@ -71,6 +72,7 @@ export interface ParsedTarget {
   readonly socketPath: string | undefined;
 }
 
+/** Options after `resolveGrpcTransportOptions`: every default filled in, the target parsed. */
 export interface ResolvedGrpcTransportOptions {
   readonly target: ParsedTarget;
   readonly tls: ClientTlsOptions | undefined;
@@ -85,6 +87,7 @@ export interface ResolvedGrpcTransportOptions {
   readonly onStateChange: ((state: ConnectivityState) => void) | undefined;
 }
 
+/** Defaults of the client transport options (limits and backoff have their own). */
 export const CLIENT_DEFAULTS = Object.freeze({
   connectTimeoutMs: 20_000,
   keepaliveTimeoutMs: 20_000,
@@ -92,6 +95,7 @@ export const CLIENT_DEFAULTS = Object.freeze({
   streamWindowBytes: 1 << 20,
 });
 
+/** Validate options once, at construction; a bad value throws a TypeError that says what to pass instead. */
 export function resolveGrpcTransportOptions(o: GrpcTransportOptions): ResolvedGrpcTransportOptions {
   if (typeof o?.target !== "string" || o.target === "") {
     throw new TypeError('createGrpcTransport needs a target such as "127.0.0.1:50051" or "https://host:443"');
