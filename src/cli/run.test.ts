@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { describe, it } from "node:test";
 import type { CliIo } from "./io.js";
 import { runCli } from "./run.js";
@@ -41,6 +43,24 @@ describe("weir (the program)", () => {
     const port = await run("serve", "--http-port=70000");
     assert.equal(port.code, 2);
     assert.match(port.err, /--http-port must be a port in 0\.\.65535, got 70000/);
+  });
+});
+
+describe("weir serve start-up failures", () => {
+  it("says which port is taken and which flag changes it (exit code 1)", async () => {
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const http = await run("serve", `--http-port=${port}`, "--rpc-port=0");
+      assert.equal(http.code, 1);
+      assert.match(http.err, new RegExp(`the HTTP gateway cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*choose another with --http-port`));
+      const rpc = await run("serve", "--http-port=0", `--rpc-port=${port}`);
+      assert.equal(rpc.code, 1);
+      assert.match(rpc.err, /the model server cannot listen on .*choose another with --rpc-port/);
+    } finally {
+      taken.close();
+    }
   });
 });
 

@@ -49,7 +49,8 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit } });
   const impl = createGenerationService({ engines: [engine] });
   const rpcServer = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
-  const rpc = await listenAllProtocols(rpcServer, { host: o.host, port: o.rpcPort, log: () => {}, thrift: { fallbackService: "Generation" } });
+  const rpc = await listenAllProtocols(rpcServer, { host: o.host, port: o.rpcPort, log: () => {}, thrift: { fallbackService: "Generation" } })
+    .catch((e: unknown) => { throw cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e); });
   const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
   const transport = createGrpcTransport({ target: `${dialHost(o.host)}:${rpc.address.port}` });
   const client = createClient(generationService(), transport);
@@ -65,7 +66,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     await listen(httpServer, o.host, o.httpPort);
   } catch (e) {
     await Promise.all([gateway.close(), rpc.close({ graceMs: 0 }), transport.close()]);
-    throw e;
+    throw cannotListen("the HTTP gateway", o.host, o.httpPort, "--http-port", e);
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
@@ -104,6 +105,13 @@ async function shutdown(p: Parts, graceMs: number): Promise<void> {
 
 /** After the grace period, how long HTTP streams get to send their last event. */
 const LAST_WORDS_MS = 1000;
+
+/** A listen failure, with the flag to change when the port is taken. */
+function cannotListen(what: string, host: string, port: number, flag: string, e: unknown): Error {
+  const text = e instanceof Error ? e.message : String(e);
+  const taken = /EADDRINUSE/.test(text) ? `; the port is taken, choose another with ${flag}` : "";
+  return new Error(`${what} cannot listen on ${hostForUrl(host)}:${port}: ${text}${taken}`, { cause: e });
+}
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
