@@ -45,12 +45,7 @@ export interface RunningServe {
 export async function startServe(options: ServeOptions = {}): Promise<RunningServe> {
   const o = resolveServeOptions(options);
   const page = loadPage();
-  const stats = new EngineStats();
-  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit } });
-  const impl = createGenerationService({ engines: [engine] });
-  const rpcServer = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
-  const rpc = await listenAllProtocols(rpcServer, { host: o.host, port: o.rpcPort, log: () => {}, thrift: { fallbackService: "Generation" } })
-    .catch((e: unknown) => { throw cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e); });
+  const { engine, stats, rpc } = await startModelServer(o);
   const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
   const transport = createGrpcTransport({ target: `${dialHost(o.host)}:${rpc.address.port}` });
   const client = createClient(generationService(), transport);
@@ -79,6 +74,20 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     metrics,
     close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: () => transport.close() }, o.graceMs)),
   };
+}
+
+/** The built-in engine behind the Generation service, on every protocol on `rpcPort`. */
+async function startModelServer(o: ResolvedServeOptions): Promise<{ engine: Engine; stats: EngineStats; rpc: MultiProtocolServer }> {
+  const stats = new EngineStats();
+  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit } });
+  const impl = createGenerationService({ engines: [engine] });
+  const server = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
+  try {
+    const rpc = await listenAllProtocols(server, { host: o.host, port: o.rpcPort, log: () => {}, thrift: { fallbackService: "Generation" } });
+    return { engine, stats, rpc };
+  } catch (e) {
+    throw cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e);
+  }
 }
 
 interface Parts {
