@@ -7,6 +7,7 @@ import { grpcClient } from "./grpc/grpc-client.js";
 import { grpcStream } from "./grpc/grpc-stream.js";
 import { grpcUnary } from "./grpc/grpc-unary.js";
 import { governanceBench } from "./governance.js";
+import { GATEWAY_BENCH_SMOKE, GATEWAY_TARGETS, runGatewayBench } from "./gateway.js";
 import type { Benchmark } from "./types.js";
 
 export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
@@ -23,4 +24,5 @@ export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     run: (ctx) => runTtheaderBench(ctx.smoke ? { durationMs: 200, concurrency: 4 } : { durationMs: (ctx.durationSec ?? 3) * 1000 }),
   },
   governance: governanceBench,
+  gateway: { description: "LLM path through the gateway: SSE vs direct gRPC tokens/s, SseWriter vs bare node:http, 1,000 SSE streams at 20 tokens/s", targets: GATEWAY_TARGETS, run: (ctx) => runGatewayBench(ctx.smoke ? GATEWAY_BENCH_SMOKE : { profileDir: ctx.profileDir }) },
 };

@@ -26,18 +26,40 @@ export function badJson(path: string, what: string, got: unknown): never {
   throw new RpcError(Code.InvalidArgument, `invalid JSON at ${path}: expected ${what}, got ${shown}`);
 }
 
+/** What writing one field takes, worked out once per message type. */
+interface FieldPlan {
+  readonly f: protobuf.Field;
+  readonly name: string;
+  readonly json: string;
+  readonly presence: boolean;
+}
+
+const plans = new WeakMap<protobuf.Type, readonly FieldPlan[]>();
+
+function planOf(type: protobuf.Type): readonly FieldPlan[] {
+  let p = plans.get(type);
+  if (!p) {
+    p = type.fieldsArray.map((f) => ({ f, name: f.name, json: jsonName(f), presence: !f.map && !f.repeated && tracksPresence(f) }));
+    plans.set(type, p);
+  }
+  return p;
+}
+
 /** A message (a protobufjs instance or a plain object) -> its proto3 JSON value. */
 export function messageToJson(type: protobuf.Type, msg: unknown, opts: JsonWriteOptions = {}, depth = 0): unknown {
   if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `message nesting deeper than ${MAX_DEPTH}`);
   if (msg === null || msg === undefined) return null;
-  const special = wktToJson(type, msg as Record<string, unknown>, opts, depth);
-  if (special !== undefined) return special.value;
+  if (type.fullName.startsWith(".google.protobuf.")) {
+    const special = wktToJson(type, msg as Record<string, unknown>, opts, depth);
+    if (special !== undefined) return special.value;
+  }
   const m = msg as Record<string, unknown>;
+  const emitDefaults = opts.emitDefaults === true, protoNames = opts.protoNames === true;
   const out: Record<string, unknown> = {};
-  for (const f of type.fieldsArray) {
-    const v = m[f.name];
-    if (!isSet(f, m, v, opts.emitDefaults === true)) continue;
-    out[opts.protoNames ? f.name : jsonName(f)] = fieldToJson(f, v, opts, depth);
+  for (const p of planOf(type)) {
+    const v = m[p.name];
+    if (!isSet(p, m, v, emitDefaults)) continue;
+    out[protoNames ? p.name : p.json] = fieldToJson(p.f, v, opts, depth);
   }
   return out;
 }
@@ -53,10 +75,11 @@ function tracksPresence(f: protobuf.Field): boolean {
   return f.partOf !== null && f.partOf !== undefined || f.resolvedType instanceof protobuf.Type || (f as { hasPresence?: boolean }).hasPresence === true;
 }
 
-function isSet(f: protobuf.Field, m: Record<string, unknown>, v: unknown, emitDefaults: boolean): boolean {
+function isSet(p: FieldPlan, m: Record<string, unknown>, v: unknown, emitDefaults: boolean): boolean {
+  const f = p.f;
   if (f.map) return v != null && (emitDefaults || Object.keys(v as object).length > 0);
   if (f.repeated) return emitDefaults || (Array.isArray(v) && v.length > 0);
-  if (tracksPresence(f)) return Object.prototype.hasOwnProperty.call(m, f.name) && v != null;
+  if (p.presence) return v != null && Object.prototype.hasOwnProperty.call(m, p.name);
   return v != null && (emitDefaults || !isDefault(v));
 }
 
