@@ -13,9 +13,26 @@ export interface JsonWriteOptions {
 }
 
 /** Bytes to values and back, for one message type. */
+/**
+ * Where `Codec.encodeInto` writes: `reserve(size)` makes room for exactly `size` bytes (or throws,
+ * e.g. over a size limit) and points `buffer` and `offset` at it.
+ */
+export interface EncodeTarget {
+  reserve(size: number): void;
+  /** A Node Buffer (codecs may use its methods). */
+  buffer: Buffer;
+  offset: number;
+}
+
 export interface Codec<T = unknown> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
+  /**
+   * Optional fast path for transports: encode straight into their output buffer, without an
+   * intermediate byte array. Calls `target.reserve(size)` once with the exact encoded size, then
+   * writes the bytes at `target.buffer[target.offset…]`. Same errors as `encode`.
+   */
+  encodeInto?(value: T, target: EncodeTarget): void;
   /** The JSON mapping used by generic calls and the gateway. */
   toJson?(value: T, options?: JsonWriteOptions): unknown;
   fromJson?(json: unknown): T;

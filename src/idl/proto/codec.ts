@@ -1,6 +1,6 @@
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
-import type { Codec, JsonWriteOptions } from "../descriptor.js";
+import type { Codec, EncodeTarget, JsonWriteOptions } from "../descriptor.js";
 import { messageFromJson, messageToJson } from "./json.js";
 
 /**
@@ -17,6 +17,16 @@ export function protobufCodec<T = Record<string, unknown>>(type: protobuf.Type):
       } catch (e) {
         throw new RpcError(Code.Internal, `cannot encode ${name}: ${(e as Error).message}`, { cause: e });
       }
+    },
+    encodeInto(value: T, target: EncodeTarget): void {
+      let writer: protobuf.Writer;
+      try {
+        writer = type.encode(value as unknown as protobuf.Message);
+      } catch (e) {
+        throw new RpcError(Code.Internal, `cannot encode ${name}: ${(e as Error).message}`, { cause: e });
+      }
+      target.reserve(writer.len);
+      writeInto(writer, target.buffer, target.offset);
     },
     decode(bytes: Uint8Array): T {
       try {
@@ -37,4 +47,15 @@ export function protobufCodec<T = Record<string, unknown>>(type: protobuf.Type):
       }
     },
   };
+}
+
+/** One queued write of a protobufjs Writer (its internal linked list, stable across protobufjs 6 and 7). */
+interface WriterOp { fn: (val: unknown, buf: Buffer, pos: number) => void; val: unknown; len: number; next: WriterOp | undefined }
+
+/** What `writer.finish()` does, into a buffer of ours: no allocation, no second copy. */
+function writeInto(writer: protobuf.Writer, buf: Buffer, pos: number): void {
+  for (let op = (writer.head as WriterOp).next; op; op = op.next) {
+    op.fn(op.val, buf, pos);
+    pos += op.len;
+  }
 }

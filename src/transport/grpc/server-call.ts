@@ -67,13 +67,13 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
   begin(): void {
     const stream = this.stream;
     const kind = this.route.method.kind;
-    listen(stream, this, kind === "server" || kind === "bidi");
+    listen(stream, this);
     this.env.calls.add(this);
     if (this.start.deadline !== undefined) {
       this.timer = setTimeout(onDeadline, Math.min(2 ** 31 - 1, Math.max(0, this.start.deadline - Date.now())), this);
     }
     if (kind === "server" || kind === "bidi") {
-      this.batch = new BatchWriter(stream, (ok) => { if (!ok) this.blocked = true; });
+      this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
     }
     if (kind === "client" || kind === "bidi") {
       this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes);
@@ -212,17 +212,25 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     this.stream.respond(h, WITH_TRAILERS);
   }
 
-  /** Encode and batch one response message (hot path of streams: no allocation but the bytes). */
+  /** Encode and batch one response message (the hot path of streams). */
   send(value: unknown): Promise<void> | undefined {
     let compress = true;
     if (value instanceof OutgoingMessage) {
       compress = value.compress;
       value = value.value;
     }
-    const bytes = this.route.method.output.encode(value);
+    const codec = this.route.method.output;
+    const plain = this.sendEncodingNow() === "identity" || !compress;
+    if (plain && codec.encodeInto !== undefined) {
+      codec.encodeInto(value, this.batch!); // straight into the batch: no intermediate bytes
+      if (!this.headersSent) this.sendHeaders();
+      this.batch!.commit();
+      return undefined;
+    }
+    const bytes = codec.encode(value);
     checkSendSize(bytes, this.env.options.limits.maxSendMessageBytes);
     if (!this.headersSent) this.sendHeaders();
-    if (this.sendEncoding === "identity" || !compress) {
+    if (plain) {
       this.batch!.append(bytes, false);
       return undefined;
     }
@@ -241,7 +249,9 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     return new Promise((resolve) => (this.drained = resolve));
   }
 
+  /** The stream's buffer has room again. */
   onDrain(): void {
+    if (!this.blocked) return;
     this.blocked = false;
     this.wake();
   }

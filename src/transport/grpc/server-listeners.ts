@@ -7,7 +7,6 @@ export interface StreamEvents {
   onEnd(): void;
   onClose(): void;
   onWantTrailers(): void;
-  onDrain(): void;
   endLater(): void;
   finish(err: RpcError | undefined): void;
 }
@@ -19,13 +18,12 @@ type CallStream = ServerHttp2Stream & { [kCall]?: StreamEvents };
  * @internal Attach a call to its stream. The listeners are shared functions that find the call on
  * the stream: a call costs no closures, and a message no allocation, for its events.
  */
-export function listen(stream: ServerHttp2Stream, call: StreamEvents, drain: boolean): void {
+export function listen(stream: ServerHttp2Stream, call: StreamEvents): void {
   (stream as CallStream)[kCall] = call;
   stream.on("data", onData);
   stream.on("end", onEnd);
   stream.on("close", onClose);
   stream.on("wantTrailers", onWantTrailers);
-  if (drain) stream.on("drain", onDrain);
 }
 
 function onData(this: CallStream, chunk: Buffer): void {
@@ -39,9 +37,6 @@ function onClose(this: CallStream): void {
 }
 function onWantTrailers(this: CallStream): void {
   this[kCall]!.onWantTrailers();
-}
-function onDrain(this: CallStream): void {
-  this[kCall]!.onDrain();
 }
 
 /** @internal Timer callback: the end of a request, judged one turn of the loop later. */

@@ -1,5 +1,9 @@
 import type { ServerHttp2Stream } from "node:http2";
-import { RpcError } from "../../core/index.js";
+import { Code, RpcError } from "../../core/index.js";
+import type { Codec } from "../../rpc/index.js";
+
+/** Where a codec's `encodeInto` writes (the EncodeTarget of idl/, reached through rpc/). */
+type EncodeTarget = Parameters<NonNullable<Codec["encodeInto"]>>[1];
 
 /** What the response pump needs from its call. */
 export interface ResponseSink {
@@ -62,43 +66,96 @@ function ignore(): void {}
 
 /** Bytes of one slab: messages are packed into it and written in chunks. */
 const SLAB_BYTES = 64 * 1024;
+/** A message this large gets a buffer of its own. */
+const LARGE_BYTES = SLAB_BYTES / 2;
 /** A batch this large is written at once: about one HTTP/2 DATA frame. */
 const FLUSH_BYTES = 16 * 1024;
 /**
  * Production pauses when this much is written but not yet taken by HTTP/2 (flow control), and
- * resumes on 'drain'. Above the stream's own 16 KiB, so that encoding overlaps sending.
+ * resumes as soon as a write completes with less than LOW_WATER_BYTES left, not only once all is
+ * sent ('drain'): encoding overlaps sending.
  */
 const HIGH_WATER_BYTES = 128 * 1024;
+const LOW_WATER_BYTES = 64 * 1024;
 
 /**
- * @internal Packs small response envelopes into slabs written as one chunk each, so that a stream
- * of many small messages costs few writes. Written regions are never reused; the rest of a slab
- * takes the next batch. A batch is written when the slab is full, when `flush()` is called (the
- * end of the call), or on the next turn of the event loop: latency stays within one turn.
+ * @internal Packs response envelopes into slabs written in chunks of about 16 KiB, so that a
+ * stream of many small messages costs few writes; codecs with `encodeInto` encode straight into
+ * the slab. Written regions are never reused; the rest of a slab takes the next batch. A batch is
+ * written when it reaches 16 KiB, when `flush()` is called (the end of the call), or on the next
+ * turn of the event loop: latency stays within one turn.
  */
-export class BatchWriter {
+export class BatchWriter implements EncodeTarget {
+  /** Where `encodeInto` writes, after `reserve`. */
+  buffer: Buffer = EMPTY;
+  offset = 0;
   private slab: Buffer | undefined;
   private start = 0;
   private used = 0;
+  private reserved = 0;
+  private large = false;
   private scheduled = false;
+  private readonly afterWrite = (): void => {
+    if (this.stream.writableLength < LOW_WATER_BYTES) this.onWritable();
+  };
 
-  /** `onWrite(ok)` learns whether the stream's buffer still has room after each write. */
-  constructor(private readonly stream: ServerHttp2Stream, private readonly onWrite: (ok: boolean) => void) {}
+  /**
+   * `onFull()` is called when a write leaves the stream's buffer above the high-water mark,
+   * `onWritable()` when a completed write brings it below the low-water mark.
+   */
+  constructor(
+    private readonly stream: ServerHttp2Stream,
+    private readonly maxMessageBytes: number,
+    private readonly onFull: () => void,
+    private readonly onWritable: () => void,
+  ) {}
 
+  /** Queue one message (its bytes are copied). */
   append(payload: Uint8Array, compressed: boolean): void {
-    const n = payload.byteLength;
-    if (this.slab === undefined || n + 5 > this.slab.length - this.used) {
-      this.flush();
-      if (n + 5 > SLAB_BYTES / 2) return this.writeDirect(payload, compressed);
-      this.slab = Buffer.allocUnsafe(SLAB_BYTES);
-      this.start = this.used = 0;
+    this.reserve(payload.byteLength, compressed);
+    this.buffer.set(payload, this.offset);
+    this.commit();
+  }
+
+  /**
+   * Room for a message of `size` bytes, its envelope prefix written (EncodeTarget). RESOURCE_EXHAUSTED
+   * over the send limit. `commit()` queues it.
+   */
+  reserve(size: number, compressed = false): void {
+    if (size > this.maxMessageBytes) {
+      throw new RpcError(Code.ResourceExhausted, `response message of ${size} bytes exceeds the limit of ${this.maxMessageBytes} bytes`);
     }
-    const slab = this.slab;
-    const at = this.used;
-    slab[at] = compressed ? 1 : 0;
-    slab.writeUInt32BE(n, at + 1);
-    slab.set(payload, at + 5);
-    this.used = at + 5 + n;
+    let buf = this.slab;
+    let at = this.used;
+    if (buf === undefined || size + 5 > buf.length - at) {
+      this.flush();
+      this.large = size + 5 > LARGE_BYTES;
+      buf = Buffer.allocUnsafe(this.large ? size + 5 : SLAB_BYTES);
+      at = 0;
+      if (!this.large) {
+        this.slab = buf;
+        this.start = this.used = 0;
+      }
+    }
+    buf[at] = compressed ? 1 : 0;
+    buf[at + 1] = size >>> 24;
+    buf[at + 2] = (size >>> 16) & 0xff;
+    buf[at + 3] = (size >>> 8) & 0xff;
+    buf[at + 4] = size & 0xff;
+    this.buffer = buf;
+    this.offset = at + 5;
+    this.reserved = size;
+  }
+
+  /** The reserved message is written: queue it. */
+  commit(): void {
+    if (this.large) {
+      this.large = false;
+      const whole = this.buffer;
+      this.buffer = EMPTY;
+      return this.write(whole);
+    }
+    this.used = this.offset + this.reserved;
     if (this.used - this.start >= FLUSH_BYTES) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -111,26 +168,13 @@ export class BatchWriter {
     if (this.used === this.start || this.slab === undefined) return;
     const chunk = this.slab.subarray(this.start, this.used);
     this.start = this.used;
+    this.write(chunk);
+  }
+
+  private write(chunk: Buffer): void {
     if (this.stream.destroyed) return;
-    this.written(this.stream.write(chunk));
-  }
-
-  private written(ok: boolean): void {
-    this.onWrite(ok || this.stream.writableLength < HIGH_WATER_BYTES);
-  }
-
-  /** Drop what is batched (the call failed and nothing more may be sent). */
-  discard(): void {
-    this.start = this.used;
-  }
-
-  private writeDirect(payload: Uint8Array, compressed: boolean): void {
-    const prefix = Buffer.allocUnsafe(5);
-    prefix[0] = compressed ? 1 : 0;
-    prefix.writeUInt32BE(payload.byteLength, 1);
-    if (this.stream.destroyed) return;
-    this.stream.write(prefix);
-    this.written(this.stream.write(payload));
+    this.stream.write(chunk, this.afterWrite);
+    if (this.stream.writableLength >= HIGH_WATER_BYTES) this.onFull();
   }
 
   /** @internal */
@@ -139,6 +183,8 @@ export class BatchWriter {
     this.flush();
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function flushLater(w: BatchWriter): void {
   w.timerFired();
