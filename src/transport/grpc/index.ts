@@ -10,3 +10,6 @@ export {
   GRPC_SERVER_DEFAULTS, resolveGrpcServerOptions,
   type GrpcServerOptions, type ResolvedGrpcServerOptions, type ServerKeepaliveOptions,
 } from "./server-options.js";
+// The gRPC server (createServer lives one folder up, where protocol detection will share its port).
+export { createServer, Server, type ServerOptions, type ServerTlsOptions, type ListenOptions, type ServerAddress } from "../server.js";
+export { HealthService, type ServingStatus } from "../../rpc/health/index.js";
