@@ -52,7 +52,7 @@ export async function runChaos(o: ChaosOptions = {}): Promise<ChaosResult> {
     balanced = createBalancedTransport({
       resolver: registry.resolver("chaos"),
       balancer: powerOfTwoChoices(),
-      connect: (ep) => createGrpcTransport({ target: ep.address, connectTimeoutMs: 200 }),
+      connect: (ep) => createGrpcTransport({ target: ep.address, connectTimeoutMs: 200, backoff: { initialMs: 200 } }),
       breaker: { consecutiveFailures: 3, coolingMs: 2000, isFailure: (e) => e.code === Code.Unavailable },
     });
     await balanced.ready();
