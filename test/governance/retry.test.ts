@@ -148,4 +148,14 @@ describe("retry", () => {
     assert.equal(reply.attempt, "1");
     assert.ok(performance.now() - start < 1000);
   });
+
+  it("mixed retry hedges a server stream whose first message is late, and delivers each message once", async () => {
+    const s = await server("hedgestream", { behaviour: { delayMs: (_, ctx) => (ctx.requestMetadata.has("rpc-persist-retryreq") ? 0 : 2000) } });
+    const c = client(s.address, { policy: { type: "mixed", delayMs: 50 } });
+    const start = performance.now();
+    const got: string[] = [];
+    for await (const m of c.Tokens({ count: 3, text: "t" })) got.push(`${m.text}@${m.attempt}`);
+    assert.deepEqual(got, ["t0@1", "t1@1", "t2@1"]);
+    assert.ok(performance.now() - start < 1000);
+  });
 });
