@@ -10,7 +10,7 @@ import type { ResolvedGrpcServerOptions } from "./server-options.js";
 import { RequestStream, inflate, type RequestSource } from "./server-request.js";
 import { endLater, listen, onDeadline, type StreamEvents } from "./server-listeners.js";
 import {
-  WITH_TRAILERS, checkSendSize, compressMessage, encodeResponse, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
+  WITH_TRAILERS, checkSendSize, compressMessage, encodeResponse, resetStream, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
 } from "./server-send.js";
 import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
 
@@ -172,7 +172,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     if (this.done) return;
     if (this.batch !== undefined) return pumpResponses(this, result as AsyncIterable<unknown>);
     try {
-      const encoded = encodeResponse(result, this.route.method.output.encode, this.sendEncodingNow(), this.env.options.limits.maxSendMessageBytes);
+      const encoded = encodeResponse(result, this.route.method.output, this.sendEncodingNow(), this.env.options.limits.maxSendMessageBytes);
       this.sendUnary(encoded instanceof Promise ? await encoded : encoded);
     } catch (e) {
       this.finish(RpcError.from(e, Code.Internal));
@@ -185,7 +185,11 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     this.release();
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return this.ctx.complete();
-    this.sendHeaders();
+    try {
+      this.sendHeaders();
+    } catch (e) {
+      return this.ctx.abort(RpcError.from(e, Code.Internal));
+    }
     this.trailers = statusTrailers(undefined, this.ctx.trailersIfAny());
     const env = encodeEnvelope(encoded.bytes, encoded.compressed);
     if (Buffer.isBuffer(env)) stream.end(env);
@@ -206,10 +210,16 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     return (this.sendEncoding = pickEncoding(wanted, this.start.acceptEncoding));
   }
 
+  /** Response headers before the first message; a header Node refuses fails the call with INTERNAL. */
   private sendHeaders(): void {
     const h = responseHeaders(this.start.contentType, this.sendEncodingNow(), this.ctx.headersIfAny());
     this.headersSent = true;
-    this.stream.respond(h, WITH_TRAILERS);
+    try {
+      this.stream.respond(h, WITH_TRAILERS);
+    } catch (e) {
+      resetStream(this.stream);
+      throw new RpcError(Code.Internal, `cannot send the response headers: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Encode and batch one response message (the hot path of streams). */
@@ -293,7 +303,11 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
   onWantTrailers(): void {
     const trailers = this.trailers ?? statusTrailers(new RpcError(Code.Internal, "the call ended without a status"), undefined);
     this.trailers = undefined;
-    this.stream.sendTrailers(trailers);
+    try {
+      this.stream.sendTrailers(trailers);
+    } catch {
+      return resetStream(this.stream); // a trailer Node refuses (e.g. a connection-specific name in metadata)
+    }
     // The client is still sending: once the trailers are out, ask it to stop (RST_STREAM NO_ERROR).
     if (!this.stream.readableEnded) setImmediate(stopReading, this.stream);
   }

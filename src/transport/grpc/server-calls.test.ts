@@ -195,3 +195,35 @@ describe("a response complete before the request", { timeout: 10_000 }, () => {
     }
   });
 });
+
+describe("response metadata that HTTP/2 refuses", { timeout: 10_000 }, () => {
+  it("resets the stream (the client sees INTERNAL) and keeps serving", async () => {
+    const server = createServer({ health: false, reflection: false }).service(Echo, {
+      Unary: (req, ctx) => {
+        if (req.text === "bad-header") ctx.responseHeaders.set("keep-alive", "1"); // connection-specific: Node refuses it
+        if (req.text === "bad-trailer") ctx.responseTrailers.set("transfer-encoding", "chunked");
+        return { text: req.text ?? "" };
+      },
+      async *ServerStream(req, ctx) {
+        ctx.responseHeaders.set("upgrade", "h2c");
+        yield { text: req.text ?? "" };
+      },
+    });
+    const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+    const client = echoClient(`127.0.0.1:${port}`);
+    try {
+      for (const text of ["bad-header", "bad-trailer"]) {
+        const err = await unaryCall((cb) => client.Unary({ text }, cb)).then(() => undefined, (e) => e);
+        assert.equal(err?.code, grpc.status.INTERNAL, text);
+      }
+      const streamErr = await collect(client.ServerStream({ text: "s" })).then(() => undefined, (e) => e);
+      assert.equal(streamErr?.code, grpc.status.INTERNAL);
+      const ok = await unaryCall((cb) => client.Unary({ text: "fine" }, cb));
+      assert.equal(ok.value.text, "fine");
+      assert.equal(server.engine.activeCalls, 0);
+    } finally {
+      client.close();
+      await server.close({ graceMs: 0 });
+    }
+  });
+});

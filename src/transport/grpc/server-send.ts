@@ -1,7 +1,7 @@
 import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from "node:http2";
 import zlib from "node:zlib";
 import { Code, RpcError, type Metadata } from "../../core/index.js";
-import { OutgoingMessage } from "../../rpc/index.js";
+import { OutgoingMessage, type Codec } from "../../rpc/index.js";
 import { ACCEPT_ENCODING_HEADER, compress } from "./compression.js";
 import { metadataToHeaders } from "./headers.js";
 import { encodeGrpcMessage } from "./status.js";
@@ -21,7 +21,7 @@ export interface Encoded {
  */
 export function encodeResponse(
   value: unknown,
-  encode: (v: unknown) => Uint8Array,
+  codec: Codec,
   encoding: string,
   maxBytes: number,
 ): Encoded | Promise<Encoded> {
@@ -30,7 +30,7 @@ export function encodeResponse(
     wantCompress = value.compress;
     value = value.value;
   }
-  const bytes = encode(value);
+  const bytes = codec.encode(value);
   checkSendSize(bytes, maxBytes);
   if (encoding === "identity" || !wantCompress) return { bytes, compressed: false };
   const packed = compressMessage(encoding, bytes);
@@ -101,7 +101,11 @@ export function respondTrailersOnly(
   if (stream.destroyed || stream.closed) return;
   const h: OutgoingHttpHeaders = { ":status": 200, "content-type": contentType, ...extra };
   if (headers !== undefined && headers.size > 0) metadataToHeaders(headers, h);
-  stream.respond(statusTrailers(err, trailers, h), END_STREAM);
+  try {
+    stream.respond(statusTrailers(err, trailers, h), END_STREAM);
+  } catch {
+    return resetStream(stream); // a header Node refuses (e.g. a connection-specific name in metadata)
+  }
   stopReading(stream);
 }
 
@@ -116,6 +120,11 @@ export function respondHttp(stream: ServerHttp2Stream, status: number, extra: Re
  * @internal After a complete response, RST_STREAM NO_ERROR tells a client still sending to stop
  * (RFC 9113 section 8.1) and frees the stream's slot; Node sends it after what is already queued.
  */
+/** @internal A response that cannot be sent in any form: RST_STREAM INTERNAL_ERROR (the client sees INTERNAL). */
+export function resetStream(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+}
+
 export function stopReading(stream: ServerHttp2Stream): void {
   if (!stream.destroyed && !stream.closed && !stream.readableEnded) stream.close(constants.NGHTTP2_NO_ERROR);
 }
