@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
+import net from "node:net";
 import zlib from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
@@ -170,6 +171,23 @@ describe("TLS", { timeout: 20_000 }, () => {
       assert.equal(r.value.text, "secret");
     } finally {
       client.close();
+      await s.server.close({ graceMs: 0 });
+    }
+  });
+});
+
+describe("connections accepted elsewhere", { timeout: 10_000 }, () => {
+  it("serves sockets handed to httpServer by another net.Server (protocol detection on a shared port)", async () => {
+    const s = await startEchoServer();
+    const front = net.createServer((socket) => s.server.httpServer.emit("connection", socket));
+    await new Promise<void>((resolve) => front.listen(0, "127.0.0.1", resolve));
+    const client = echoClient(`127.0.0.1:${(front.address() as net.AddressInfo).port}`);
+    try {
+      const r = await unaryCall((cb) => client.Unary({ text: "via the front door" }, cb));
+      assert.equal(r.value.text, "via the front door");
+    } finally {
+      client.close();
+      front.close();
       await s.server.close({ graceMs: 0 });
     }
   });
