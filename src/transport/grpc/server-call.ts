@@ -69,9 +69,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     const kind = this.route.method.kind;
     listen(stream, this);
     this.env.calls.add(this);
-    if (this.start.deadline !== undefined) {
-      this.timer = setTimeout(onDeadline, Math.min(2 ** 31 - 1, Math.max(0, this.start.deadline - Date.now())), this);
-    }
+    if (this.start.deadline !== undefined) this.armDeadline();
     if (kind === "server" || kind === "bidi") {
       this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
     }
@@ -79,6 +77,13 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
       this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes);
       void this.run(this.requests);
     }
+  }
+
+  /** @internal The deadline timer; deadlines beyond a timer's range (24.8 days) take several. */
+  armDeadline(): void {
+    const left = this.start.deadline! - Date.now();
+    if (left <= 0 && this.timer !== undefined) return this.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
+    this.timer = setTimeout(onDeadline, Math.min(2 ** 31 - 1, Math.max(0, left)), this);
   }
 
   // --- request side --------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 import type { ServerHttp2Stream } from "node:http2";
-import { Code, RpcError } from "../../core/index.js";
 
 /** What the stream's events and the call's timers drive. */
 export interface StreamEvents {
@@ -8,7 +7,7 @@ export interface StreamEvents {
   onClose(): void;
   onWantTrailers(): void;
   endLater(): void;
-  finish(err: RpcError | undefined): void;
+  armDeadline(): void;
 }
 
 const kCall = Symbol("weir.grpc.call");
@@ -44,7 +43,7 @@ export function endLater(call: StreamEvents): void {
   call.endLater();
 }
 
-/** @internal Timer callback: the call's deadline passed. */
+/** @internal Timer callback: the call's deadline passed (or the timer's range ended: it re-arms). */
 export function onDeadline(call: StreamEvents): void {
-  call.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
+  call.armDeadline();
 }
