@@ -32,11 +32,20 @@ export class DerivedClientContext extends ClientContext {
       parent.requestEncoding, o.isolated ? undefined : parent.onHeader, o.isolated ? undefined : parent.onTrailer,
     );
     if (!o.isolated) {
-      own(this, "responseHeaders", parent.responseHeaders);
-      own(this, "responseTrailers", parent.responseTrailers);
+      this.share("responseHeaders", parent.responseHeaders);
+      this.share("responseTrailers", parent.responseTrailers);
     }
-    own(this, "values", o.values ?? parent.values);
+    this.share("values", o.values ?? parent.values);
     this.unlink = linkAbort(parent, scope);
+  }
+
+  /** @internal What the base class builds lazily (getters) and this context takes from elsewhere. */
+  shared: Partial<Record<SharedKey, unknown>> | undefined;
+
+  /** Use `value` for `key`: a plain write over a field of the base class, else kept for the getter. */
+  private share(key: SharedKey, value: unknown): void {
+    if (Object.prototype.hasOwnProperty.call(this, key)) (this as unknown as Record<string, unknown>)[key] = value;
+    else (this.shared ??= {})[key] = value;
   }
 
   /** Abort this context alone (the parent goes on). */
@@ -49,6 +58,20 @@ export class DerivedClientContext extends ClientContext {
     this.scope.dispose();
     this.unlink();
   }
+}
+
+type SharedKey = "values" | "responseHeaders" | "responseTrailers";
+
+// Where the base class computes these lazily (prototype getters), answer from `shared` first. The
+// getters sit on the prototype, once: per-instance accessors would make every context slow.
+for (const key of ["values", "responseHeaders", "responseTrailers"] as const) {
+  const base = Object.getOwnPropertyDescriptor(ClientContext.prototype, key);
+  if (base?.get === undefined) continue;
+  const get = base.get;
+  Object.defineProperty(DerivedClientContext.prototype, key, {
+    configurable: true,
+    get(this: DerivedClientContext) { return this.shared?.[key] ?? get.call(this); },
+  });
 }
 
 /** Derive a client context with its own deadline and cancellation. */

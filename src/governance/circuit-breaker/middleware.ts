@@ -1,6 +1,6 @@
 import type { Call, CallContext, Middleware, Next } from "../../rpc/index.js";
 import { returnsStream } from "../../rpc/index.js";
-import { afterCall } from "../stream-util.js";
+import { completion, track, type Completion } from "../stream-util.js";
 import { CircuitBreaker, resolveBreakerOptions, type BreakerOptions, type BreakerState } from "./breaker.js";
 
 /** What one breaker guards: every method alone (default), the whole service, or a key of your own. */
@@ -30,27 +30,32 @@ export interface CircuitBreakerMiddleware extends Middleware {
  */
 export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerMiddleware {
   const o = resolveBreakerOptions(options);
-  const breakers = new Map<string, CircuitBreaker>();
+  const breakers = new Map<string, { breaker: CircuitBreaker; done: Completion }>();
   const keyOf = options.key ?? "method";
   const onChange = options.onStateChange;
-  const get = (call: Call): CircuitBreaker => {
+  const get = (call: Call) => {
     const key = keyOf === "method" ? call.method.path : keyOf === "service" ? call.method.serviceName : keyOf(call);
-    let b = breakers.get(key);
-    if (b === undefined) breakers.set(key, (b = new CircuitBreaker(key, o)));
-    return b;
+    let e = breakers.get(key);
+    if (e === undefined) {
+      const b = new CircuitBreaker(key, o);
+      const done = completion((err) => {
+        if (onChange === undefined) return b.record(err);
+        const before = b.state;
+        b.record(err);
+        if (b.state !== before) onChange(key, b.state);
+      });
+      breakers.set(key, (e = { breaker: b, done }));
+    }
+    return e;
   };
   const mw = (<C extends CallContext>(next: Next<C>): Next<C> => (call) => {
-    const b = get(call);
-    const before = onChange === undefined ? undefined : b.state;
-    const refused = b.acquire();
+    const e = get(call);
+    const refused = e.breaker.acquire();
     if (refused !== undefined) return Promise.reject(refused);
     let p: Promise<unknown>;
-    try { p = next(call); } catch (e) { p = Promise.reject(e); }
-    return afterCall(p, returnsStream(call.method), (err) => {
-      b.record(err);
-      if (onChange !== undefined && b.state !== before) onChange(b.name, b.state);
-    });
+    try { p = next(call); } catch (err) { p = Promise.reject(err); }
+    return track(p, returnsStream(call.method), e.done);
   }) as CircuitBreakerMiddleware;
-  Object.defineProperty(mw, "breaker", { value: (key: string) => breakers.get(key) });
+  Object.defineProperty(mw, "breaker", { value: (key: string) => breakers.get(key)?.breaker });
   return mw;
 }

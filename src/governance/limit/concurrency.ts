@@ -1,7 +1,7 @@
 import { Code, RpcError } from "../../core/index.js";
 import type { Call, CallContext, Middleware, Next } from "../../rpc/index.js";
 import { returnsStream } from "../../rpc/index.js";
-import { afterCall } from "../stream-util.js";
+import { completion, track, type Completion } from "../stream-util.js";
 import { overLimit, type LimitScope } from "./rate-limit.js";
 
 /**
@@ -23,6 +23,7 @@ export interface ConcurrencyLimitOptions {
 
 class Counter {
   active = 0;
+  readonly done: Completion = completion(() => { this.active--; });
   constructor(readonly max: number) {}
 }
 
@@ -56,7 +57,7 @@ function limited(o: ConcurrencyLimitOptions, what: string, describe: (c: Counter
     c.active++;
     let p: Promise<unknown>;
     try { p = next(call); } catch (e) { p = Promise.reject(e); }
-    return afterCall(p, returnsStream(call.method), () => { c.active--; });
+    return track(p, returnsStream(call.method), c.done);
   };
 }
 

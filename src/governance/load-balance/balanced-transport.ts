@@ -4,7 +4,7 @@ import { returnsStream } from "../../rpc/index.js";
 import { CircuitBreaker, resolveBreakerOptions, type BreakerOptions, type ResolvedBreakerOptions } from "../circuit-breaker/breaker.js";
 import type { Resolver, Watch } from "../discovery/resolver.js";
 import { AVOID_INSTANCES, PICKED_INSTANCE } from "../keys.js";
-import { afterCall } from "../stream-util.js";
+import { completion, track, type Completion } from "../stream-util.js";
 import { weightedRoundRobin } from "./weighted-round-robin.js";
 import type { Balancer, Endpoint, Picker } from "./balancer.js";
 
@@ -48,6 +48,7 @@ interface Instance {
   readonly breaker: CircuitBreaker | undefined;
   active: number;
   removed: boolean;
+  done: Completion;
   drainTimer?: NodeJS.Timeout;
 }
 
@@ -119,7 +120,7 @@ class Balanced implements BalancedTransport {
     this.balancer.onCallStart?.(address);
     let p: Promise<unknown>;
     try { p = inst.transport.call(call); } catch (e) { p = Promise.reject(e); }
-    return afterCall(p, returnsStream(call.method), (err) => this.ended(inst, err));
+    return track(p, returnsStream(call.method), inst.done);
   }
 
   async close(): Promise<void> {
@@ -186,7 +187,9 @@ class Balanced implements BalancedTransport {
 
   private open(ep: Endpoint): Instance {
     const breaker = this.breakerOptions === undefined ? undefined : new CircuitBreaker(`instance ${ep.address}`, this.breakerOptions);
-    return { endpoint: ep, transport: this.o.connect(ep), breaker, active: 0, removed: false };
+    const inst: Instance = { endpoint: ep, transport: this.o.connect(ep), breaker, active: 0, removed: false, done: undefined! };
+    inst.done = completion((err) => this.ended(inst, err));
+    return inst;
   }
 
   /** Stop picking an instance; close it when its calls end (or after `drainMs`). */
