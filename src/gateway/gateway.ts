@@ -71,7 +71,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (e) {
       return sendError(res, e);
     }
-    const done = r.kind === "handler" ? r.route.handle(req, res, ctx) : serveRpc(r, ctx, req, res);
+    let done: void | Promise<void>;
+    try {
+      done = r.kind === "handler" ? r.route.handle(req, res, ctx) : serveRpc(r, ctx, req, res);
+    } catch (e) {
+      return sendError(res, e);
+    }
     Promise.resolve(done).catch((e: unknown) => sendError(res, e));
   };
 

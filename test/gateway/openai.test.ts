@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
+import { createGateway, openAiRoutes, type Gateway, type GenerationClientLike } from "../../src/gateway/index.js";
+import { createClient } from "../../src/rpc/index.js";
 import { generationService } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, startModelServer, tokensAfterAbort, type ModelServer } from "./fixture.js";
 
@@ -20,6 +21,8 @@ describe("OpenAI-compatible API", { timeout: 30_000 }, () => {
   before(async () => {
     model = await startModelServer({ tokensPerSecond: 200 });
     gateway = createGateway({ routes: openAiRoutes({ service: generationService(), transport: model.transport }) });
+    const typed: GenerationClientLike = createClient(generationService(), model.transport); // a typed client fits too
+    assert.ok(typed);
     server = http.createServer(gateway.handle);
     url = await listenHttp(server);
     openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 });

@@ -47,19 +47,19 @@ describe("a slow reader does not bloat the gateway", { timeout: 60_000 }, () => 
     const base = await ask(child);
     const tokensAtStall = model.stats.generatedTokens;
     let peak = base;
-    let tokensAtHalf = 0;
+    const tokens: number[] = [];
     const start = Date.now();
     while (Date.now() - start < STALL_MS) {
       await delay(500); // sampling interval of the measurement
       peak = Math.max(peak, await ask(child));
-      if (tokensAtHalf === 0 && Date.now() - start >= STALL_MS / 2) tokensAtHalf = model.stats.generatedTokens;
+      tokens.push(model.stats.generatedTokens);
     }
     const grownMiB = (peak - base) / MiB;
-    const madeInStall = model.stats.generatedTokens - tokensAtStall;
-    const madeInSecondHalf = model.stats.generatedTokens - tokensAtHalf;
-    console.log(`# gateway RSS grew ${grownMiB.toFixed(1)} MiB; the model made ${madeInStall} tokens during the stall, ${madeInSecondHalf} in its second half`);
+    const madeInStall = tokens.at(-1)! - tokensAtStall;
+    const madeInLastSecond = tokens.at(-1)! - tokens.at(-3)!;
+    console.log(`# gateway RSS grew ${grownMiB.toFixed(1)} MiB; the model made ${madeInStall} tokens during the stall (what the socket and flow-control windows hold), ${madeInLastSecond} in its last second`);
     assert.ok(grownMiB < 32, `gateway RSS grew ${grownMiB.toFixed(1)} MiB`);
-    assert.equal(madeInSecondHalf, 0, "the model was paused by backpressure");
+    assert.equal(madeInLastSecond, 0, "the model was paused by backpressure");
     // reading again resumes the stream; leaving ends the generation
     res.resume();
     await once(res, "data");
