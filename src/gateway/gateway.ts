@@ -30,20 +30,34 @@ import { serveWebSocket } from "./websocket.js";
  * const server = http.createServer(gateway.handle).on("upgrade", gateway.handleUpgrade);
  */
 export function createGateway(options: GatewayOptions): Gateway {
-  const o = resolveGatewayOptions(options);
-  const client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport) : undefined);
-  const routes = compileRoutes(options.routes, client, o);
-  const store = new StreamStore();
-  const inFlight = new Set<AbortController>();
-  const sockets = new Map<WebSocketChannel, AbortController>();
-  let wss: WebSocketServer | undefined;
-  let closed = false;
+  return new GatewayImpl(options);
+}
 
-  const tryHandle = (req: IncomingMessage, res: ServerResponse): boolean => {
+class GatewayImpl implements Gateway {
+  readonly client: GenericClient | undefined;
+  private readonly o: ResolvedGatewayOptions;
+  private readonly routes: readonly CompiledRoute[];
+  private readonly store = new StreamStore();
+  private readonly inFlight = new Set<AbortController>();
+  private readonly sockets = new Map<WebSocketChannel, AbortController>();
+  private wss: WebSocketServer | undefined;
+  private closed = false;
+
+  constructor(options: GatewayOptions) {
+    this.o = resolveGatewayOptions(options);
+    this.client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport) : undefined);
+    this.routes = compileRoutes(options.routes, this.client, this.o);
+  }
+
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!this.tryHandle(req, res)) sendError(res, new RpcError(Code.NotFound, `no route for ${req.method ?? "GET"} ${pathnameOf(req.url)}`));
+  };
+
+  readonly tryHandle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const pathname = pathnameOf(req.url);
     const method = req.method ?? "GET";
     let allow: string[] | undefined;
-    for (const r of routes) {
+    for (const r of this.routes) {
       const params = r.pattern.match(pathname);
       if (params === undefined) continue;
       const methods = r.kind === "rpc" && r.as === "websocket" ? new Set<string>() : r.methods;
@@ -51,40 +65,69 @@ export function createGateway(options: GatewayOptions): Gateway {
         (allow ??= []).push(...(methods.size > 0 ? methods : ["GET (WebSocket upgrade)"]));
         continue;
       }
-      run(r, params, req, res);
+      this.run(r, params, req, res);
       return true;
     }
     if (allow === undefined) return false;
-    const err = new RpcError(Code.Unimplemented, `method ${method} not allowed on ${pathname}; use ${[...new Set(allow)].join(", ")}`);
-    sendJson(res, 405, { error: { code: err.code, status: "UNIMPLEMENTED", message: err.rawMessage } }, { allow: [...new Set(allow)].join(", ") });
+    const list = [...new Set(allow)].join(", ");
+    sendJson(res, 405, { error: { code: Code.Unimplemented, status: "UNIMPLEMENTED", message: `method ${method} not allowed on ${pathname}; use ${list}` } }, { allow: list });
     return true;
   };
 
-  const run = (r: CompiledRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): void => {
-    const controller = disconnectController(res);
-    if (closed) controller.abort(new RpcError(Code.Unavailable, "the gateway is shutting down"));
-    inFlight.add(controller);
-    res.once("close", () => inFlight.delete(controller));
-    let ctx: RequestContext;
-    try {
-      ctx = new RequestContext(req, params, controller.signal, o, r.kind === "rpc" ? r.timeoutMs : undefined);
-    } catch (e) {
-      return sendError(res, e);
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (!this.tryUpgrade(req, socket, head)) refuse(socket, 404);
+  };
+
+  readonly tryUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
+    const pathname = pathnameOf(req.url);
+    for (const r of this.routes) {
+      if (r.kind !== "rpc" || r.as !== "websocket") continue;
+      const params = r.pattern.match(pathname);
+      if (params === undefined) continue;
+      this.upgrade(r, params, req, socket, head);
+      return true;
     }
+    return false;
+  };
+
+  resumableStats(): { streams: number; bytes: number } {
+    return this.store.stats();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const reason = new RpcError(Code.Unavailable, "the gateway is shutting down");
+    for (const c of this.inFlight) c.abort(reason);
+    this.store.close();
+    for (const [s, c] of this.sockets) {
+      c.abort(reason);
+      s.close(1001, "going away");
+    }
+    const wss = this.wss;
+    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
+  }
+
+  private run(r: CompiledRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): void {
+    const controller = disconnectController(res);
+    if (this.closed) controller.abort(new RpcError(Code.Unavailable, "the gateway is shutting down"));
+    this.inFlight.add(controller);
+    res.once("close", () => this.inFlight.delete(controller));
     let done: void | Promise<void>;
     try {
-      done = r.kind === "handler" ? r.route.handle(req, res, ctx) : serveRpc(r, ctx, req, res);
+      const ctx = new RequestContext(req, params, controller.signal, this.o, r.kind === "rpc" ? r.timeoutMs : undefined);
+      done = r.kind === "handler" ? r.route.handle(req, res, ctx) : this.serveRpc(r, ctx, req, res);
     } catch (e) {
       return sendError(res, e);
     }
     Promise.resolve(done).catch((e: unknown) => sendError(res, e));
-  };
+  }
 
-  const serveRpc = async (r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const c = client!;
-    if (r.resume && req.method === "DELETE") return cancelResumable(store, r, ctx, req, res);
+  private async serveRpc(r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const c = this.client!;
+    if (r.resume && req.method === "DELETE") return cancelResumable(this.store, r, ctx, req, res);
     if (r.as === "sse") {
-      if (r.resume && wantsResume(req, ctx)) return serveResumable(c, store, r, ctx, req, res);
+      if (r.resume && wantsResume(req, ctx)) return serveResumable(c, this.store, r, ctx, req, res);
       const request = r.build(await ctx.input());
       return pipeToSse(c.serverStream(r.rpc, request, { ...ctx.callOptions(), json: r.json }), res, r);
     }
@@ -92,63 +135,26 @@ export function createGateway(options: GatewayOptions): Gateway {
     const opts = { ...ctx.callOptions(), json: r.json };
     const result = r.method.kind === "client" ? await c.clientStream(r.rpc, request as unknown[], opts) : await c.unary(r.rpc, request, opts);
     if (!res.destroyed) sendJson(res, 200, r.transform(result));
-  };
+  }
 
-  const tryUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
-    const pathname = pathnameOf(req.url);
-    for (const r of routes) {
-      if (r.kind !== "rpc" || r.as !== "websocket") continue;
-      const params = r.pattern.match(pathname);
-      if (params === undefined) continue;
-      upgrade(r, params, req, socket, head);
-      return true;
-    }
-    return false;
-  };
-
-  const upgrade = (r: CompiledRpcRoute, params: Record<string, string>, req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    let ctx: RequestContext;
+  private upgrade(r: CompiledRpcRoute, params: Record<string, string>, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const controller = new AbortController();
+    let ctx: RequestContext;
     try {
-      if (closed) throw new RpcError(Code.Unavailable, "the gateway is shutting down");
-      ctx = new RequestContext(req, params, controller.signal, o, r.timeoutMs);
+      if (this.closed) throw new RpcError(Code.Unavailable, "the gateway is shutting down");
+      ctx = new RequestContext(req, params, controller.signal, this.o, r.timeoutMs);
     } catch (e) {
       return refuse(socket, RpcError.from(e).code === Code.Unavailable ? 503 : 400);
     }
     socket.on("error", () => socket.destroy());
-    wss ??= new WebSocketServer({ noServer: true, maxPayload: o.websocket.maxPayload });
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+    this.wss ??= new WebSocketServer({ noServer: true, maxPayload: this.o.websocket.maxPayload });
+    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const channel = new WebSocketChannel(ws);
-      sockets.set(channel, controller);
-      ws.once("close", () => sockets.delete(channel));
-      void serveWebSocket(client!, r, channel, ctx.callOptions(), o.websocket.endMessage);
+      this.sockets.set(channel, controller);
+      ws.once("close", () => this.sockets.delete(channel));
+      void serveWebSocket(this.client!, r, channel, ctx.callOptions(), this.o.websocket.endMessage);
     });
-  };
-
-  return {
-    handle: (req, res) => {
-      if (!tryHandle(req, res)) sendError(res, new RpcError(Code.NotFound, `no route for ${req.method ?? "GET"} ${pathnameOf(req.url)}`));
-    },
-    tryHandle,
-    handleUpgrade: (req, socket, head) => {
-      if (!tryUpgrade(req, socket, head)) refuse(socket, 404);
-    },
-    tryUpgrade,
-    client,
-    resumableStats: () => store.stats(),
-    async close() {
-      if (closed) return;
-      closed = true;
-      const reason = new RpcError(Code.Unavailable, "the gateway is shutting down");
-      for (const c of inFlight) c.abort(reason);
-      store.close();
-      for (const [s, c] of sockets) {
-        c.abort(reason);
-        s.close(1001, "going away");
-      }
-      if (wss) await new Promise<void>((resolve) => wss!.close(() => resolve()));
-    },
-  };
+  }
 }
 
 const REASONS: Readonly<Record<number, string>> = { 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable" };
