@@ -6,6 +6,7 @@ PACKAGES=(
   python3-grpcio python3-protobuf protobuf-compiler   # gRPC C-core peer and protoc for its stubs
   nghttp2-client                                       # h2load for benchmarks
   python3-thrift thrift-compiler                       # Apache Thrift peers
+  openssl                                              # certificates for the TLS and mutual-TLS tests
   etcd-server                                          # etcd for discovery tests (governance)
   dnsmasq-base                                         # DNS server for DNS discovery tests (governance)
   chromium                                             # headless browser for the chat page test (driven by playwright-core)
