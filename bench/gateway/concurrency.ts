@@ -2,6 +2,8 @@
  * Many SSE streams at once through the gateway, each paced by the engine (e.g. 1,000 at 20
  * tokens/s): the gap between consecutive tokens as the client sees them, against the engine's
  * interval. `inter_token_delay` = gap - interval (how much later a token came than the pace says).
+ * Streams start spread over `rampMs` (users arrive over time; all streams starting in the same
+ * millisecond would make every stream's tokens fall due together, a worst case).
  */
 import http from "node:http";
 import { percentile, round, Samples } from "../lib/stats.js";
@@ -13,10 +15,13 @@ export interface ConcurrencyConfig {
   readonly tokens: number;
   /** The engine's pace (tokens/s per stream); the model server must run at it. */
   readonly tokensPerSecond: number;
+  /** Streams start evenly spread over this many ms (as users arrive), then all run together. Default 0. */
+  readonly rampMs?: number;
 }
 
 export interface ConcurrencyFigures {
   streams: number;
+  ramp_ms: number;
   tokens_per_stream: number;
   tokens_per_s_total: number;
   inter_token_gap_p50_ms: number;
@@ -46,13 +51,16 @@ export async function measureConcurrency(gatewayPort: number, cfg: ConcurrencyCo
     }
     for (let k = 1; k < cfg.tokens; k++) gaps.push(times[k]! - times[k - 1]!);
   };
-  await Promise.all(Array.from({ length: cfg.streams }, () => one().catch(() => { failed++; })));
+  const ramp = cfg.rampMs ?? 0;
+  const launch = (i: number) => new Promise<void>((resolve) => setTimeout(resolve, (i * ramp) / cfg.streams)).then(one);
+  await Promise.all(Array.from({ length: cfg.streams }, (_, i) => launch(i).catch(() => { failed++; })));
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();
   const sorted = gaps.sorted();
   const p99 = percentile(sorted, 99);
   return {
     streams: cfg.streams,
+    ramp_ms: cfg.rampMs ?? 0,
     tokens_per_stream: cfg.tokens,
     tokens_per_s_total: round((cfg.streams - failed) * cfg.tokens / seconds),
     inter_token_gap_p50_ms: round(percentile(sorted, 50), 3),
