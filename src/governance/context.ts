@@ -1,4 +1,5 @@
 import { Code, RpcError, createCallScope, type CallScope, type Metadata } from "../core/index.js";
+import { WheelScope } from "./timeout/wheel-scope.js";
 import { ClientContext, ServerContext, type CallContext, type ClientCallContext, type ServerCallContext } from "../rpc/index.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -76,8 +77,16 @@ for (const key of ["values", "responseHeaders", "responseTrailers"] as const) {
 
 /** Derive a client context with its own deadline and cancellation. */
 export function deriveClientContext(parent: ClientCallContext, o: DeriveOptions = {}): DerivedClientContext {
-  const scope = createCallScope({ deadline: parent.deadline, timeoutMs: o.timeoutMs });
-  return new DerivedClientContext(parent, scope, o);
+  return new DerivedClientContext(parent, scopeFor(parent.deadline, o.timeoutMs), o);
+}
+
+/** A scope for a derived context: deadlines on the shared timing wheel, none without one. */
+function scopeFor(parentDeadline: number | undefined, timeoutMs: number | undefined): CallScope {
+  const now = timeoutMs === undefined && parentDeadline === undefined ? 0 : Date.now();
+  const own = timeoutMs === undefined ? Infinity : now + timeoutMs;
+  const deadline = Math.min(own, parentDeadline ?? Infinity);
+  if (deadline === Infinity) return createCallScope();
+  return new WheelScope(deadline, deadline === own ? timeoutMs! : deadline - now);
 }
 
 /** Copy an isolated attempt's response headers and trailers to the parent and run its callbacks. */
