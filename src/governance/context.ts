@@ -26,6 +26,8 @@ export interface DeriveOptions {
  */
 export class DerivedClientContext extends ClientContext {
   private readonly unlink: () => void;
+  /** True for a retry attempt's own context (isolated response, own values). */
+  readonly attempt: boolean;
 
   constructor(readonly parent: ClientCallContext, scope: CallScope, o: DeriveOptions) {
     super(
@@ -36,7 +38,8 @@ export class DerivedClientContext extends ClientContext {
       this.share("responseHeaders", parent.responseHeaders);
       this.share("responseTrailers", parent.responseTrailers);
     }
-    this.share("values", o.values ?? parent.values);
+    if (o.values !== undefined || Object.prototype.hasOwnProperty.call(this, "values")) this.share("values", o.values ?? parent.values);
+    this.attempt = o.isolated ?? false;
     this.unlink = linkAbort(parent, scope);
   }
 
@@ -71,8 +74,15 @@ for (const key of ["values", "responseHeaders", "responseTrailers"] as const) {
   const get = base.get;
   Object.defineProperty(DerivedClientContext.prototype, key, {
     configurable: true,
-    get(this: DerivedClientContext) { return this.shared?.[key] ?? get.call(this); },
+    // values not given: the parent's, looked up (and built) only when asked for
+    get(this: DerivedClientContext) { return this.shared?.[key] ?? (key === "values" ? this.parent.values : get.call(this)); },
   });
+}
+
+/** True when `ctx` is (inside) a retry attempt's context: the balancer reports its pick there. */
+export function inAttempt(ctx: ClientCallContext): boolean {
+  for (let c: ClientCallContext = ctx; c instanceof DerivedClientContext; c = c.parent) if (c.attempt) return true;
+  return false;
 }
 
 /** Derive a client context with its own deadline and cancellation. */

@@ -17,3 +17,15 @@ export const PICKED_INSTANCE = Symbol.for("weir.governance.pickedInstance");
 export const RETRY_MARK = "rpc-persist-retryreq";
 /** The TTHeader spelling of the retry mark, as Weir's metadata holds it (lower-cased). */
 export const RETRY_MARK_TTHEADER = "rpc_persist_retryreq";
+
+const kInstance = Symbol.for("weir.governance.instance");
+
+/** Mark an error with the instance that produced it (the balanced transport does, on failures). */
+export function tagInstance(err: object, address: string): void {
+  (err as { [kInstance]?: string })[kInstance] = address;
+}
+
+/** The instance an error came from, if the balanced transport tagged it. */
+export function instanceOf(err: object): string | undefined {
+  return (err as { [kInstance]?: string })[kInstance];
+}

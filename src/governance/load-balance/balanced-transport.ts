@@ -3,7 +3,8 @@ import type { Call, ClientCallContext, ClientTransport } from "../../rpc/index.j
 import { returnsStream } from "../../rpc/index.js";
 import { CircuitBreaker, resolveBreakerOptions, type BreakerOptions, type ResolvedBreakerOptions } from "../circuit-breaker/breaker.js";
 import type { Resolver, Watch } from "../discovery/resolver.js";
-import { AVOID_INSTANCES, PICKED_INSTANCE } from "../keys.js";
+import { AVOID_INSTANCES, PICKED_INSTANCE, tagInstance } from "../keys.js";
+import { inAttempt } from "../context.js";
 import { completion, track, type Completion } from "../stream-util.js";
 import { weightedRoundRobin } from "./weighted-round-robin.js";
 import type { Balancer, Endpoint, Picker } from "./balancer.js";
@@ -112,10 +113,11 @@ class Balanced implements BalancedTransport {
   call(call: Call<ClientCallContext>): Promise<unknown> {
     if (this.closed) return Promise.reject(new RpcError(Code.Unavailable, `${this.target}: the transport is closed`));
     if (this.gotFirst !== noop) return this.waitFirst(call).then(() => this.call(call));
-    const inst = this.choose(call.ctx);
+    const attempt = inAttempt(call.ctx);
+    const inst = this.choose(call.ctx, attempt);
     if (inst instanceof RpcError) return Promise.reject(inst);
     const address = inst.endpoint.address;
-    call.ctx.values.set(PICKED_INSTANCE, address);
+    if (attempt) call.ctx.values.set(PICKED_INSTANCE, address); // a hedge started next avoids it
     inst.active++;
     this.balancer.onCallStart?.(address);
     let p: Promise<unknown>;
@@ -133,8 +135,8 @@ class Balanced implements BalancedTransport {
   }
 
   /** An instance for this call, or the UNAVAILABLE error that says why there is none. */
-  private choose(ctx: ClientCallContext): Instance | RpcError {
-    const avoid = ctx.values.size > 0 ? (ctx.values.get(AVOID_INSTANCES) as readonly string[] | undefined) : undefined;
+  private choose(ctx: ClientCallContext, attempt: boolean): Instance | RpcError {
+    const avoid = attempt ? (ctx.values.get(AVOID_INSTANCES) as readonly string[] | undefined) : undefined;
     for (let tries = 0; tries < 3; tries++) {
       let ep: Endpoint | undefined;
       if (avoid !== undefined) ep = this.picker.pick(ctx, (e) => avoid.includes(e.address) || this.skipOpen(e));
@@ -188,7 +190,9 @@ class Balanced implements BalancedTransport {
   private open(ep: Endpoint): Instance {
     const breaker = this.breakerOptions === undefined ? undefined : new CircuitBreaker(`instance ${ep.address}`, this.breakerOptions);
     const inst: Instance = { endpoint: ep, transport: this.o.connect(ep), breaker, active: 0, removed: false, done: undefined! };
-    inst.done = completion((err) => this.ended(inst, err));
+    const done = completion((err) => this.ended(inst, err));
+    // failures name their instance, so that a retry can go elsewhere
+    inst.done = { ...done, fail: (e) => { const err = RpcError.from(e); tagInstance(err, ep.address); return done.fail(err); } };
     return inst;
   }
 

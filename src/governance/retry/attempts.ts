@@ -2,7 +2,7 @@ import { Code, Metadata, RpcError } from "../../core/index.js";
 import { ClientContext, returnsStream, type Call, type ClientCallContext, type Next } from "../../rpc/index.js";
 import type { RollingWindow } from "../circuit-breaker/window.js";
 import { DerivedClientContext, abortedReason, deliverResponse, deriveClientContext } from "../context.js";
-import { AVOID_INSTANCES, PICKED_INSTANCE, RETRY_MARK } from "../keys.js";
+import { AVOID_INSTANCES, PICKED_INSTANCE, RETRY_MARK, instanceOf } from "../keys.js";
 import { RetryCircuit } from "./circuit.js";
 import { backoffDelay, type ResolvedRetryPolicy } from "./options.js";
 import type { ReplayableRequests } from "./replay.js";
@@ -98,10 +98,7 @@ export class RetryRun {
   /** The first attempt of a failure retry runs on the caller's context; others get their own. */
   private attemptContext(i: number): ClientCallContext {
     const parent = this.call.ctx;
-    if (i === 0 && this.env.policy.type === "failure") {
-      if (!this.env.policy.retrySameInstance) parent.values.delete(PICKED_INSTANCE);
-      return parent;
-    }
+    if (i === 0 && this.env.policy.type === "failure") return parent;
     let md = parent.requestMetadata;
     if (i > 0) md = new Metadata(md).set(RETRY_MARK, String(i));
     const values = new Map(parent.values);
@@ -112,9 +109,13 @@ export class RetryRun {
     return ctx;
   }
 
+  /** The instance an attempt's context went to (attempt contexts only; failures also carry it). */
   private notePicked(ctx: ClientCallContext): void {
-    const picked = ctx.values.size > 0 ? ctx.values.get(PICKED_INSTANCE) : undefined;
-    if (typeof picked === "string" && !this.tried.includes(picked)) this.tried.push(picked);
+    if (ctx instanceof DerivedClientContext) this.noteAddress(ctx.values.get(PICKED_INSTANCE));
+  }
+
+  private noteAddress(address: unknown): void {
+    if (typeof address === "string" && !this.tried.includes(address)) this.tried.push(address);
   }
 
   private armHedge(): void {
@@ -130,6 +131,7 @@ export class RetryRun {
   private settle(ctx: ClientCallContext, outcome: Outcome): void {
     this.pending--;
     this.notePicked(ctx);
+    if (!outcome.ok) this.noteAddress(instanceOf(outcome.error));
     if (this.finished) return this.discard(ctx, outcome);
     const p = this.env.policy;
     const parentAbort = abortedReason(this.call.ctx);

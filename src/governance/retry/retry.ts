@@ -2,7 +2,7 @@ import { Metadata } from "../../core/index.js";
 import type { Call, CallContext, ClientCallContext, Middleware, Next } from "../../rpc/index.js";
 import { returnsStream, takesStream } from "../../rpc/index.js";
 import type { RollingWindow } from "../circuit-breaker/window.js";
-import { PICKED_INSTANCE, RETRY_MARK, RETRY_MARK_TTHEADER } from "../keys.js";
+import { RETRY_MARK, RETRY_MARK_TTHEADER } from "../keys.js";
 import { RetryRun, type RetryListener } from "./attempts.js";
 import { inboundRetryMark } from "./chain-stop.js";
 import { RetryCircuit } from "./circuit.js";
@@ -72,7 +72,6 @@ export function retry(options: RetryOptions = {}): Middleware<ClientCallContext>
     const window = circuit.window(call.method.path);
     if (policy.type === "failure" && policy.shouldRetry === undefined && !streamIn && !returnsStream(call.method)) {
       // fast path: the first attempt runs on the caller's context; the retry machinery starts on failure
-      if (!policy.retrySameInstance && ctx.values.size > 0) ctx.values.delete(PICKED_INSTANCE);
       if (policy.circuit === "retries") window.record(true);
       const startedAt = policy.maxDurationMs > 0 ? Date.now() : undefined;
       let p: Promise<unknown>;
