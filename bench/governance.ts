@@ -49,20 +49,23 @@ export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promis
     const serverCpu = cpuReader(child);
     const rps = { none: [] as number[], stack: [] as number[] };
     const cpu = { none: [] as number[], stack: [] as number[] };
+    const split = { none: [] as [number, number][], stack: [] as [number, number][] };
     const pairs: number[] = [];
-    await closedLoop(none, concurrency, Math.min(1, roundSec), serverCpu); // warm-up
-    await closedLoop(stack, concurrency, Math.min(1, roundSec), serverCpu);
+    await closedLoop(none, concurrency, Math.min(2, roundSec * 2), serverCpu); // warm-up: JIT, connections
+    await closedLoop(stack, concurrency, Math.min(2, roundSec * 2), serverCpu);
     for (let r = 0; r < rounds; r++) {
       // alternate which goes first, and compare within each pair: the machine's load drifts
       const order = r % 2 === 0 ? (["none", "stack"] as const) : (["stack", "none"] as const);
       const m: Partial<Record<"none" | "stack", Measure>> = {};
       for (const k of order) m[k] = await closedLoop(k === "none" ? none : stack, concurrency, roundSec, serverCpu);
-      for (const k of order) { rps[k].push(m[k]!.rps); cpu[k].push(m[k]!.cpuUsPerCall); }
+      for (const k of order) { rps[k].push(m[k]!.rps); cpu[k].push(m[k]!.cpuUsPerCall); split[k].push([m[k]!.clientUs, m[k]!.serverUs]); }
       pairs.push(m.stack!.rps / m.none!.rps);
     }
     await Promise.all([plainTransport.close(), balanced.close()]);
     const figures = (k: "none" | "stack") => ({
-      rps: round(median(rps[k])), cpu_us_per_call: round(median(cpu[k])), rounds: rps[k].map((x) => round(x)),
+      rps: round(median(rps[k])), cpu_us_per_call: round(median(cpu[k])),
+      client_cpu_us_per_call: round(median(split[k].map((x) => x[0]))), server_cpu_us_per_call: round(median(split[k].map((x) => x[1]))),
+      rounds: rps[k].map((x) => round(x)),
     });
     return {
       name: "governance",
@@ -83,7 +86,7 @@ export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promis
   }
 }
 
-interface Measure { rps: number; cpuUsPerCall: number }
+interface Measure { rps: number; cpuUsPerCall: number; clientUs: number; serverUs: number }
 
 /** `concurrency` loops of back-to-back unary calls for `sec` seconds: requests/s and CPU µs per call (both processes). */
 async function closedLoop(client: AskClient, concurrency: number, sec: number, serverCpu: () => Promise<number>): Promise<Measure> {
@@ -103,7 +106,8 @@ async function closedLoop(client: AskClient, concurrency: number, sec: number, s
   const elapsed = performance.now() - start;
   const c = process.cpuUsage(c0);
   const s1 = await serverCpu();
-  return { rps: (done * 1000) / elapsed, cpuUsPerCall: (c.user + c.system + s1 - s0) / Math.max(1, done) };
+  const n = Math.max(1, done);
+  return { rps: (done * 1000) / elapsed, cpuUsPerCall: (c.user + c.system + s1 - s0) / n, clientUs: (c.user + c.system) / n, serverUs: (s1 - s0) / n };
 }
 
 /** Ask the server child for its CPU time (µs). */
