@@ -75,6 +75,8 @@ const slots = new Map<number, WheelScope[]>();
 const heap: number[] = [];
 let timer: NodeJS.Timeout | undefined;
 let armedFor = Infinity;
+/** Scopes on the wheel; at 0 the wheel is emptied and its timer stopped (it never holds a process open idle). */
+let live = 0;
 
 function add(s: WheelScope): void {
   const tick = Math.ceil(s.deadline / WHEEL_TICK_MS);
@@ -87,6 +89,7 @@ function add(s: WheelScope): void {
   s.slot = slot;
   s.index = slot.length;
   slot.push(s);
+  live++;
 }
 
 function remove(s: WheelScope): void {
@@ -98,13 +101,19 @@ function remove(s: WheelScope): void {
     slot[s.index] = last;
     last.index = s.index;
   }
+  if (--live === 0) {
+    clearTimeout(timer);
+    timer = undefined;
+    armedFor = Infinity;
+    heap.length = 0;
+    slots.clear();
+  }
 }
 
 function arm(tick: number): void {
   clearTimeout(timer);
   armedFor = tick;
   timer = setTimeout(fire, Math.max(0, tick * WHEEL_TICK_MS - Date.now()));
-  timer.unref();
 }
 
 function fire(): void {
