@@ -39,40 +39,20 @@ export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promis
       balancer: powerOfTwoChoices(),
       connect: (ep) => createGrpcTransport({ target: ep.address }),
     });
-    const none = createClient(Chaos, plainTransport);
-    const stack = createClient(Chaos, balanced, {
-      middleware: [
-        maxInFlight({ max: 10_000 }), circuitBreaker(),
-        retry({ policy: { type: "failure", maxRetries: 2 } }), timeout({ timeoutMs: 5000 }),
-      ],
-    });
-    const serverCpu = cpuReader(child);
-    const rps = { none: [] as number[], stack: [] as number[] };
-    const cpu = { none: [] as number[], stack: [] as number[] };
-    const split = { none: [] as [number, number][], stack: [] as [number, number][] };
-    const pairs: number[] = [];
-    await closedLoop(none, concurrency, Math.min(2, roundSec * 2), serverCpu); // warm-up: JIT, connections
-    await closedLoop(stack, concurrency, Math.min(2, roundSec * 2), serverCpu);
-    for (let r = 0; r < rounds; r++) {
-      // alternate which goes first, and compare within each pair: the machine's load drifts
-      const order = r % 2 === 0 ? (["none", "stack"] as const) : (["stack", "none"] as const);
-      const m: Partial<Record<"none" | "stack", Measure>> = {};
-      for (const k of order) m[k] = await closedLoop(k === "none" ? none : stack, concurrency, roundSec, serverCpu);
-      for (const k of order) { rps[k].push(m[k]!.rps); cpu[k].push(m[k]!.cpuUsPerCall); split[k].push([m[k]!.clientUs, m[k]!.serverUs]); }
-      pairs.push(m.stack!.rps / m.none!.rps);
-    }
+    const clients = {
+      none: createClient(Chaos, plainTransport),
+      stack: createClient(Chaos, balanced, {
+        middleware: [maxInFlight({ max: 10_000 }), circuitBreaker(), retry({ policy: { type: "failure", maxRetries: 2 } }), timeout({ timeoutMs: 5000 })],
+      }),
+    };
+    const m = await measureRounds(clients, { roundSec, rounds, concurrency }, cpuReader(child));
     await Promise.all([plainTransport.close(), balanced.close()]);
-    const figures = (k: "none" | "stack") => ({
-      rps: round(median(rps[k])), cpu_us_per_call: round(median(cpu[k])),
-      client_cpu_us_per_call: round(median(split[k].map((x) => x[0]))), server_cpu_us_per_call: round(median(split[k].map((x) => x[1]))),
-      rounds: rps[k].map((x) => round(x)),
-    });
     return {
       name: "governance",
-      results: { none: figures("none"), stack: figures("stack") },
+      results: { none: m.figures("none"), stack: m.figures("stack") },
       ratios: {
-        governance_stack_vs_none: ratio(median(pairs), 1),
-        governance_stack_vs_none_cpu: ratio(median(cpu.none), median(cpu.stack)),
+        governance_stack_vs_none: ratio(median(m.pairs), 1),
+        governance_stack_vs_none_cpu: ratio(median(m.cpu.none), median(m.cpu.stack)),
       },
       notes: [
         "governance_stack_vs_none is the median over rounds of (stack rps / none rps) measured back to back",
@@ -84,6 +64,30 @@ export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promis
     child.stdin!.end();
     if (child.exitCode === null) child.kill();
   }
+}
+
+type Variant = "none" | "stack";
+
+/** Warm both up, then `rounds` pairs of measurements, alternating which goes first (the machine's load drifts). */
+async function measureRounds(clients: Record<Variant, AskClient>, c: Required<GovernanceBenchOptions>, serverCpu: () => Promise<number>) {
+  const rps = { none: [] as number[], stack: [] as number[] };
+  const cpu = { none: [] as number[], stack: [] as number[] };
+  const split = { none: [] as [number, number][], stack: [] as [number, number][] };
+  const pairs: number[] = [];
+  for (const k of ["none", "stack"] as const) await closedLoop(clients[k], c.concurrency, Math.min(2, c.roundSec * 2), serverCpu); // JIT, connections
+  for (let r = 0; r < c.rounds; r++) {
+    const order = r % 2 === 0 ? (["none", "stack"] as const) : (["stack", "none"] as const);
+    const m: Partial<Record<Variant, Measure>> = {};
+    for (const k of order) m[k] = await closedLoop(clients[k], c.concurrency, c.roundSec, serverCpu);
+    for (const k of order) { rps[k].push(m[k]!.rps); cpu[k].push(m[k]!.cpuUsPerCall); split[k].push([m[k]!.clientUs, m[k]!.serverUs]); }
+    pairs.push(m.stack!.rps / m.none!.rps);
+  }
+  const figures = (k: Variant) => ({
+    rps: round(median(rps[k])), cpu_us_per_call: round(median(cpu[k])),
+    client_cpu_us_per_call: round(median(split[k].map((x) => x[0]))), server_cpu_us_per_call: round(median(split[k].map((x) => x[1]))),
+    rounds: rps[k].map((x) => round(x)),
+  });
+  return { pairs, cpu, figures };
 }
 
 interface Measure { rps: number; cpuUsPerCall: number; clientUs: number; serverUs: number }
