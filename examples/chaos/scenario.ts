@@ -14,11 +14,11 @@ import { Chaos, STREAM_MESSAGES } from "./service.js";
 export interface ChaosOptions {
   /** Calls started per second (open loop). Default 200. */
   rps?: number;
-  /** Length of the healthy phase that sets the baseline p99. Default 3000 ms. */
+  /** Length of the healthy phase that sets the baseline p99. Default 8000 ms (as long as the chaos phase: both see the machine's hiccups alike). */
   healthyMs?: number;
   /** Length of the chaos phase. Default 8000 ms. */
   chaosMs?: number;
-  /** Service time of a healthy instance. Default 20 ms (the slowed one takes 10×). */
+  /** Service time of a healthy instance. Default 30 ms (the slowed one takes 10×). */
   baseMs?: number;
   log?: (line: string) => void;
 }
@@ -42,7 +42,7 @@ export function goalsMet(r: ChaosResult): boolean {
 interface Phase { latencies: number[]; failed: number; duplicates: number; errors: string[] }
 
 export async function runChaos(o: ChaosOptions = {}): Promise<ChaosResult> {
-  const rps = o.rps ?? 200, baseMs = o.baseMs ?? 20, log = o.log ?? (() => {});
+  const rps = o.rps ?? 200, baseMs = o.baseMs ?? 30, log = o.log ?? (() => {});
   const etcd = await startEtcd();
   const children: ChildProcess[] = [];
   let balanced: BalancedTransport | undefined;
@@ -61,7 +61,7 @@ export async function runChaos(o: ChaosOptions = {}): Promise<ChaosResult> {
     });
     log(`etcd ${etcd.url}; instances ${balanced.endpoints().map((e) => e.address).join(", ")}; ${rps} calls/s`);
     await load(client, rps, 500); // warm-up: connections, JIT
-    const healthy = await load(client, rps, o.healthyMs ?? 3000);
+    const healthy = await load(client, rps, o.healthyMs ?? 8000);
     log(`healthy: ${healthy.latencies.length} calls, p99 ${p99(healthy.latencies).toFixed(1)}ms`);
     const chaos = load(client, rps, o.chaosMs ?? 8000);
     children[0]!.kill("SIGKILL");

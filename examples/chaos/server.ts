@@ -7,7 +7,7 @@ import { etcdRegistry, registerServer } from "../../src/governance/index.js";
 import { Chaos, STREAM_MESSAGES } from "./service.js";
 
 const [etcdUrl, name, base] = process.argv.slice(2);
-const baseMs = Number(base ?? 20);
+const baseMs = Number(base ?? 30);
 let factor = 1;
 
 async function work(ctx: ServerCallContext): Promise<void> {
