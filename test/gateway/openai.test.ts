@@ -126,7 +126,7 @@ describe("OpenAI-compatible API", { timeout: 30_000 }, () => {
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, "unknown_url");
     const late = await openai.chat.completions.create(
-      { model: "paced", messages: ask, max_tokens: 2000, temperature: 0, stream: true }, { headers: { "x-timeout-ms": "300" } });
+      { model: "paced", messages: ask, max_tokens: 2000, temperature: 0, stream: true }, { headers: { "x-timeout-ms": "1000" } });
     let got = 0;
     await assert.rejects(async () => { for await (const _ of late) got++; }, (e: unknown) => e instanceof OpenAI.APIError && /deadline/i.test(e.message));
     assert.ok(got > 0, "the stream had started");
