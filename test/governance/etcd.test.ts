@@ -36,7 +36,7 @@ describe("etcd discovery", () => {
     await etcd?.stop();
   });
 
-  it("a running client sees a new instance and a removed one within 1 s", async () => {
+  it("a running client sees a new instance and a removed one within 1 s", async (t) => {
     const a = await startWork("a");
     const regA = await registerServer(a.server, registry, { service: "work" });
     const balanced = createBalancedTransport({ resolver: registry.resolver("work"), connect: (ep) => createGrpcTransport({ target: ep.address }) });
@@ -47,14 +47,18 @@ describe("etcd discovery", () => {
       const added = performance.now();
       const regB = await registerServer(b.server, registry, { service: "work", weight: 20 });
       await waitFor(() => balanced.endpoints().length === 2, 1000);
-      assert.ok(performance.now() - added < 1000);
+      const seenAdded = performance.now() - added;
+      t.diagnostic(`new instance seen after ${seenAdded.toFixed(0)}ms (registration included)`);
+      assert.ok(seenAdded < 1000);
       const servers = new Set<string>();
       for (let i = 0; i < 12; i++) servers.add((await client.Do({})).server ?? "");
       assert.deepEqual([...servers].sort(), ["a", "b"]);
       const removed = performance.now();
       await regB.shutdown({ graceMs: 100 }); // graceful: deregister first, then close
       await waitFor(() => balanced.endpoints().length === 1, 1000);
-      assert.ok(performance.now() - removed < 1000 + 150);
+      const seenRemoved = performance.now() - removed;
+      t.diagnostic(`removed instance gone after ${seenRemoved.toFixed(0)}ms (graceful shutdown included)`);
+      assert.ok(seenRemoved < 1000 + 150);
       for (let i = 0; i < 6; i++) assert.equal((await client.Do({})).server, "a");
     } finally {
       await balanced.close();
