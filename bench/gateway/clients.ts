@@ -1,5 +1,6 @@
 /** HTTP clients of the gateway benchmark: raw node:http, counting SSE events without parsing them. */
 import http from "node:http";
+import net from "node:net";
 import { performance } from "node:perf_hooks";
 
 export interface SseRun {
@@ -63,4 +64,41 @@ export function lastMessage(tail: string): Record<string, any> | undefined {
   const start = tail.lastIndexOf("data: ", end);
   if (done < 0 || end < 0 || start < 0) return undefined;
   return JSON.parse(tail.slice(start + 6, end)) as Record<string, any>;
+}
+
+/**
+ * A leaner load generator for many streams: a raw TCP connection, a hand-written GET, and the
+ * events counted in the bytes (each SSE event is one HTTP chunk, so chunk framing never splits
+ * one). Resolves with the HTTP status and the event count after `expected` events (the socket is
+ * then closed), or when the server closes the connection.
+ */
+export function rawSseRequest(port: number, path: string, expected: number, onEvent: (atMs: number) => void): Promise<{ status: number; events: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let status = 0, events = 0, prevLf = false, headDone = false;
+    socket.setNoDelay(true);
+    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n`));
+    socket.on("data", (chunk: Buffer) => {
+      const now = performance.now();
+      let from = 0;
+      if (!headDone) {
+        if (status === 0) status = Number(chunk.toString("latin1", 9, 12));
+        const end = chunk.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        headDone = true;
+        from = end + 4;
+      }
+      for (let i = chunk.indexOf(LF, from); i !== -1; i = chunk.indexOf(LF, i + 1)) {
+        if (i === from ? prevLf : chunk[i - 1] === LF) {
+          events++;
+          onEvent(now);
+          if (events === expected) socket.destroy();
+        }
+      }
+      prevLf = chunk[chunk.length - 1] === LF;
+    });
+    socket.on("end", () => socket.end());
+    socket.on("close", () => resolve({ status, events }));
+    socket.on("error", reject);
+  });
 }

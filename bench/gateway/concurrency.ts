@@ -5,9 +5,8 @@
  * Streams start spread over `rampMs` (users arrive over time; all streams starting in the same
  * millisecond would make every stream's tokens fall due together, a worst case).
  */
-import http from "node:http";
 import { percentile, round, Samples } from "../lib/stats.js";
-import { sseRequest } from "./clients.js";
+import { rawSseRequest } from "./clients.js";
 
 export interface ConcurrencyConfig {
   readonly streams: number;
@@ -35,15 +34,12 @@ export interface ConcurrencyFigures {
 
 export async function measureConcurrency(gatewayPort: number, cfg: ConcurrencyConfig): Promise<ConcurrencyFigures> {
   const interval = 1000 / cfg.tokensPerSecond;
-  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
   const gaps = new Samples(cfg.streams * cfg.tokens);
   let failed = 0;
   const start = performance.now();
   const one = async (): Promise<void> => {
     const times: number[] = [];
-    const r = await sseRequest(gatewayPort, `/api/generate?prompt=The%20river&max_tokens=${cfg.tokens}&temperature=0`, {
-      agent, tailBytes: 0, onEvent: (t) => times.push(t),
-    });
+    const r = await rawSseRequest(gatewayPort, `/api/generate?prompt=The%20river&max_tokens=${cfg.tokens}&temperature=0`, cfg.tokens + 2, (t) => times.push(t));
     // tokens, then the last chunk (finish reason, usage) and `done`: time the tokens only
     if (r.status !== 200 || times.length < cfg.tokens + 1) {
       failed++;
@@ -55,7 +51,6 @@ export async function measureConcurrency(gatewayPort: number, cfg: ConcurrencyCo
   const launch = (i: number) => new Promise<void>((resolve) => setTimeout(resolve, (i * ramp) / cfg.streams)).then(one);
   await Promise.all(Array.from({ length: cfg.streams }, (_, i) => launch(i).catch(() => { failed++; })));
   const seconds = (performance.now() - start) / 1000;
-  agent.destroy();
   const sorted = gaps.sorted();
   const p99 = percentile(sorted, 99);
   return {

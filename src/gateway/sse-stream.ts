@@ -30,25 +30,6 @@ export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean>
   return Promise.race([p.then(() => true, () => true), late]).finally(() => clearTimeout(timer));
 }
 
-const corked = new WeakSet<ServerResponse>();
-
-function uncork(res: ServerResponse): void {
-  corked.delete(res);
-  res.uncork();
-}
-
-/**
- * Hold the response's writes until the end of this turn of the event loop, so that events that
- * are ready at once (several messages in one HTTP/2 read) leave in one write instead of one
- * system call each; an event that arrives alone still leaves in the same turn. @internal
- */
-export function corkForTurn(res: ServerResponse): void {
-  if (corked.has(res)) return;
-  corked.add(res);
-  res.cork();
-  process.nextTick(uncork, res);
-}
-
 /** What `pipeToSse` needs from a route. @internal */
 export interface SseTarget {
   readonly sse: SseWriterOptions;
@@ -83,7 +64,6 @@ export async function pipeToSse(stream: AsyncIterable<unknown>, res: ServerRespo
     for (let seq = 0; ; seq++) {
       const step = await pending;
       if (step.done === true) break;
-      corkForTurn(res);
       if (!writer.writeText(messageEventText(String(seq), target.encode(step.value)))) await writer.drained();
       pending = it.next();
     }

@@ -3,7 +3,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { SseWriter } from "../../http/index.js";
 import type { CallOptions } from "../../rpc/index.js";
 import { sendJson } from "../http-io.js";
-import { corkForTurn, settlesWithin } from "../sse-stream.js";
+import { settlesWithin } from "../sse-stream.js";
 import type { GatewayContext } from "../types.js";
 import { ChunkWriter, DONE, finishReasonOf, responseId, usageJson, type Flavor } from "./chunks.js";
 import { errorDataEvent, invalidRequest, OpenAiRequestError, sendOpenAiError } from "./errors.js";
@@ -90,7 +90,6 @@ async function streamed(
       if (step.done === true) break;
       last = step.value;
       if (last.text) {
-        corkForTurn(res);
         if (!writer.writeText(chunks.choice(setup.flavor.textChoice(last.text)))) await writer.drained();
       }
       pending = it.next();

@@ -5,7 +5,7 @@ import type { GenericClient } from "../../rpc/index.js";
 import type { RequestContext } from "../context.js";
 import { sendError } from "../http-io.js";
 import type { CompiledRpcRoute } from "../routes.js";
-import { corkForTurn, settlesWithin } from "../sse-stream.js";
+import { settlesWithin } from "../sse-stream.js";
 import { StreamStore } from "./store.js";
 import type { ResumableStream } from "./stream.js";
 
@@ -85,7 +85,6 @@ async function pump(stream: ResumableStream, token: object, res: ServerResponse,
     for (;;) {
       const text = await stream.next(token);
       if (text === undefined || text === null) break;
-      corkForTurn(res);
       if (!writer.writeText(text)) await writer.drained();
     }
   } catch {
