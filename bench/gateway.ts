@@ -31,7 +31,7 @@ export interface GatewayBenchOptions {
 
 export const GATEWAY_BENCH_FULL: Required<Omit<GatewayBenchOptions, "profileDir">> = {
   throughput: { tokens: 50_000, rounds: 4, ttftRequests: 50 },
-  sseWriter: { events: 500_000, rounds: 6 },
+  sseWriter: { events: 300_000, rounds: 10 },
   concurrency: { streams: 1000, tokens: 200, tokensPerSecond: 20, rampMs: 2000 },
 };
 

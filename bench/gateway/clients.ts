@@ -102,3 +102,30 @@ export function rawSseRequest(port: number, path: string, expected: number, onEv
     socket.on("error", reject);
   });
 }
+
+const LAST_CHUNK = Buffer.from("\r\n0\r\n\r\n");
+
+/**
+ * The cheapest client for a chunked response: a raw TCP connection that only counts bytes until
+ * the last chunk (`0\r\n\r\n`), so that a server's speed is measured, not the client's parser.
+ */
+export function rawChunkedBytes(port: number, path: string): Promise<{ bytes: number; seconds: number; status: number }> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const socket = net.connect(port, "127.0.0.1");
+    let bytes = 0, status = 0;
+    let tail: Buffer = Buffer.alloc(0);
+    socket.on("connect", () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`));
+    socket.on("data", (chunk: Buffer) => {
+      if (status === 0) status = Number(chunk.toString("latin1", 9, 12));
+      bytes += chunk.length;
+      tail = chunk.length >= 7 ? chunk.subarray(chunk.length - 7) : Buffer.concat([tail, chunk]).subarray(-7);
+      if (tail.equals(LAST_CHUNK)) {
+        socket.destroy();
+        resolve({ bytes, seconds: (performance.now() - start) / 1000, status });
+      }
+    });
+    socket.on("error", reject);
+    socket.on("close", () => reject(new Error(`connection closed before the end of the response (${bytes} bytes)`)));
+  });
+}
