@@ -4,6 +4,7 @@ import { Code, RpcError } from "../core/index.js";
 import { Router, type MethodMap, type Middleware, type ServerCallContext, type ServiceDescriptor, type ServiceImpl, type ServiceOptions } from "../rpc/index.js";
 import { HealthService } from "../rpc/health/index.js";
 import { ReflectionService } from "../rpc/reflection/index.js";
+import { ConnectionLimit } from "./connection-limit.js";
 import { manageSession } from "./grpc/keepalive.js";
 import { GrpcServerEngine } from "./grpc/server.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./grpc/server-options.js";
@@ -34,6 +35,12 @@ export interface ServerOptions extends GrpcServerOptions {
   health?: boolean;
   /** Serve server reflection (`grpc.reflection.v1` and `v1alpha`). Default true. */
   reflection?: boolean;
+  /**
+   * Open HTTP/2 connections served at once, counting those handed over by `listenAllProtocols`.
+   * A connection over the limit has each of its calls answered with RESOURCE_EXHAUSTED (with a
+   * `retry-after` hint), then gets a GOAWAY and closes. Default: unlimited (Infinity).
+   */
+  maxConnections?: number;
 }
 
 export interface ListenOptions {
@@ -76,6 +83,7 @@ export class Server {
   readonly health: HealthService;
   readonly options: ResolvedGrpcServerOptions;
   private readonly sessions = new Set<Http2Session>();
+  private readonly connectionLimit: ConnectionLimit | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: ServerOptions = {}) {
@@ -83,7 +91,9 @@ export class Server {
     this.router = new Router({ middleware: options.middleware ?? [] });
     this.engine = new GrpcServerEngine(this.router, this.options);
     this.httpServer = createHttp2Server(this.options, options.tls);
-    this.httpServer.on("stream", this.engine.handleStream);
+    const max = options.maxConnections ?? Infinity;
+    this.connectionLimit = max === Infinity ? undefined : new ConnectionLimit(max);
+    this.httpServer.on("stream", this.connectionLimit?.wrap(this.engine.handleStream) ?? this.engine.handleStream);
     this.httpServer.on("session", (session: Http2Session) => this.adopt(session));
     this.httpServer.on("sessionError", ignore);
     this.health = new HealthService();
@@ -144,6 +154,7 @@ export class Server {
     session.on("error", ignore);
     session.once("close", () => this.sessions.delete(session));
     if (this.closing !== undefined) return goaway(session);
+    if (this.connectionLimit !== undefined && !this.connectionLimit.admit(session)) return;
     try {
       session.setLocalWindowSize(this.options.connectionWindowBytes);
     } catch {
