@@ -25,9 +25,16 @@ export interface DeriveOptions {
  * @internal
  */
 export class DerivedClientContext extends ClientContext {
-  private readonly unlink: () => void;
   /** True for a retry attempt's own context (isolated response, own values). */
   readonly attempt: boolean;
+  /** @internal What the base class builds lazily (getters) and this context takes from elsewhere. */
+  sharedHeaders: Metadata | undefined;
+  /** @internal */
+  sharedTrailers: Metadata | undefined;
+  /** @internal */
+  sharedValues: Map<unknown, unknown> | undefined;
+  /** Aborts this scope when the parent's does; made once per context. */
+  private readonly onParentAbort: (reason: RpcError) => void;
 
   constructor(readonly parent: ClientCallContext, scope: CallScope, o: DeriveOptions) {
     super(
@@ -35,21 +42,13 @@ export class DerivedClientContext extends ClientContext {
       parent.requestEncoding, o.isolated ? undefined : parent.onHeader, o.isolated ? undefined : parent.onTrailer,
     );
     if (!o.isolated) {
-      this.share("responseHeaders", parent.responseHeaders);
-      this.share("responseTrailers", parent.responseTrailers);
+      this.sharedHeaders = parent.responseHeaders;
+      this.sharedTrailers = parent.responseTrailers;
     }
-    if (o.values !== undefined || Object.prototype.hasOwnProperty.call(this, "values")) this.share("values", o.values ?? parent.values);
+    this.sharedValues = o.values;
     this.attempt = o.isolated ?? false;
-    this.unlink = linkAbort(parent, scope);
-  }
-
-  /** @internal What the base class builds lazily (getters) and this context takes from elsewhere. */
-  shared: Partial<Record<SharedKey, unknown>> | undefined;
-
-  /** Use `value` for `key`: a plain write over a field of the base class, else kept for the getter. */
-  private share(key: SharedKey, value: unknown): void {
-    if (Object.prototype.hasOwnProperty.call(this, key)) (this as unknown as Record<string, unknown>)[key] = value;
-    else (this.shared ??= {})[key] = value;
+    this.onParentAbort = (reason) => scope.abort(reason);
+    linkAbort(parent, this.onParentAbort);
   }
 
   /** Abort this context alone (the parent goes on). */
@@ -60,24 +59,20 @@ export class DerivedClientContext extends ClientContext {
   /** Stop the timer and detach from the parent; call once the derived call is over. */
   release(): void {
     this.scope.dispose();
-    this.unlink();
+    unlinkAbort(this.parent, this.onParentAbort);
   }
 }
 
-type SharedKey = "values" | "responseHeaders" | "responseTrailers";
-
-// Where the base class computes these lazily (prototype getters), answer from `shared` first. The
-// getters sit on the prototype, once: per-instance accessors would make every context slow.
-for (const key of ["values", "responseHeaders", "responseTrailers"] as const) {
-  const base = Object.getOwnPropertyDescriptor(ClientContext.prototype, key);
-  if (base?.get === undefined) continue;
-  const get = base.get;
-  Object.defineProperty(DerivedClientContext.prototype, key, {
-    configurable: true,
-    // values not given: the parent's, looked up (and built) only when asked for
-    get(this: DerivedClientContext) { return this.shared?.[key] ?? (key === "values" ? this.parent.values : get.call(this)); },
-  });
-}
+// The base class builds these lazily (prototype getters); a derived context answers from its own
+// fields first. The getters sit on the prototype, once: per-instance accessors would make every context slow.
+const baseGetter = (key: string): (() => unknown) => Object.getOwnPropertyDescriptor(ClientContext.prototype, key)!.get!;
+const getHeaders = baseGetter("responseHeaders"), getTrailers = baseGetter("responseTrailers");
+Object.defineProperties(DerivedClientContext.prototype, {
+  responseHeaders: { configurable: true, get(this: DerivedClientContext) { return this.sharedHeaders ?? getHeaders.call(this); } },
+  responseTrailers: { configurable: true, get(this: DerivedClientContext) { return this.sharedTrailers ?? getTrailers.call(this); } },
+  // values not given: the parent's, looked up (and built) only when asked for
+  values: { configurable: true, get(this: DerivedClientContext) { return this.sharedValues ?? this.parent.values; } },
+});
 
 /** True when `ctx` is (inside) a retry attempt's context: the balancer reports its pick there. */
 export function inAttempt(ctx: ClientCallContext): boolean {
@@ -127,8 +122,9 @@ export function deriveServerContext(parent: ServerCallContext, timeoutMs: number
   own(ctx, "responseHeaders", parent.responseHeaders);
   own(ctx, "responseTrailers", parent.responseTrailers);
   own(ctx, "values", parent.values);
-  const unlink = linkAbort(parent, scope);
-  return { ctx, release: () => { scope.dispose(); unlink(); } };
+  const onAbort = (reason: RpcError) => scope.abort(reason);
+  linkAbort(parent, onAbort);
+  return { ctx, release: () => { scope.dispose(); unlinkAbort(parent, onAbort); } };
 }
 
 /** Give `obj` its own `key` (a field or a lazy getter of the base class alike). */
@@ -138,17 +134,26 @@ function own(obj: object, key: string, value: unknown): void {
 }
 
 /** Abort `scope` when `parent` aborts, without creating the parent's AbortSignal when avoidable. */
-function linkAbort(parent: CallContext, scope: CallScope): () => void {
-  const onAbort = (reason: RpcError) => scope.abort(reason);
-  if (parent instanceof ClientContext || parent instanceof ServerContext) {
-    parent.scope.onAbort(onAbort);
-    return () => parent.scope.offAbort(onAbort);
-  }
+function linkAbort(parent: CallContext, onAbort: (reason: RpcError) => void): void {
+  if (parent instanceof ClientContext || parent instanceof ServerContext) return parent.scope.onAbort(onAbort);
   const signal = parent.signal;
+  if (signal.aborted) onAbort(RpcError.from(signal.reason, Code.Canceled));
+  else signal.addEventListener("abort", abortListener(signal, onAbort), { once: true });
+}
+
+function unlinkAbort(parent: CallContext, onAbort: (reason: RpcError) => void): void {
+  if (parent instanceof ClientContext || parent instanceof ServerContext) return parent.scope.offAbort(onAbort);
+  const listener = listeners.get(onAbort);
+  if (listener !== undefined) parent.signal.removeEventListener("abort", listener);
+}
+
+/** Signal listeners by abort handler (contexts whose parent is not one of ours, which is rare). */
+const listeners = new WeakMap<(reason: RpcError) => void, () => void>();
+
+function abortListener(signal: AbortSignal, onAbort: (reason: RpcError) => void): () => void {
   const listener = () => onAbort(RpcError.from(signal.reason, Code.Canceled));
-  if (signal.aborted) listener();
-  else signal.addEventListener("abort", listener, { once: true });
-  return () => signal.removeEventListener("abort", listener);
+  listeners.set(onAbort, listener);
+  return listener;
 }
 
 /** The reason a context is aborted, or undefined while it runs (no AbortSignal is created). */

@@ -81,8 +81,8 @@ export class ServerContext implements ServerCallContext {
 export class ClientContext implements ClientCallContext {
   readonly side = "client" as const;
   lastResponseCompressed = false;
-  readonly responseHeaders = new Metadata();
-  readonly responseTrailers = new Metadata();
+  private headerMap: Metadata | undefined;
+  private trailerMap: Metadata | undefined;
   private valueMap: Map<unknown, unknown> | undefined;
   readonly deadline: number | undefined;
 
@@ -101,6 +101,13 @@ export class ClientContext implements ClientCallContext {
   /** Created on first use: a call nobody listens to never allocates an AbortSignal. */
   get signal(): AbortSignal {
     return this.scope.signal;
+  }
+  /** Created on first use (a context that shares its parent's never makes its own). */
+  get responseHeaders(): Metadata {
+    return (this.headerMap ??= new Metadata());
+  }
+  get responseTrailers(): Metadata {
+    return (this.trailerMap ??= new Metadata());
   }
   get values(): Map<unknown, unknown> {
     return (this.valueMap ??= new Map());

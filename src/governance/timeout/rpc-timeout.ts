@@ -60,7 +60,11 @@ function clientTimeout(next: Next<ClientCallContext>, call: Call<ClientCallConte
   const ctx = deriveClientContext(call.ctx, { timeoutMs: ms });
   let p: Promise<unknown>;
   try { p = next({ method: call.method, request: call.request, ctx }); } catch (e) { p = Promise.reject(e); }
-  return afterCall(p, returnsStream(call.method), () => ctx.release());
+  if (returnsStream(call.method)) return afterCall(p, true, () => ctx.release());
+  return p.then(
+    (value) => { ctx.release(); return value; },
+    (e) => { ctx.release(); throw RpcError.from(e); },
+  );
 }
 
 function serverTimeout(next: Next<ServerCallContext>, call: Call<ServerCallContext>, ms: number): Promise<unknown> {
