@@ -1,6 +1,7 @@
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
 import type { Codec, EncodeTarget, JsonWriteOptions } from "../descriptor.js";
+import { directEncoder } from "./direct-encode.js";
 import { messageFromJson, messageToJson } from "./json.js";
 
 /**
@@ -10,6 +11,7 @@ import { messageFromJson, messageToJson } from "./json.js";
 export function protobufCodec<T = Record<string, unknown>>(type: protobuf.Type): Codec<T> {
   type.setup(); // compile encode/decode once, up front, not on first use
   const name = type.fullName.replace(/^\./, "");
+  const direct = directEncoder(type);
   return {
     encode(value: T): Uint8Array {
       try {
@@ -19,6 +21,7 @@ export function protobufCodec<T = Record<string, unknown>>(type: protobuf.Type):
       }
     },
     encodeInto(value: T, target: EncodeTarget): void {
+      if (direct !== undefined && typeof value === "object" && value !== null && direct.encodeInto(value, target)) return;
       let writer: protobuf.Writer;
       try {
         writer = type.encode(value as unknown as protobuf.Message);
