@@ -45,7 +45,11 @@ class GatewayImpl implements Gateway {
 
   constructor(options: GatewayOptions) {
     this.o = resolveGatewayOptions(options);
-    this.client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport) : undefined);
+    const middleware = options.middleware ?? [];
+    if (options.client !== undefined && middleware.length > 0) {
+      throw new RpcError(Code.InvalidArgument, "gateway option middleware applies to services + transport; give a client its own middleware");
+    }
+    this.client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport, { middleware }) : undefined);
     this.routes = compileRoutes(options.routes, this.client, this.o);
   }
 

@@ -16,25 +16,64 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ext
   res.end(text);
 }
 
-/** Answer an error: the code's HTTP status (httpStatusOf) and `{ "error": { code, status, message } }`. */
+/** Answer an error: its HTTP status (`httpStatusOf`, 413 for a body over the limit) and `{ "error": { code, status, message } }`; 429 carries `Retry-After`. */
 export function sendError(res: ServerResponse, e: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const err = RpcError.from(e, Code.Internal);
-  sendJson(res, httpStatusOf(err.code), { error: errorJson(err) });
+  sendJson(res, errorStatus(err), { error: errorJson(err) }, errorHeaders(err));
+}
+
+const tooLarge = new WeakSet<RpcError>();
+
+/** RESOURCE_EXHAUSTED for a request body over the gateway's limit; answered with HTTP 413, not 429. */
+export function bodyTooLarge(message: string): RpcError {
+  const err = new RpcError(Code.ResourceExhausted, message);
+  tooLarge.add(err);
+  return err;
+}
+
+/** Whether `e` is the error of a request body over the limit (see `bodyTooLarge`). */
+export function isBodyTooLarge(e: unknown): boolean {
+  return e instanceof RpcError && tooLarge.has(e);
+}
+
+/** The HTTP status of an error: `httpStatusOf(code)`, except 413 for a body over the limit. */
+export function errorStatus(err: RpcError): number {
+  return tooLarge.has(err) ? 413 : httpStatusOf(err.code);
+}
+
+/**
+ * Seconds to wait before retrying, from the error's `retry-after` (seconds) or `retry-after-ms`
+ * metadata (rounded up), as set by limiters; undefined without a valid hint.
+ */
+export function retryAfterSeconds(err: RpcError): number | undefined {
+  const s = err.metadata.getString("retry-after");
+  if (s !== undefined && /^\d{1,9}$/.test(s.trim())) return Number(s);
+  const ms = err.metadata.getString("retry-after-ms");
+  if (ms !== undefined && /^\d{1,12}$/.test(ms.trim())) return Math.ceil(Number(ms) / 1000);
+  return undefined;
+}
+
+/** Extra headers of an error response: `Retry-After` on RESOURCE_EXHAUSTED with a retry hint (and on UNAVAILABLE with one). */
+export function errorHeaders(err: RpcError): Record<string, string> | undefined {
+  if (err.code !== Code.ResourceExhausted && err.code !== Code.Unavailable) return undefined;
+  if (tooLarge.has(err)) return undefined;
+  const s = retryAfterSeconds(err);
+  return s === undefined ? undefined : { "retry-after": String(s) };
 }
 
 /** Read the whole body, at most `maxBytes` (RESOURCE_EXHAUSTED beyond), as text. */
 export async function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers["content-length"]);
-  if (declared > maxBytes) throw new RpcError(Code.ResourceExhausted, `request body of ${declared} bytes exceeds the limit of ${maxBytes}`);
+  if (declared > maxBytes) throw bodyTooLarge(`request body of ${declared} bytes exceeds the limit of ${maxBytes}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw new RpcError(Code.ResourceExhausted, `request body exceeds the limit of ${maxBytes} bytes`);
+    if (size > maxBytes) throw bodyTooLarge(`request body exceeds the limit of ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../core/index.js";
 import type { SseWriterOptions } from "../http/index.js";
-import type { CallOptions, ClientTransport, GenericClient, JsonWriteOptions, ServiceDescriptor } from "../rpc/index.js";
+import type { CallOptions, ClientCallContext, ClientTransport, GenericClient, JsonWriteOptions, Middleware, ServiceDescriptor } from "../rpc/index.js";
 
 /** What a route's `request` function gets to build the RPC request JSON from. */
 export interface HttpInput {
@@ -92,8 +92,14 @@ export interface GatewayOptions {
   readonly services?: readonly ServiceDescriptor[];
   /** Transport of the generic calls (with `services`), e.g. `createGrpcTransport(...)`. */
   readonly transport?: ClientTransport;
-  /** A generic client to use instead of `services` + `transport`. */
+  /** A generic client to use instead of `services` + `transport` (give it its own middleware). */
   readonly client?: GenericClient;
+  /**
+   * Client middleware around every generic call made from `services` + `transport`, outermost
+   * first: auth (a JWT check of the forwarded `authorization`), limits, retry… Default none.
+   * An error it throws is answered like an upstream one (UNAUTHENTICATED -> 401 + JSON).
+   */
+  readonly middleware?: readonly Middleware<ClientCallContext>[];
   /** Request headers forwarded as metadata, by exact name. Default authorization, x-request-id, traceparent, tracestate, baggage. */
   readonly forwardHeaders?: readonly string[];
   /** Request headers with this prefix are forwarded with the prefix removed. Default `grpc-metadata-`. */

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Code, RpcError, loadProtoSync, type ServerCallContext, type ServiceDescriptor } from "../../src/index.js";
+import { Code, RpcError, loadProtoSync, type Middleware, type ServerCallContext, type ServiceDescriptor } from "../../src/index.js";
 import { createBuiltinEngine, createGenerationService, EngineStats, generationService, trackGenerations, type TrackedEngine } from "../../src/serving/index.js";
 import { createGrpcTransport, createServer, type GrpcTransport, type Server } from "../../src/transport/index.js";
 
@@ -77,6 +77,8 @@ export interface ModelServerOptions {
   maxTokensLimit?: number;
   /** HTTP/2 receive window of the client transport's streams. Default the transport's (1 MiB). */
   streamWindowBytes?: number;
+  /** Server middleware (governance limits, auth…). Default none. */
+  middleware?: readonly Middleware<ServerCallContext>[];
 }
 
 /** Start the model server: engines "fast" (default model, unthrottled) and "paced" (tracked). */
@@ -85,7 +87,7 @@ export async function startModelServer(o: ModelServerOptions = {}): Promise<Mode
   const limits = o.maxTokensLimit === undefined ? undefined : { maxTokensLimit: o.maxTokensLimit };
   const fast = await createBuiltinEngine({ id: "fast", limits });
   const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: o.tokensPerSecond ?? 200, stats, limits }));
-  const server = createServer().service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
+  const server = createServer({ middleware: o.middleware }).service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
   const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, streamWindowBytes: o.streamWindowBytes });
   return {

@@ -101,7 +101,9 @@ describe("gateway", { timeout: 30_000 }, () => {
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get("allow"), "POST");
     assert.equal((await fetch(`${url}/nowhere`)).status, 404);
-    assert.equal((await post("x".repeat((1 << 20) + 1))).status, 429);
+    const big = await post("x".repeat((1 << 20) + 1));
+    assert.equal(big.status, 413, "a body over the limit is 413, not 429");
+    assert.equal((await big.json() as { error: { status: string } }).error.status, "RESOURCE_EXHAUSTED");
   });
 
   it("client streaming: a JSON array body", async () => {

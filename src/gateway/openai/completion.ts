@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Code, RpcError } from "../../core/index.js";
 import { SseWriter } from "../../http/index.js";
 import type { CallOptions } from "../../rpc/index.js";
-import { sendJson } from "../http-io.js";
+import { isBodyTooLarge, sendJson } from "../http-io.js";
 import { settlesWithin } from "../sse-stream.js";
 import type { GatewayContext } from "../types.js";
 import { ChunkWriter, DONE, finishReasonOf, responseId, usageJson, type Flavor } from "./chunks.js";
@@ -30,8 +29,8 @@ export async function serveCompletion(setup: CompletionSetup, req: IncomingMessa
   let parsed: ParsedRequest;
   try {
     const body = await ctx.readJson().catch((e: unknown) => {
-      const err = RpcError.from(e);
-      throw new OpenAiRequestError(invalidRequest(err.code === Code.ResourceExhausted ? err.rawMessage : "We could not parse the JSON body of your request."));
+      if (isBodyTooLarge(e)) throw e; // 413
+      throw new OpenAiRequestError(invalidRequest("We could not parse the JSON body of your request."));
     });
     parsed = setup.parse(body);
     setup.checkModel(parsed.model);

@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Code, RpcError } from "../../core/index.js";
+import { errorHeaders, isBodyTooLarge } from "../http-io.js";
 
 /** An error in OpenAI's shape: `{ "error": { message, type, param, code } }` with its HTTP status. */
 export interface OpenAiError {
@@ -32,6 +33,7 @@ export function openAiErrorOf(e: unknown): OpenAiError {
   if (e instanceof OpenAiRequestError) return e.error;
   const err = RpcError.from(e, Code.Internal);
   const m = err.rawMessage;
+  if (isBodyTooLarge(err)) return openAiError(413, m, "invalid_request_error", null, "request_too_large");
   switch (err.code) {
     case Code.InvalidArgument: case Code.OutOfRange: case Code.FailedPrecondition:
       return invalidRequest(m);
@@ -47,7 +49,7 @@ export function openAiErrorOf(e: unknown): OpenAiError {
   }
 }
 
-/** Answer with an OpenAI error (or break the connection if the head was sent). */
+/** Answer with an OpenAI error (or break the connection if the head was sent); a 429 carries `Retry-After` when the error has a retry hint. */
 export function sendOpenAiError(res: ServerResponse, e: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -55,7 +57,8 @@ export function sendOpenAiError(res: ServerResponse, e: unknown): void {
   }
   const { status, body } = openAiErrorOf(e);
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  const extra = e instanceof OpenAiRequestError ? undefined : errorHeaders(RpcError.from(e, Code.Internal));
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), ...extra });
   res.end(text);
 }
 

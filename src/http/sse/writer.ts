@@ -213,20 +213,30 @@ export class SseWriter {
 
 /**
  * The response headers an SSE stream needs, for callers that send the head themselves.
- * `Connection: keep-alive` only on HTTP/1.1 (HTTP/2 forbids connection headers). Default "1.1".
+ * On HTTP/1.1, `Connection: keep-alive`, unless the request's `Connection` header (give it as
+ * `requestConnection`) asked to close: then `Connection: close`. HTTP/2 forbids connection
+ * headers, so other versions get none. Default version "1.1", no request header.
  */
-export function sseHeaders(httpVersion = "1.1"): Record<string, string> {
+export function sseHeaders(httpVersion = "1.1", requestConnection?: string | string[]): Record<string, string> {
   const h: Record<string, string> = {
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
   };
-  if (httpVersion === "1.1") h["connection"] = "keep-alive";
+  if (httpVersion === "1.1") h["connection"] = asksClose(requestConnection) ? "close" : "keep-alive";
   return h;
 }
 
+/** Whether a `Connection` header lists the `close` token. */
+function asksClose(value: string | string[] | undefined): boolean {
+  if (value === undefined) return false;
+  const text = Array.isArray(value) ? value.join(",") : value;
+  return text.split(",").some((t) => t.trim().toLowerCase() === "close");
+}
+
 function sendHead(res: ServerResponse, options: SseWriterOptions): void {
-  res.writeHead(options.status ?? SSE_WRITER_DEFAULTS.status, { ...sseHeaders(res.req?.httpVersion ?? "1.1"), ...options.headers });
+  const req = res.req as { httpVersion?: string; headers?: Record<string, string | string[] | undefined> } | undefined;
+  res.writeHead(options.status ?? SSE_WRITER_DEFAULTS.status, { ...sseHeaders(req?.httpVersion ?? "1.1", req?.headers?.["connection"]), ...options.headers });
   res.flushHeaders();
 }
 
