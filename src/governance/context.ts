@@ -27,11 +27,7 @@ export interface DeriveOptions {
 export class DerivedClientContext extends ClientContext {
   /** True for a retry attempt's own context (isolated response, own values). */
   readonly attempt: boolean;
-  /** @internal What the base class builds lazily (getters) and this context takes from elsewhere. */
-  sharedHeaders: Metadata | undefined;
-  /** @internal */
-  sharedTrailers: Metadata | undefined;
-  /** @internal */
+  /** @internal Scratch values of its own, else the parent's (see the getters below). */
   sharedValues: Map<unknown, unknown> | undefined;
   /** Aborts this scope when the parent's does; made once per context. */
   private readonly onParentAbort: (reason: RpcError) => void;
@@ -41,10 +37,6 @@ export class DerivedClientContext extends ClientContext {
       parent.method, scope, o.requestMetadata ?? parent.requestMetadata, parent.peer, parent.protocol,
       parent.requestEncoding, o.isolated ? undefined : parent.onHeader, o.isolated ? undefined : parent.onTrailer,
     );
-    if (!o.isolated) {
-      this.sharedHeaders = parent.responseHeaders;
-      this.sharedTrailers = parent.responseTrailers;
-    }
     this.sharedValues = o.values;
     this.attempt = o.isolated ?? false;
     this.onParentAbort = (reason) => scope.abort(reason);
@@ -63,13 +55,13 @@ export class DerivedClientContext extends ClientContext {
   }
 }
 
-// The base class builds these lazily (prototype getters); a derived context answers from its own
-// fields first. The getters sit on the prototype, once: per-instance accessors would make every context slow.
+// The base class builds these lazily (prototype getters); a derived context that is not an attempt
+// shares its parent's response metadata, looked up (and built) only when asked for. The getters sit on the prototype, once: per-instance accessors would make every context slow.
 const baseGetter = (key: string): (() => unknown) => Object.getOwnPropertyDescriptor(ClientContext.prototype, key)!.get!;
 const getHeaders = baseGetter("responseHeaders"), getTrailers = baseGetter("responseTrailers");
 Object.defineProperties(DerivedClientContext.prototype, {
-  responseHeaders: { configurable: true, get(this: DerivedClientContext) { return this.sharedHeaders ?? getHeaders.call(this); } },
-  responseTrailers: { configurable: true, get(this: DerivedClientContext) { return this.sharedTrailers ?? getTrailers.call(this); } },
+  responseHeaders: { configurable: true, get(this: DerivedClientContext) { return this.attempt ? getHeaders.call(this) : this.parent.responseHeaders; } },
+  responseTrailers: { configurable: true, get(this: DerivedClientContext) { return this.attempt ? getTrailers.call(this) : this.parent.responseTrailers; } },
   // values not given: the parent's, looked up (and built) only when asked for
   values: { configurable: true, get(this: DerivedClientContext) { return this.sharedValues ?? this.parent.values; } },
 });
@@ -91,7 +83,7 @@ function scopeFor(parentDeadline: number | undefined, timeoutMs: number | undefi
   const own = timeoutMs === undefined ? Infinity : now + timeoutMs;
   const deadline = Math.min(own, parentDeadline ?? Infinity);
   if (deadline === Infinity) return createCallScope();
-  return new WheelScope(deadline, deadline === own ? timeoutMs! : deadline - now);
+  return new WheelScope(deadline, deadline === own ? timeoutMs! : deadline - now, now);
 }
 
 /** Copy an isolated attempt's response headers and trailers to the parent and run its callbacks. */

@@ -11,6 +11,9 @@ export class RollingWindow {
   private head = 0;
   private okTotal = 0;
   private failTotal = 0;
+  /** Slot of the newest bucket, and the time it ends: records before then skip the arithmetic. */
+  private headSlot = 0;
+  private headEnd = -Infinity;
 
   constructor(windowMs: number, buckets = 10) {
     if (!(windowMs > 0) || !Number.isInteger(buckets) || buckets < 1) {
@@ -22,7 +25,7 @@ export class RollingWindow {
   }
 
   record(ok: boolean, now = Date.now()): void {
-    const i = this.advance(now);
+    const i = now < this.headEnd && now >= this.headEnd - this.bucketMs ? this.headSlot : this.advance(now);
     if (ok) { this.successes[i]!++; this.okTotal++; } else { this.failures[i]!++; this.failTotal++; }
   }
 
@@ -68,6 +71,11 @@ export class RollingWindow {
       }
       this.head = current;
     }
-    return ((current % n) + n) % n;
+    const slot = ((current % n) + n) % n;
+    if (current === this.head) {
+      this.headSlot = slot;
+      this.headEnd = (current + 1) * this.bucketMs;
+    }
+    return slot;
   }
 }

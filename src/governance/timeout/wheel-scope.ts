@@ -20,8 +20,9 @@ export class WheelScope implements CallScope {
   private listener: Listener | undefined;
   private listeners: Listener[] | undefined;
 
-  constructor(readonly deadline: number, private readonly timeoutMs: number) {
-    if (deadline <= Date.now()) this.expire();
+  /** `now`: the caller's reading of Date.now() (default: read here). */
+  constructor(readonly deadline: number, private readonly timeoutMs: number, now = Date.now()) {
+    if (deadline <= now) this.expire();
     else add(this);
   }
 
@@ -67,7 +68,9 @@ export class WheelScope implements CallScope {
     }
   }
 
-  readonly dispose = (): void => remove(this);
+  dispose(): void {
+    remove(this);
+  }
 }
 
 // The wheel: scopes by tick (deadline / WHEEL_TICK_MS rounded up); a min-heap of ticks; one timer.
