@@ -137,13 +137,16 @@ class Balanced implements BalancedTransport {
   /** An instance for this call, or the UNAVAILABLE error that says why there is none. */
   private choose(ctx: ClientCallContext, attempt: boolean): Instance | RpcError {
     const avoid = attempt ? (ctx.values.get(AVOID_INSTANCES) as readonly string[] | undefined) : undefined;
+    // first without looking at breakers (they are almost always closed); after a refusal, skip open ones
+    let skip: ((e: Endpoint) => boolean) | undefined;
     for (let tries = 0; tries < 3; tries++) {
       let ep: Endpoint | undefined;
       if (avoid !== undefined) ep = this.picker.pick(ctx, (e) => avoid.includes(e.address) || this.skipOpen(e));
-      ep ??= this.picker.pick(ctx, this.breakerOptions === undefined ? undefined : this.skipOpen);
+      ep ??= this.picker.pick(ctx, skip);
       if (ep === undefined) return this.noInstance();
       const inst = this.instances.get(ep.address)!;
       if (inst.breaker === undefined || inst.breaker.acquire() === undefined) return inst;
+      skip = this.skipOpen;
     }
     return this.noInstance();
   }

@@ -19,6 +19,13 @@ export function powerOfTwoChoices(): Balancer {
         pick(_ctx, skip) {
           const n = eps.length;
           if (n === 0) return undefined;
+          if (skip === undefined) {
+            // O(1): two distinct random endpoints
+            if (n === 1) return eps[0];
+            const i = Math.floor(Math.random() * n);
+            const a = eps[i]!, b = eps[(i + 1 + Math.floor(Math.random() * (n - 1))) % n]!;
+            return load(b) < load(a) ? b : a;
+          }
           const i = eligibleFrom(eps, Math.floor(Math.random() * n), skip, -1);
           if (i < 0) return undefined;
           const j = eligibleFrom(eps, Math.floor(Math.random() * n), skip, i);
