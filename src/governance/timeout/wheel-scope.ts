@@ -80,15 +80,20 @@ let timer: NodeJS.Timeout | undefined;
 let armedFor = Infinity;
 /** Scopes on the wheel; at 0 the wheel is emptied and its timer stopped (it never holds a process open idle). */
 let live = 0;
+/** The slot of the latest tick added to: most deadlines added in a row share it (no map lookup). */
+let lastTick = NaN;
+let lastSlot: WheelScope[] | undefined;
 
 function add(s: WheelScope): void {
   const tick = Math.ceil(s.deadline / WHEEL_TICK_MS);
-  let slot = slots.get(tick);
+  let slot = tick === lastTick ? lastSlot : slots.get(tick);
   if (slot === undefined) {
     slots.set(tick, (slot = []));
     push(tick);
     if (tick < armedFor) arm(tick);
   }
+  lastTick = tick;
+  lastSlot = slot;
   s.slot = slot;
   s.index = slot.length;
   slot.push(s);
@@ -110,6 +115,8 @@ function remove(s: WheelScope): void {
     armedFor = Infinity;
     heap.length = 0;
     slots.clear();
+    lastTick = NaN;
+    lastSlot = undefined;
   }
 }
 
@@ -127,6 +134,7 @@ function fire(): void {
     const tick = pop();
     const slot = slots.get(tick);
     slots.delete(tick);
+    if (tick === lastTick) { lastTick = NaN; lastSlot = undefined; }
     if (slot !== undefined) while (slot.length > 0) slot[slot.length - 1]!.expire(); // expire() removes it
   }
   if (heap.length > 0) arm(heap[0]!);
