@@ -33,7 +33,11 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
   const breakers = new Map<string, { breaker: CircuitBreaker; done: Completion }>();
   const keyOf = options.key ?? "method";
   const onChange = options.onStateChange;
+  // by method: the entry of the method called last, else one map lookup by path
+  let lastMethod: object | undefined;
+  let lastEntry: { breaker: CircuitBreaker; done: Completion } | undefined;
   const get = (call: Call) => {
+    if (call.method === lastMethod) return lastEntry!;
     const key = keyOf === "method" ? call.method.path : keyOf === "service" ? call.method.serviceName : keyOf(call);
     let e = breakers.get(key);
     if (e === undefined) {
@@ -46,6 +50,7 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBrea
       });
       breakers.set(key, (e = { breaker: b, done }));
     }
+    if (keyOf === "method") { lastMethod = call.method; lastEntry = e; }
     return e;
   };
   const mw = (<C extends CallContext>(next: Next<C>): Next<C> => (call) => {

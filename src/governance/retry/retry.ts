@@ -61,6 +61,13 @@ export function retry(options: RetryOptions = {}): Middleware<ClientCallContext>
     cache.set(call.method, r);
     return r;
   };
+  // the retry circuit's window of the method called last, else one map lookup by path
+  let lastMethod: object | undefined;
+  let lastWindow: RollingWindow | undefined;
+  const windowOf = (call: Call): RollingWindow => {
+    if (call.method !== lastMethod) { lastWindow = circuit.window(call.method.path); lastMethod = call.method; }
+    return lastWindow!;
+  };
   return (<C extends CallContext>(next: Next<C>): Next<C> => (call) => {
     const r = policyOf(call);
     if (r === false) return next(call);
@@ -69,7 +76,7 @@ export function retry(options: RetryOptions = {}): Middleware<ClientCallContext>
     const policy = streamIn ? r.streamPolicy : r.policy;
     if (policy.maxRetries === 0) return next(call);
     if (policy.chainStop && isRetriedChain(ctx)) return next(call);
-    const window = circuit.window(call.method.path);
+    const window = windowOf(call);
     if (policy.type === "failure" && policy.shouldRetry === undefined && !streamIn && !returnsStream(call.method)) {
       // fast path: the first attempt runs on the caller's context; the retry machinery starts on failure
       if (policy.circuit === "retries") window.record(true);
