@@ -36,15 +36,19 @@ function counters(o: ConcurrencyLimitOptions, what: string) {
   const overrides = o.methods ?? {};
   const perMethod = o.per === "method" || Object.keys(overrides).length > 0;
   const map = new WeakMap<object, Counter>();
+  let lastMethod: object | undefined;
+  let last: Counter | undefined;
   return (call: Call): Counter => {
     if (!perMethod) return all;
+    if (call.method === lastMethod) return last!;
     let c = map.get(call.method);
     if (c === undefined) {
       const m = overrides[call.method.path] ?? overrides[call.method.name];
       c = m !== undefined ? make(m, call.method.path) : o.per === "method" ? make(o.max, call.method.path) : all;
       map.set(call.method, c);
     }
-    return c;
+    lastMethod = call.method;
+    return (last = c);
   };
 }
 
