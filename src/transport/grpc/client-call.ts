@@ -21,6 +21,8 @@ export function abortedReason(ctx: ClientCallContext): RpcError | undefined {
 export interface CallShared {
   readonly limits: Readonly<Limits>;
   readonly pool: SessionPool;
+  /** Request headers of calls with no deadline, compression or metadata, by path (see client-transport). */
+  readonly headerCache: Map<string, http2.OutgoingHttpHeaders>;
 }
 
 const kCall = Symbol("weir.clientCall");
@@ -71,6 +73,9 @@ export abstract class ClientCall {
    * server never processed (gRPC's transparent retry, once). Returns false when it could not.
    */
   replay: ((call: ClientCall) => boolean) | undefined;
+  /** What `replay` sends again: the request headers and the only request envelope. */
+  sentHeaders: http2.OutgoingHttpHeaders | undefined;
+  sentEnvelope: Buffer | [Buffer, Uint8Array] | undefined;
 
   constructor(readonly ctx: ClientCallContext, readonly method: MethodDescriptor, readonly shared: CallShared) {}
 

@@ -63,6 +63,10 @@ export function appendMetadata(headers: IncomingHttpHeaders, into: Metadata, max
     size += typeof raw === "string" ? key.length + raw.length + 32 : sizeOf(key, raw);
     if (isReservedHeader(key)) continue;
     const bin = key.endsWith("-bin");
+    if (!bin && typeof raw === "string" && !raw.includes("\0")) { // the usual case: one text value
+      try { into.append(key, raw); } catch { /* not valid metadata: dropped */ }
+      continue;
+    }
     const values = Array.isArray(raw) ? raw : String(raw).split(bin ? "," : "\0");
     try {
       for (const v of values) into.append(key, bin ? Buffer.from(v.trim(), "base64") : v);

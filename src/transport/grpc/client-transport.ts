@@ -33,7 +33,7 @@ export interface GrpcTransport extends ClientTransport {
 export function createGrpcTransport(options: GrpcTransportOptions): GrpcTransport {
   const o = resolveGrpcTransportOptions(options);
   const pool = new SessionPool(o);
-  const shared: CallShared = { limits: o.limits, pool };
+  const shared: CallShared = { limits: o.limits, pool, headerCache: new Map() };
   const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, session, call);
   return {
     protocol: "grpc",
@@ -60,7 +60,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
 function startCall(o: ResolvedGrpcTransportOptions, shared: CallShared, session: http2.ClientHttp2Session, call: Call<ClientCallContext>): Promise<unknown> {
   const { method, ctx } = call;
   const enc = ctx.requestEncoding === "identity" ? undefined : ctx.requestEncoding;
-  const headers = requestHeaders(o, method.path, ctx, enc);
+  const headers = requestHeaders(o, shared.headerCache, method.path, ctx, enc);
   const max = o.limits.maxSendMessageBytes;
   const streaming = method.kind === "client" || method.kind === "bidi";
   const c = method.kind === "unary" || method.kind === "client"
@@ -78,25 +78,33 @@ function startCall(o: ResolvedGrpcTransportOptions, shared: CallShared, session:
     return Promise.reject(RpcError.from(e, Code.Internal));
   }
   if (env instanceof Promise) {
-    return env.then((e) => send(c, session, headers, e, shared.pool).then(() => result));
+    return env.then((e) => send(c, session, headers, e).then(() => result));
   }
-  send(c, session, headers, env, shared.pool);
+  send(c, session, headers, env);
   return result;
 }
 
 /** Send a call's only request; a stream the server never processed is sent once more on a fresh connection. */
-function send(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, env: Envelope, pool: SessionPool): Promise<void> {
-  c.replay = (call) => {
-    const again = pool.acquire();
-    if (again instanceof RpcError || again.destroyed || again.closed) return false;
-    if (open(call, again, headers)) writeEnvelope(call.stream!, env, true);
-    return true;
-  };
+function send(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, env: Envelope): Promise<void> {
+  c.sentHeaders = headers;
+  c.sentEnvelope = env;
+  c.replay = replay;
   if (open(c, session, headers)) writeEnvelope(c.stream!, env, true);
   return RESOLVED;
 }
 
+/** One function for every call (no closure per call): the call carries what it sent. */
+function replay(call: ClientCall): boolean {
+  const again = call.shared.pool.acquire();
+  if (again instanceof RpcError || again.destroyed || again.closed) return false;
+  if (open(call, again, call.sentHeaders!)) writeEnvelope(call.stream!, call.sentEnvelope!, true);
+  return true;
+}
+
 const RESOLVED = Promise.resolve();
+
+/** Methods whose static request headers a transport keeps (a bound on a client calling many paths). */
+const MAX_CACHED_PATHS = 256;
 
 /** Open the call's stream; a synchronous failure becomes the call's outcome. */
 function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): boolean {
@@ -109,8 +117,30 @@ function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.O
   }
 }
 
-function requestHeaders(o: ResolvedGrpcTransportOptions, path: string, ctx: ClientCallContext, enc: string | undefined): http2.OutgoingHttpHeaders {
-  const h: http2.OutgoingHttpHeaders = {
+/**
+ * A call with no deadline, compression or metadata sends its method's headers unchanged, so they are
+ * built once per method (node:http2 copies the object it is given and never changes it).
+ */
+function requestHeaders(
+  o: ResolvedGrpcTransportOptions, cache: Map<string, http2.OutgoingHttpHeaders>, path: string, ctx: ClientCallContext, enc: string | undefined,
+): http2.OutgoingHttpHeaders {
+  const remaining = ctx.timeRemaining();
+  if (remaining === undefined && enc === undefined && ctx.requestMetadata.size === 0) {
+    const cached = cache.get(path);
+    if (cached !== undefined && cached["content-type"] === grpcContentType(ctx.method)) return cached;
+    const h = Object.freeze(baseHeaders(o, path, ctx));
+    if (cache.size < MAX_CACHED_PATHS) cache.set(path, h);
+    return h;
+  }
+  const h = baseHeaders(o, path, ctx);
+  if (remaining !== undefined) h["grpc-timeout"] = formatGrpcTimeout(remaining);
+  if (enc !== undefined) h["grpc-encoding"] = enc;
+  if (ctx.requestMetadata.size > 0) metadataToHeaders(ctx.requestMetadata, h);
+  return h;
+}
+
+function baseHeaders(o: ResolvedGrpcTransportOptions, path: string, ctx: ClientCallContext): http2.OutgoingHttpHeaders {
+  return {
     ":method": "POST",
     ":scheme": o.target.secure ? "https" : "http",
     ":authority": o.target.authority,
@@ -120,9 +150,4 @@ function requestHeaders(o: ResolvedGrpcTransportOptions, path: string, ctx: Clie
     "user-agent": USER_AGENT,
     "grpc-accept-encoding": o.acceptEncoding,
   };
-  const remaining = ctx.timeRemaining();
-  if (remaining !== undefined) h["grpc-timeout"] = formatGrpcTimeout(remaining);
-  if (enc !== undefined) h["grpc-encoding"] = enc;
-  if (ctx.requestMetadata.size > 0) metadataToHeaders(ctx.requestMetadata, h);
-  return h;
 }
