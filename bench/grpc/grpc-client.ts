@@ -2,6 +2,10 @@
  * grpc-client: Weir's client vs grpc-js's client, 64 unary echo calls in flight, against the same bare
  * node:http2 echo server. The server and each client run in their own processes; the clients take
  * turns in alternating rounds (Weir, grpc-js, grpc-js, Weir), a fresh process each turn.
+ *
+ * node:http2 on both ends sends what a turn of the event loop produced in one batch, so the client and
+ * the server mostly answer each other in turn: a call's wall time is about client CPU + server CPU, and
+ * the server's share narrows the calls/s ratio. Each client's CPU time per call is reported alongside.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
@@ -25,6 +29,8 @@ export interface ClientTotals extends LatencySummary {
   rps: number;
   calls: number;
   seconds: number;
+  /** Client CPU time per call over every round, in µs: what the client costs, whatever the server's share. */
+  cpu_us_per_call: number;
 }
 
 export const grpcClient: Benchmark = {
@@ -62,6 +68,7 @@ function clientSubject(impl: ClientImpl, port: number, cfg: Config, dir: string,
   const latencies = new Samples(1 << 20);
   let calls = 0;
   let seconds = 0;
+  let cpuUs = 0;
   return {
     async round(index) {
       const file = path.join(dir, `${impl}-${index}.f64`);
@@ -71,9 +78,13 @@ function clientSubject(impl: ClientImpl, port: number, cfg: Config, dir: string,
       latencies.pushAll(new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8));
       calls += f.calls;
       seconds += f.seconds;
-      ctx.log(`    ${f.rps} calls/s`);
+      cpuUs += f.cpu_us_per_call * f.calls;
+      ctx.log(`    ${f.rps} calls/s, ${f.cpu_us_per_call} µs CPU per call`);
     },
-    figures: () => ({ rps: round(calls / seconds), ...summarizeLatency(latencies), calls, seconds: round(seconds, 3) }),
+    figures: () => ({
+      rps: round(calls / seconds), ...summarizeLatency(latencies), calls, seconds: round(seconds, 3),
+      cpu_us_per_call: round(cpuUs / calls, 3),
+    }),
     close: async () => {},
   };
 }

@@ -1,7 +1,8 @@
 /**
  * A client child process:
  * `node client-main.js <weir|grpcjs> <port> <concurrency> <warmupMs> <durationMs> [latencyFile]`.
- * Runs unary echo calls and prints one JSON line of figures (calls/s, p50/p99 latency, errors); with
+ * Runs unary echo calls and prints one JSON line of figures (calls/s, p50/p99 latency, errors, CPU
+ * time per call); with
  * `latencyFile`, also writes each measured call's latency there (float64, ms).
  */
 import { writeFileSync } from "node:fs";
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   process.stdin.resume();
   const rec = new Recorder(w, d);
   await run({ port: p, concurrency: c, payload: patternBytes(payloadSizeFor(UNARY_MESSAGE_BYTES)) }, rec);
+  rec.stop();
   const figures = rec.figures();
   if (latencyFile) writeFileSync(latencyFile, rec.latencies());
   process.stdout.write(`${JSON.stringify(figures)}\n`);

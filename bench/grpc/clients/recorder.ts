@@ -9,6 +9,8 @@ export interface ClientFigures {
   calls: number;
   errors: number;
   seconds: number;
+  /** The client process's CPU time (user + system) per measured call, in µs. */
+  cpu_us_per_call: number;
 }
 
 /**
@@ -22,10 +24,20 @@ export class Recorder {
   private errors = 0;
   private firstError: unknown;
   private lastEnd = 0;
+  private cpuFrom: NodeJS.CpuUsage | undefined;
+  private cpuUsed = 0;
 
   constructor(warmupMs: number, durationMs: number) {
     this.measureFrom = performance.now() + warmupMs;
     this.stopAt = this.measureFrom + durationMs;
+    if (warmupMs === 0) this.cpuFrom = process.cpuUsage();
+    else setTimeout(() => { this.cpuFrom = process.cpuUsage(); }, warmupMs).unref();
+  }
+
+  /** Call once the measured calls have ended: closes the CPU-time window opened when the warm-up ended. */
+  stop(): void {
+    const used = process.cpuUsage(this.cpuFrom);
+    this.cpuUsed = used.user + used.system;
   }
 
   /** Record a call that started at `startedAt` and ended now; `ok` false counts an error. */
@@ -59,6 +71,7 @@ export class Recorder {
       calls: sorted.length,
       errors: this.errors,
       seconds: round(seconds, 3),
+      cpu_us_per_call: sorted.length === 0 ? 0 : round(this.cpuUsed / sorted.length, 3),
     };
   }
 }
