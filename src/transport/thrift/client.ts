@@ -3,7 +3,7 @@ import { unwrapOutgoing, type Call, type ClientCallContext, type ClientTransport
 import { bizErrorFromKeys } from "../ttheader/biz-error.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { abortSourceOf } from "./abort-source.js";
-import { codeFromAppException, decodeAppException } from "./app-exception.js";
+import { appExceptionToError, decodeAppException } from "./app-exception.js";
 import { ConnectionPool } from "./client-pool.js";
 import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
@@ -145,8 +145,7 @@ class ThriftClientTransport implements ClientTransport {
     const h = msg.header;
     if (h.seqId !== seqId) throw new RpcError(Code.Internal, `thrift: reply has seq id ${h.seqId}, expected ${seqId}`);
     if (h.type === MessageType.Exception) {
-      const e = decodeAppException(msg.protocol, msg.message, h.bodyOffset);
-      throw new RpcError(codeFromAppException(e.type), e.message, { details: [e] });
+      throw appExceptionToError(decodeAppException(msg.protocol, msg.message, h.bodyOffset));
     }
     if (h.type !== MessageType.Reply) throw new RpcError(Code.Internal, `thrift: reply has message type ${h.type}`);
     const biz = msg.ttheader ? bizErrorFromKeys(msg.ttheader.strInfo) : undefined;
