@@ -39,10 +39,38 @@ export function measureCompactValue(b: Uint8Array, off: number, type: number, ma
 }
 
 const INCOMPLETE = Symbol("incomplete");
+
+/** What both protocols' walkers share: bounds checks, and containers of fixed-size elements measured without a walk. */
+abstract class Measure {
+  constructor(protected readonly b: Uint8Array, protected readonly maxDepth: number, private readonly fixed: Record<number, number>) {}
+
+  abstract value(o: number, type: number, depth: number): number;
+
+  protected elements(o: number, count: number, types: number[], depth: number): number {
+    if (depth > this.maxDepth) throw deep(this.maxDepth);
+    let perItem = 0;
+    for (const t of types) perItem += this.fixed[t] ?? -Infinity;
+    if (perItem > 0) return this.need(o, perItem * count);
+    for (let i = 0; i < count; i++) for (const t of types) o = this.value(o, t, depth + 1);
+    return o;
+  }
+
+  protected byte(o: number): number {
+    if (o >= this.b.length) throw INCOMPLETE;
+    return this.b[o]!;
+  }
+
+  protected need(o: number, n: number): number {
+    if (o + n > this.b.length) throw INCOMPLETE;
+    return o + n;
+  }
+}
 const BINARY_FIXED: Record<number, number> = { 2: 1, 3: 1, 4: 8, 6: 2, 8: 4, 10: 8, 16: 16 };
 
-class BinaryMeasure {
-  constructor(private readonly b: Uint8Array, private readonly maxDepth: number) {}
+class BinaryMeasure extends Measure {
+  constructor(b: Uint8Array, maxDepth: number) {
+    super(b, maxDepth, BINARY_FIXED);
+  }
 
   struct(o: number, depth: number): number {
     if (depth > this.maxDepth) throw deep(this.maxDepth);
@@ -65,37 +93,20 @@ class BinaryMeasure {
     }
   }
 
-  private elements(o: number, count: number, types: number[], depth: number): number {
-    if (depth > this.maxDepth) throw deep(this.maxDepth);
-    let perItem = 0;
-    for (const t of types) perItem += BINARY_FIXED[t] ?? -Infinity;
-    if (perItem > 0) return this.need(o, perItem * count);
-    for (let i = 0; i < count; i++) for (const t of types) o = this.value(o, t, depth + 1);
-    return o;
-  }
-
-  private byte(o: number): number {
-    if (o >= this.b.length) throw INCOMPLETE;
-    return this.b[o]!;
-  }
-
   private size(o: number): number {
     this.need(o, 4);
     const n = ((this.b[o]! << 24) | (this.b[o + 1]! << 16) | (this.b[o + 2]! << 8) | this.b[o + 3]!);
     if (n < 0) throw new RpcError(Code.Internal, `thrift: negative size ${n}`);
     return n;
   }
-
-  private need(o: number, n: number): number {
-    if (o + n > this.b.length) throw INCOMPLETE;
-    return o + n;
-  }
 }
 
 const COMPACT_FIXED: Record<number, number> = { 1: 1, 2: 1, 3: 1, 7: 8, 13: 16 };
 
-class CompactMeasure {
-  constructor(private readonly b: Uint8Array, private readonly maxDepth: number) {}
+class CompactMeasure extends Measure {
+  constructor(b: Uint8Array, maxDepth: number) {
+    super(b, maxDepth, COMPACT_FIXED);
+  }
 
   struct(o: number, depth: number): number {
     if (depth > this.maxDepth) throw deep(this.maxDepth);
@@ -134,20 +145,6 @@ class CompactMeasure {
     }
   }
 
-  private elements(o: number, count: number, types: number[], depth: number): number {
-    if (depth > this.maxDepth) throw deep(this.maxDepth);
-    let perItem = 0;
-    for (const t of types) perItem += COMPACT_FIXED[t] ?? -Infinity;
-    if (perItem > 0) return this.need(o, perItem * count);
-    for (let i = 0; i < count; i++) for (const t of types) o = this.value(o, t, depth + 1);
-    return o;
-  }
-
-  private byte(o: number): number {
-    if (o >= this.b.length) throw INCOMPLETE;
-    return this.b[o]!;
-  }
-
   /** Offset past a varint of up to 10 bytes. */
   private varint(o: number): number {
     for (let i = 0; i < 10; i++) if ((this.byte(o + i) & 0x80) === 0) return o + i + 1;
@@ -166,11 +163,6 @@ class CompactMeasure {
       }
     }
     throw new RpcError(Code.Internal, "thrift: size varint longer than 5 bytes");
-  }
-
-  private need(o: number, n: number): number {
-    if (o + n > this.b.length) throw INCOMPLETE;
-    return o + n;
   }
 }
 
