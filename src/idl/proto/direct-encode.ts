@@ -29,8 +29,8 @@ interface FieldPlan {
   readonly tagBytes: number;
 }
 
-/** Up to this many bytes are copied by a loop. */
-const SMALL_COPY = 64;
+/** Up to this many bytes are copied by a loop; above it set() wins (measured: even at 12 bytes). */
+const SMALL_COPY = 8;
 
 /** The direct encoder for `type`, or undefined when one of its fields needs protobufjs. */
 export function directEncoder(type: protobuf.Type): DirectEncoder | undefined {
