@@ -56,6 +56,13 @@ export interface GrpcTransportOptions {
   acceptEncoding?: readonly string[];
   /** HTTP/2 receive window of each stream. Default 1 MiB. */
   streamWindowBytes?: number;
+  /**
+   * Unary and server-streaming calls open at most this many streams per turn of the event loop;
+   * more wait, in order, for the next turns. node:http2 writes once per turn, so without a cap a
+   * burst of calls started while responses are handled leaves all at once, after all of them are
+   * built, and the server idles meanwhile. Default 16; `Infinity` turns pacing off.
+   */
+  streamsPerTurn?: number;
   /** Called whenever the connection changes state. */
   onStateChange?: (state: ConnectivityState) => void;
 }
@@ -84,6 +91,7 @@ export interface ResolvedGrpcTransportOptions {
   readonly keepaliveTimeoutMs: number;
   readonly acceptEncoding: string;
   readonly streamWindowBytes: number;
+  readonly streamsPerTurn: number;
   readonly onStateChange: ((state: ConnectivityState) => void) | undefined;
 }
 
@@ -93,6 +101,7 @@ export const CLIENT_DEFAULTS = Object.freeze({
   keepaliveTimeoutMs: 20_000,
   acceptEncoding: Object.freeze(["gzip", "deflate", "identity"]),
   streamWindowBytes: 1 << 20,
+  streamsPerTurn: 16,
 });
 
 /** Validate options once, at construction; a bad value throws a TypeError that says what to pass instead. */
@@ -120,8 +129,15 @@ export function resolveGrpcTransportOptions(o: GrpcTransportOptions): ResolvedGr
     keepaliveTimeoutMs: positive("keepalive.timeoutMs", o.keepalive?.timeoutMs, CLIENT_DEFAULTS.keepaliveTimeoutMs),
     acceptEncoding: accept.join(","),
     streamWindowBytes: Math.min(2 ** 31 - 1, Math.max(65_535, o.streamWindowBytes ?? CLIENT_DEFAULTS.streamWindowBytes)),
+    streamsPerTurn: resolveStreamsPerTurn(o.streamsPerTurn),
     onStateChange: o.onStateChange,
   });
+}
+
+function resolveStreamsPerTurn(v: number | undefined): number {
+  if (v === undefined) return CLIENT_DEFAULTS.streamsPerTurn;
+  if (v === Infinity || (Number.isInteger(v) && v >= 1)) return v;
+  throw new TypeError(`streamsPerTurn must be a whole number of streams (1 or more) or Infinity, got ${v}`);
 }
 
 /** Parse a target string; `tls` forces TLS for a target without a scheme. */

@@ -9,6 +9,7 @@ import { StreamResponseCall } from "./client-stream.js";
 import { UnaryResponseCall } from "./client-unary.js";
 import { metadataToHeaders } from "./headers.js";
 import { SessionPool } from "./session-pool.js";
+import { StreamPacer, closedWhileWaiting } from "./stream-pacer.js";
 import { formatGrpcTimeout } from "./timeout.js";
 import { grpcContentType } from "../thrift/grpc-compat.js";
 
@@ -34,7 +35,8 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const o = resolveGrpcTransportOptions(options);
   const pool = new SessionPool(o);
   const shared: CallShared = { limits: o.limits, pool, headerCache: new Map() };
-  const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, session, call);
+  const pacer = o.streamsPerTurn === Infinity ? undefined : new StreamPacer(o.streamsPerTurn, sendNow);
+  const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, pacer, session, call);
   return {
     protocol: "grpc",
     target: options.target,
@@ -53,11 +55,16 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       if (pool.state === "shutdown") return Promise.reject(session);
       return pool.whenReady(call.ctx.signal).then((s) => start(s, call));
     },
-    close: () => pool.close(),
+    close: () => {
+      pacer?.failWaiting(closedWhileWaiting());
+      return pool.close();
+    },
   };
 }
 
-function startCall(o: ResolvedGrpcTransportOptions, shared: CallShared, session: http2.ClientHttp2Session, call: Call<ClientCallContext>): Promise<unknown> {
+function startCall(
+  o: ResolvedGrpcTransportOptions, shared: CallShared, pacer: StreamPacer | undefined, session: http2.ClientHttp2Session, call: Call<ClientCallContext>,
+): Promise<unknown> {
   const { method, ctx } = call;
   const enc = ctx.requestEncoding === "identity" ? undefined : ctx.requestEncoding;
   const headers = requestHeaders(o, shared.headerCache, method.path, ctx, enc);
@@ -78,19 +85,33 @@ function startCall(o: ResolvedGrpcTransportOptions, shared: CallShared, session:
     return Promise.reject(RpcError.from(e, Code.Internal));
   }
   if (env instanceof Promise) {
-    return env.then((e) => send(c, session, headers, e).then(() => result));
+    return env.then((e) => {
+      send(pacer, c, session, headers, e);
+      return result;
+    });
   }
-  send(c, session, headers, env);
+  send(pacer, c, session, headers, env);
   return result;
 }
 
-/** Send a call's only request; a stream the server never processed is sent once more on a fresh connection. */
-function send(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, env: Envelope): Promise<void> {
+function send(pacer: StreamPacer | undefined, c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, env: Envelope): void {
+  if (pacer === undefined) sendNow(c, session, headers, env);
+  else pacer.send(c, session, headers, env);
+}
+
+/**
+ * Send a call's only request; a stream the server never processed is sent once more on a fresh
+ * connection, and so is a call whose connection closed while it waited for its turn.
+ */
+function sendNow(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders, env: Envelope): void {
   c.sentHeaders = headers;
   c.sentEnvelope = env;
   c.replay = replay;
+  if (session.closed || session.destroyed) {
+    if (!replay(c)) c.fail(new RpcError(Code.Unavailable, "the connection closed before the call was sent"));
+    return;
+  }
   if (open(c, session, headers)) writeEnvelope(c.stream!, env, true);
-  return RESOLVED;
 }
 
 /** One function for every call (no closure per call): the call carries what it sent. */
@@ -100,8 +121,6 @@ function replay(call: ClientCall): boolean {
   if (open(call, again, call.sentHeaders!)) writeEnvelope(call.stream!, call.sentEnvelope!, true);
   return true;
 }
-
-const RESOLVED = Promise.resolve();
 
 /** Methods whose static request headers a transport keeps (a bound on a client calling many paths). */
 const MAX_CACHED_PATHS = 256;
