@@ -6,6 +6,7 @@ import { decompress } from "./compression.js";
 import { EnvelopeReader, type FrameSink } from "./envelope.js";
 import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./client-response.js";
 import { sessionError, type SessionPool } from "./session-pool.js";
+import type { CachedHeaders } from "./client-transport.js";
 
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_REFUSED_STREAM = 7;
@@ -21,8 +22,8 @@ export function abortedReason(ctx: ClientCallContext): RpcError | undefined {
 export interface CallShared {
   readonly limits: Readonly<Limits>;
   readonly pool: SessionPool;
-  /** Request headers of calls with no deadline, compression or metadata, by path (see client-transport). */
-  readonly headerCache: Map<string, http2.OutgoingHttpHeaders>;
+  /** Request headers of calls with no compression or metadata, by path (see client-transport). */
+  readonly headerCache: Map<string, CachedHeaders>;
 }
 
 const kCall = Symbol("weir.clientCall");

@@ -122,8 +122,16 @@ function replay(call: ClientCall): boolean {
   return true;
 }
 
-/** Methods whose static request headers a transport keeps (a bound on a client calling many paths). */
+/** Methods whose request headers a transport keeps, and timeouts per method (bounds on memory). */
 const MAX_CACHED_PATHS = 256;
+const MAX_TIMEOUTS_PER_PATH = 16;
+
+/** @internal The request headers of one method: without a timeout, and by whole ms of timeout. */
+export interface CachedHeaders {
+  readonly contentType: string;
+  readonly plain: http2.OutgoingHttpHeaders;
+  readonly timed: Map<number, http2.OutgoingHttpHeaders>;
+}
 
 /** Open the call's stream; a synchronous failure becomes the call's outcome. */
 function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): boolean {
@@ -137,19 +145,33 @@ function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.O
 }
 
 /**
- * A call with no deadline, compression or metadata sends its method's headers unchanged, so they are
- * built once per method (node:http2 copies the object it is given and never changes it).
+ * A call with no compression or metadata sends its method's headers unchanged but for grpc-timeout,
+ * whose value repeats for calls made with the same time limit: such header objects are built once
+ * per method and whole millisecond of timeout, and reused (node:http2 copies the object it is given
+ * and never changes it).
  */
 function requestHeaders(
-  o: ResolvedGrpcTransportOptions, cache: Map<string, http2.OutgoingHttpHeaders>, path: string, ctx: ClientCallContext, enc: string | undefined,
+  o: ResolvedGrpcTransportOptions, cache: Map<string, CachedHeaders>, path: string, ctx: ClientCallContext, enc: string | undefined,
 ): http2.OutgoingHttpHeaders {
   const remaining = ctx.timeRemaining();
-  if (remaining === undefined && enc === undefined && ctx.requestMetadata.size === 0) {
-    const cached = cache.get(path);
-    if (cached !== undefined && cached["content-type"] === grpcContentType(ctx.method)) return cached;
-    const h = Object.freeze(baseHeaders(o, path, ctx));
-    if (cache.size < MAX_CACHED_PATHS) cache.set(path, h);
-    return h;
+  if (enc === undefined && ctx.requestMetadata.size === 0) {
+    let entry = cache.get(path);
+    if (entry === undefined || entry.contentType !== grpcContentType(ctx.method)) {
+      if (cache.size >= MAX_CACHED_PATHS) cache.clear();
+      entry = { contentType: grpcContentType(ctx.method), plain: Object.freeze(baseHeaders(o, path, ctx)), timed: new Map() };
+      cache.set(path, entry);
+    }
+    if (remaining === undefined) return entry.plain;
+    const ms = Math.ceil(remaining);
+    if (remaining >= 1 && ms < 1e8) { // what formatGrpcTimeout writes as whole ms
+      let h = entry.timed.get(ms);
+      if (h === undefined) {
+        if (entry.timed.size >= MAX_TIMEOUTS_PER_PATH) entry.timed.clear(); // deadlines counting down make many
+        h = Object.freeze({ ...entry.plain, "grpc-timeout": `${ms}m` });
+        entry.timed.set(ms, h);
+      }
+      return h;
+    }
   }
   const h = baseHeaders(o, path, ctx);
   if (remaining !== undefined) h["grpc-timeout"] = formatGrpcTimeout(remaining);

@@ -65,6 +65,23 @@ describe("grpc client against raw HTTP/2 servers", () => {
     assert.equal(seen["grpc-encoding"], undefined);
   });
 
+  it("each call's grpc-timeout is its own time left (reused header objects never carry another call's)", async () => {
+    const seen: string[] = [];
+    const client = await clientFor((stream, headers) => {
+      seen.push(String(headers["grpc-timeout"] ?? "none"));
+      void readBody(stream).then(() => respond(stream, [envelope(reply("ok"))], { "grpc-status": "0" }));
+    });
+    const limits = [5000, 5000, 300, 5000, 2e8, 0];
+    for (const ms of limits) await client.Unary({}, ms === 0 ? {} : { timeoutMs: ms });
+    const asMs = (v: string) => Number(v.slice(0, -1)) * ({ m: 1, n: 1e-6, S: 1000, H: 3_600_000 } as Record<string, number>)[v.at(-1)!]!;
+    for (const [i, ms] of limits.entries()) {
+      if (ms === 0) { assert.equal(seen[i], "none"); continue; }
+      const sent = asMs(seen[i]!);
+      assert.ok(sent <= Math.max(ms, 1) * 1.000001 + 1 && sent >= ms * 0.9, `call ${i} with ${ms} ms sent ${seen[i]}`);
+    }
+    assert.match(seen[4]!, /S$/, "beyond 8 digits of ms goes in seconds");
+  });
+
   it("a message cut short before the end -> INTERNAL", async () => {
     const client = await clientFor((stream) => respond(stream, [envelope(reply("whole")).subarray(0, 6)], { "grpc-status": "0" }));
     await rejectsWith(client.Unary({}), Code.Internal, /ended inside a message/);

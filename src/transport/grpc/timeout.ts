@@ -4,9 +4,17 @@ const UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1
 /** Milliseconds in a grpc-timeout value, or undefined when it is malformed. */
 export function parseGrpcTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const m = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (!m) return undefined;
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  const digits = value.length - 1; // every call carries one: a loop, not a regular expression and its match array
+  if (digits < 1 || digits > 8) return undefined;
+  const unit = UNIT_MS[value[digits]!];
+  if (unit === undefined) return undefined;
+  let n = 0;
+  for (let i = 0; i < digits; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return n * unit;
 }
 
 /** The shortest exact-enough grpc-timeout for a number of ms (rounded up, never 0 for a live deadline). */
