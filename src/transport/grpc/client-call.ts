@@ -6,7 +6,7 @@ import { decompress } from "./compression.js";
 import { EnvelopeReader, type FrameSink } from "./envelope.js";
 import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./client-response.js";
 import { sessionError, type SessionPool } from "./session-pool.js";
-import type { CachedHeaders } from "./client-transport.js";
+import type { CachedHeaders } from "./request-headers.js";
 
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_REFUSED_STREAM = 7;

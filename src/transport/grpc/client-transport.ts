@@ -3,15 +3,13 @@ import { Code, RpcError } from "../../core/index.js";
 import type { Call, ClientCallContext, ClientTransport } from "../../rpc/index.js";
 import { rpcErrorFromNodeError } from "../node-error.js";
 import { ClientCall, abortedReason, type CallShared } from "./client-call.js";
-import { USER_AGENT, resolveGrpcTransportOptions, type ConnectivityState, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from "./client-options.js";
+import { resolveGrpcTransportOptions, type ConnectivityState, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from "./client-options.js";
 import { encodeRequest, pumpRequests, writeEnvelope, type Envelope } from "./client-request.js";
 import { StreamResponseCall } from "./client-stream.js";
 import { UnaryResponseCall } from "./client-unary.js";
-import { metadataToHeaders } from "./headers.js";
+import { requestHeaders } from "./request-headers.js";
 import { SessionPool } from "./session-pool.js";
 import { StreamPacer, closedWhileWaiting } from "./stream-pacer.js";
-import { formatGrpcTimeout } from "./timeout.js";
-import { grpcContentType } from "../thrift/grpc-compat.js";
 
 /** A gRPC client transport: one HTTP/2 connection to one target, shared by every call. */
 export interface GrpcTransport extends ClientTransport {
@@ -122,17 +120,6 @@ function replay(call: ClientCall): boolean {
   return true;
 }
 
-/** Methods whose request headers a transport keeps, and timeouts per method (bounds on memory). */
-const MAX_CACHED_PATHS = 256;
-const MAX_TIMEOUTS_PER_PATH = 16;
-
-/** @internal The request headers of one method: without a timeout, and by whole ms of timeout. */
-export interface CachedHeaders {
-  readonly contentType: string;
-  readonly plain: http2.OutgoingHttpHeaders;
-  readonly timed: Map<number, http2.OutgoingHttpHeaders>;
-}
-
 /** Open the call's stream; a synchronous failure becomes the call's outcome. */
 function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): boolean {
   try {
@@ -142,53 +129,4 @@ function open(c: ClientCall, session: http2.ClientHttp2Session, headers: http2.O
     c.fail(rpcErrorFromNodeError(e, Code.Internal));
     return false;
   }
-}
-
-/**
- * A call with no compression or metadata sends its method's headers unchanged but for grpc-timeout,
- * whose value repeats for calls made with the same time limit: such header objects are built once
- * per method and whole millisecond of timeout, and reused (node:http2 copies the object it is given
- * and never changes it).
- */
-function requestHeaders(
-  o: ResolvedGrpcTransportOptions, cache: Map<string, CachedHeaders>, path: string, ctx: ClientCallContext, enc: string | undefined,
-): http2.OutgoingHttpHeaders {
-  const remaining = ctx.timeRemaining();
-  if (enc === undefined && ctx.requestMetadata.size === 0) {
-    let entry = cache.get(path);
-    if (entry === undefined || entry.contentType !== grpcContentType(ctx.method)) {
-      if (cache.size >= MAX_CACHED_PATHS) cache.clear();
-      entry = { contentType: grpcContentType(ctx.method), plain: Object.freeze(baseHeaders(o, path, ctx)), timed: new Map() };
-      cache.set(path, entry);
-    }
-    if (remaining === undefined) return entry.plain;
-    const ms = Math.ceil(remaining);
-    if (remaining >= 1 && ms < 1e8) { // what formatGrpcTimeout writes as whole ms
-      let h = entry.timed.get(ms);
-      if (h === undefined) {
-        if (entry.timed.size >= MAX_TIMEOUTS_PER_PATH) entry.timed.clear(); // deadlines counting down make many
-        h = Object.freeze({ ...entry.plain, "grpc-timeout": `${ms}m` });
-        entry.timed.set(ms, h);
-      }
-      return h;
-    }
-  }
-  const h = baseHeaders(o, path, ctx);
-  if (remaining !== undefined) h["grpc-timeout"] = formatGrpcTimeout(remaining);
-  if (enc !== undefined) h["grpc-encoding"] = enc;
-  if (ctx.requestMetadata.size > 0) metadataToHeaders(ctx.requestMetadata, h);
-  return h;
-}
-
-function baseHeaders(o: ResolvedGrpcTransportOptions, path: string, ctx: ClientCallContext): http2.OutgoingHttpHeaders {
-  return {
-    ":method": "POST",
-    ":scheme": o.target.secure ? "https" : "http",
-    ":authority": o.target.authority,
-    ":path": path,
-    "content-type": grpcContentType(ctx.method),
-    te: "trailers",
-    "user-agent": USER_AGENT,
-    "grpc-accept-encoding": o.acceptEncoding,
-  };
 }

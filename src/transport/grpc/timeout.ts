@@ -17,12 +17,22 @@ export function parseGrpcTimeout(value: string | undefined): number | undefined 
   return n * unit;
 }
 
+/**
+ * The whole milliseconds `formatGrpcTimeout(ms)` writes (unit `m`), or undefined when it uses another
+ * unit: equal results mean equal header values, so callers can key caches on a number.
+ */
+export function grpcTimeoutWholeMs(ms: number): number | undefined {
+  if (!(ms >= 1)) return undefined;
+  const whole = Math.ceil(ms);
+  return whole < 1e8 ? whole : undefined;
+}
+
 /** The shortest exact-enough grpc-timeout for a number of ms (rounded up, never 0 for a live deadline). */
 export function formatGrpcTimeout(ms: number): string {
   if (ms <= 0) return "1n";
   if (ms < 1) return `${Math.ceil(ms * 1e6)}n`;
-  const whole = Math.ceil(ms);
-  if (whole < 1e8) return `${whole}m`;
+  const whole = grpcTimeoutWholeMs(ms);
+  if (whole !== undefined) return `${whole}m`;
   const s = Math.ceil(ms / 1000);
   if (s < 1e8) return `${s}S`;
   return `${Math.min(99_999_999, Math.ceil(ms / 3_600_000))}H`;
