@@ -44,7 +44,13 @@ function onError(this: CallStream, e: unknown): void {
   const call = this[kCall];
   if (call !== DETACHED) call.nodeError ??= e;
 }
-function onClose(this: CallStream): void { this[kCall].onClose(); }
+// Node keeps a closed stream reachable for a while after 'close' (long enough for minor GCs to copy
+// it): detached, it does not keep the call, its context and the middleware's state alive with it.
+function onClose(this: CallStream): void {
+  const call = this[kCall];
+  this[kCall] = DETACHED;
+  call.onClose();
+}
 
 /**
  * One gRPC call on an HTTP/2 stream: reads response headers, envelopes and trailers, and turns

@@ -31,9 +31,15 @@ function onData(this: CallStream, chunk: Buffer): void {
 function onEnd(this: CallStream): void {
   this[kCall]!.onEnd();
 }
+// Node keeps a closed stream reachable for a while after 'close' (long enough for minor GCs to copy
+// it): detached, it does not keep the call, its context and the middleware's state alive with it.
 function onClose(this: CallStream): void {
-  this[kCall]!.onClose();
+  const call = this[kCall]!;
+  this[kCall] = DETACHED;
+  call.onClose();
 }
+
+const DETACHED: StreamEvents = { onData() {}, onEnd() {}, onClose() {}, onWantTrailers() {}, endLater() {}, armDeadline() {} };
 function onWantTrailers(this: CallStream): void {
   this[kCall]!.onWantTrailers();
 }
