@@ -2,7 +2,8 @@
  * governance: unary requests/s of one Weir client (64 calls in flight) against a Weir server, with
  * the whole governance stack (client: max in flight, circuit breaker, retry, timeout, a balanced
  * transport with power of two choices and instance breakers; server: QPS and concurrency limits)
- * versus none, in alternating rounds. Target: the stack keeps >= 0.9 of the bare rate.
+ * versus none, in many short slices that alternate between the two. Target: the stack keeps >= 0.9
+ * of the bare rate.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -13,14 +14,14 @@ import {
   circuitBreaker, createBalancedTransport, maxInFlight, powerOfTwoChoices, retry, staticResolver, timeout,
 } from "../src/governance/index.js";
 import { Chaos } from "../examples/chaos/service.js";
-import { median, ratio, round } from "./lib/stats.js";
+import { ratio, round } from "./lib/stats.js";
 import type { BenchResult, Benchmark } from "./types.js";
 
 export interface GovernanceBenchOptions {
-  /** Seconds of each measured round. Default 1.5. */
-  roundSec?: number;
-  /** Rounds per variant (alternating). Default 8. */
-  rounds?: number;
+  /** Length of one measured slice, in ms. Default 100. */
+  sliceMs?: number;
+  /** Slices per variant; the variants alternate (none, stack, stack, none, ...). Default 200. */
+  slices?: number;
   /** Calls in flight. Default 64. */
   concurrency?: number;
 }
@@ -28,7 +29,7 @@ export interface GovernanceBenchOptions {
 type AskClient = ReturnType<typeof createClient<typeof Chaos.methods>>;
 
 export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promise<BenchResult> {
-  const roundSec = o.roundSec ?? 1.5, rounds = o.rounds ?? 8, concurrency = o.concurrency ?? 64;
+  const sliceMs = o.sliceMs ?? 100, slices = o.slices ?? 200, concurrency = o.concurrency ?? 64;
   const child = spawn(process.execPath, [fileURLToPath(new URL("./governance/server.js", import.meta.url))], { stdio: ["pipe", "pipe", "inherit"] });
   try {
     const [line] = (await once(child.stdout!, "data")) as [Buffer];
@@ -45,20 +46,21 @@ export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promis
         middleware: [maxInFlight({ max: 10_000 }), circuitBreaker(), retry({ policy: { type: "failure", maxRetries: 2 } }), timeout({ timeoutMs: 5000 })],
       }),
     };
-    const m = await measureRounds(clients, { roundSec, rounds, concurrency }, cpuReader(child));
+    const m = await measureSlices(clients, { sliceMs, slices, concurrency }, cpuReader(child));
     await Promise.all([plainTransport.close(), balanced.close()]);
     return {
       name: "governance",
       results: { none: m.figures("none"), stack: m.figures("stack") },
       ratios: {
-        governance_stack_vs_none: ratio(median(m.pairs), 1),
-        governance_stack_vs_none_cpu: ratio(median(m.cpu.none), median(m.cpu.stack)),
+        governance_stack_vs_none: ratio(m.rps("stack"), m.rps("none")),
+        governance_stack_vs_none_cpu: ratio(m.cpuPerCall("none"), m.cpuPerCall("stack")),
       },
       notes: [
-        "governance_stack_vs_none is the median over rounds of (stack rps / none rps) measured back to back",
-        "governance_stack_vs_none_cpu is CPU time per call (client + server) without the stack over with it: the rate ratio when CPU-bound, less sensitive to other load on the machine",
+        `each variant ran ${slices} slices of ${sliceMs} ms, alternating: load on a shared machine drifts within seconds, and short alternating slices see the same drift`,
+        "governance_stack_vs_none is the stack's calls per second over all its slices divided by the same for none",
+        "governance_stack_vs_none_cpu is CPU time per call (client + server) without the stack over with it",
       ],
-      config: { roundSec, rounds, concurrency },
+      config: { sliceMs, slices, concurrency },
     };
   } finally {
     child.stdin!.end();
@@ -68,50 +70,56 @@ export async function runGovernanceBench(o: GovernanceBenchOptions = {}): Promis
 
 type Variant = "none" | "stack";
 
-/** Warm both up, then `rounds` pairs of measurements, alternating which goes first (the machine's load drifts). */
-async function measureRounds(clients: Record<Variant, AskClient>, c: Required<GovernanceBenchOptions>, serverCpu: () => Promise<number>) {
-  const rps = { none: [] as number[], stack: [] as number[] };
-  const cpu = { none: [] as number[], stack: [] as number[] };
-  const split = { none: [] as [number, number][], stack: [] as [number, number][] };
-  const pairs: number[] = [];
-  for (const k of ["none", "stack"] as const) await closedLoop(clients[k], c.concurrency, Math.min(2, c.roundSec * 2), serverCpu); // JIT, connections
-  for (let r = 0; r < c.rounds; r++) {
-    const order = r % 2 === 0 ? (["none", "stack"] as const) : (["stack", "none"] as const);
-    const m: Partial<Record<Variant, Measure>> = {};
-    for (const k of order) m[k] = await closedLoop(clients[k], c.concurrency, c.roundSec, serverCpu);
-    for (const k of order) { rps[k].push(m[k]!.rps); cpu[k].push(m[k]!.cpuUsPerCall); split[k].push([m[k]!.clientUs, m[k]!.serverUs]); }
-    pairs.push(m.stack!.rps / m.none!.rps);
+/** What one variant did over all its slices. */
+interface Totals { calls: number; ms: number; clientUs: number; serverUs: number }
+
+/**
+ * Warm both up, then `slices` slices of each, in the order none, stack, stack, none, ... (so a
+ * steady drift in the machine's speed favours neither), summing calls, time and CPU per variant.
+ */
+async function measureSlices(clients: Record<Variant, AskClient>, c: Required<GovernanceBenchOptions>, serverCpu: () => Promise<number>) {
+  const totals: Record<Variant, Totals> = { none: { calls: 0, ms: 0, clientUs: 0, serverUs: 0 }, stack: { calls: 0, ms: 0, clientUs: 0, serverUs: 0 } };
+  const warmMs = Math.min(2000, c.sliceMs * 20);
+  for (const k of ["none", "stack"] as const) await closedLoop(clients[k], c.concurrency, warmMs); // JIT, connections
+  let server = await serverCpu();
+  for (let i = 0; i < 2 * c.slices; i++) {
+    const k: Variant = (i & 3) === 0 || (i & 3) === 3 ? "none" : "stack";
+    const cpu0 = process.cpuUsage();
+    const s = await closedLoop(clients[k], c.concurrency, c.sliceMs);
+    const cpu = process.cpuUsage(cpu0);
+    const serverNow = await serverCpu();
+    const t = totals[k];
+    t.calls += s.calls;
+    t.ms += s.ms;
+    t.clientUs += cpu.user + cpu.system;
+    t.serverUs += serverNow - server;
+    server = serverNow;
   }
+  const rps = (k: Variant) => (totals[k].calls * 1000) / totals[k].ms;
+  const perCall = (k: Variant, us: number) => us / Math.max(1, totals[k].calls);
+  const cpuPerCall = (k: Variant) => perCall(k, totals[k].clientUs + totals[k].serverUs);
   const figures = (k: Variant) => ({
-    rps: round(median(rps[k])), cpu_us_per_call: round(median(cpu[k])),
-    client_cpu_us_per_call: round(median(split[k].map((x) => x[0]))), server_cpu_us_per_call: round(median(split[k].map((x) => x[1]))),
-    rounds: rps[k].map((x) => round(x)),
+    rps: round(rps(k)), cpu_us_per_call: round(cpuPerCall(k)),
+    client_cpu_us_per_call: round(perCall(k, totals[k].clientUs)), server_cpu_us_per_call: round(perCall(k, totals[k].serverUs)),
+    calls: totals[k].calls,
   });
-  return { pairs, cpu, figures };
+  return { rps, cpuPerCall, figures };
 }
 
-interface Measure { rps: number; cpuUsPerCall: number; clientUs: number; serverUs: number }
-
-/** `concurrency` loops of back-to-back unary calls for `sec` seconds: requests/s and CPU µs per call (both processes). */
-async function closedLoop(client: AskClient, concurrency: number, sec: number, serverCpu: () => Promise<number>): Promise<Measure> {
-  const end = performance.now() + sec * 1000;
-  let done = 0;
+/** `concurrency` loops of back-to-back unary calls for `ms`: the calls completed and the time they took. */
+async function closedLoop(client: AskClient, concurrency: number, ms: number): Promise<{ calls: number; ms: number }> {
+  const start = performance.now();
+  const end = start + ms;
+  let calls = 0;
   const req = { id: "x" };
   const loop = async () => {
     while (performance.now() < end) {
       await client.Ask(req);
-      done++;
+      calls++;
     }
   };
-  const s0 = await serverCpu();
-  const c0 = process.cpuUsage();
-  const start = performance.now();
   await Promise.all(Array.from({ length: concurrency }, loop));
-  const elapsed = performance.now() - start;
-  const c = process.cpuUsage(c0);
-  const s1 = await serverCpu();
-  const n = Math.max(1, done);
-  return { rps: (done * 1000) / elapsed, cpuUsPerCall: (c.user + c.system + s1 - s0) / n, clientUs: (c.user + c.system) / n, serverUs: (s1 - s0) / n };
+  return { calls, ms: performance.now() - start };
 }
 
 /** Ask the server child for its CPU time (µs). */
@@ -134,5 +142,7 @@ function cpuReader(child: ChildProcess): () => Promise<number> {
 export const governanceBench: Benchmark = {
   description: "Unary requests/s with timeout + retry + breaker + limiter + balancer all enabled vs none (one Weir client and server)",
   targets: { governance_stack_vs_none: 0.9, governance_stack_vs_none_cpu: 0.9 },
-  run: (ctx) => runGovernanceBench(ctx.smoke ? { roundSec: 0.2, rounds: 1, concurrency: 8 } : ctx.durationSec ? { roundSec: Math.max(0.5, ctx.durationSec / 16) } : {}),
+  run: (ctx) => runGovernanceBench(
+    ctx.smoke ? { sliceMs: 50, slices: 2, concurrency: 8 } : ctx.durationSec ? { slices: Math.max(20, Math.round((ctx.durationSec * 1000) / 200)) } : {},
+  ),
 };

@@ -8,7 +8,8 @@ import { thriftDeclaredResult } from "../thrift/grpc-compat.js";
 import { GrpcServerContext } from "./server-context.js";
 import type { ResolvedGrpcServerOptions } from "./server-options.js";
 import { RequestStream, inflate, type RequestSource } from "./server-request.js";
-import { endLater, listen, onDeadline, type StreamEvents } from "./server-listeners.js";
+import { wheelAdd, wheelRemove, type WheelEntry } from "../../core/deadline-wheel.js";
+import { endLater, listen, type StreamEvents } from "./server-listeners.js";
 import {
   WITH_TRAILERS, checkSendSize, compressMessage, encodeResponse, resetStream, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
 } from "./server-send.js";
@@ -33,7 +34,7 @@ export interface CallStart {
  * @internal One gRPC call on the server: reads request envelopes from the HTTP/2 stream, runs the
  * route (middleware and handler), writes response envelopes and the status.
  */
-export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
+export class ServerCall implements RequestSource, ResponseSink, StreamEvents, WheelEntry {
   readonly ctx: GrpcServerContext;
   done = false;
   blocked = false;
@@ -44,7 +45,12 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
   private frames = 0;
   private requests: RequestStream | undefined;
   private trailers: OutgoingHttpHeaders | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  /** @internal The deadline on the shared wheel (a Node timer per call costs several times more). */
+  readonly deadline: number;
+  /** @internal */
+  wheelSlot: WheelEntry[] | undefined = undefined;
+  /** @internal */
+  wheelIndex = 0;
   private sendEncoding = "identity";
   private batch: BatchWriter | undefined;
   private drained: (() => void) | undefined;
@@ -61,6 +67,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     const wanted = o.compression === "identity" ? "identity" : pickEncoding(o.compression, start.acceptEncoding);
     this.ctx = new GrpcServerContext(route.method, stream, rawHeaders, start.deadline, wanted);
     this.reader = new EnvelopeReader(o.limits.maxReceiveMessageBytes);
+    this.deadline = start.deadline ?? Infinity;
   }
 
   /** Attach to the stream and, for request-streaming methods, run the handler at once. */
@@ -69,7 +76,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     const kind = this.route.method.kind;
     listen(stream, this);
     this.env.calls.add(this);
-    if (this.start.deadline !== undefined) this.armDeadline();
+    if (this.start.deadline !== undefined) wheelAdd(this);
     if (kind === "server" || kind === "bidi") {
       this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
     }
@@ -79,11 +86,9 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
     }
   }
 
-  /** @internal The deadline timer; deadlines beyond a timer's range (24.8 days) take several. */
-  armDeadline(): void {
-    const left = this.start.deadline! - Date.now();
-    if (left <= 0 && this.timer !== undefined) return this.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
-    this.timer = setTimeout(onDeadline, Math.min(2 ** 31 - 1, Math.max(0, left)), this);
+  /** @internal The deadline passed. */
+  onWheelExpire(): void {
+    this.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
   }
 
   // --- request side --------------------------------------------------------------------------
@@ -334,7 +339,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents {
   }
 
   private release(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    wheelRemove(this);
     this.env.calls.delete(this);
   }
 }

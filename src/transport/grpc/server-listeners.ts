@@ -7,7 +7,6 @@ export interface StreamEvents {
   onClose(): void;
   onWantTrailers(): void;
   endLater(): void;
-  armDeadline(): void;
 }
 
 const kCall = Symbol("weir.grpc.call");
@@ -39,7 +38,7 @@ function onClose(this: CallStream): void {
   call.onClose();
 }
 
-const DETACHED: StreamEvents = { onData() {}, onEnd() {}, onClose() {}, onWantTrailers() {}, endLater() {}, armDeadline() {} };
+const DETACHED: StreamEvents = { onData() {}, onEnd() {}, onClose() {}, onWantTrailers() {}, endLater() {} };
 function onWantTrailers(this: CallStream): void {
   this[kCall]!.onWantTrailers();
 }
@@ -47,9 +46,4 @@ function onWantTrailers(this: CallStream): void {
 /** @internal Timer callback: the end of a request, judged one turn of the loop later. */
 export function endLater(call: StreamEvents): void {
   call.endLater();
-}
-
-/** @internal Timer callback: the call's deadline passed (or the timer's range ended: it re-arms). */
-export function onDeadline(call: StreamEvents): void {
-  call.armDeadline();
 }

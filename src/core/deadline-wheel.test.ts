@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { WHEEL_TICK_MS, wheelAdd, wheelRemove, type WheelEntry } from "./deadline-wheel.js";
+
+class Entry implements WheelEntry {
+  wheelSlot: WheelEntry[] | undefined = undefined;
+  wheelIndex = 0;
+  expiredAt: number | undefined;
+  readonly expired: Promise<void>;
+  private done!: () => void;
+  constructor(readonly deadline: number) {
+    this.expired = new Promise((resolve) => { this.done = resolve; });
+  }
+  onWheelExpire(): void {
+    assert.equal(this.wheelSlot, undefined, "off the wheel before it is told");
+    this.expiredAt = Date.now();
+    this.done();
+  }
+}
+
+describe("deadline wheel", () => {
+  it("expires entries in deadline order, never early and at most a tick or two late", async () => {
+    const now = Date.now();
+    const entries = [50, 10, 30].map((ms) => new Entry(now + ms));
+    const order: number[] = [];
+    for (const e of entries) wheelAdd(e);
+    await Promise.all(entries.map((e, i) => e.expired.then(() => order.push(i))));
+    assert.deepEqual(order, [1, 2, 0]);
+    for (const e of entries) {
+      const late = e.expiredAt! - e.deadline;
+      assert.ok(late >= 0 && late < WHEEL_TICK_MS * 2 + 20, `expired ${late}ms after its deadline`);
+    }
+  });
+
+  it("a removed entry never expires; the others of its slot still do", async () => {
+    const d = Date.now() + 15;
+    const [a, b, c] = [new Entry(d), new Entry(d), new Entry(d)];
+    for (const e of [a, b, c]) wheelAdd(e);
+    wheelRemove(a);
+    wheelRemove(a); // twice is harmless
+    await Promise.all([b.expired, c.expired]);
+    assert.equal(a.expiredAt, undefined);
+  });
+
+  it("a deadline already past expires on the timer's next turn, not during wheelAdd", async () => {
+    const e = new Entry(Date.now() - 5);
+    wheelAdd(e);
+    assert.equal(e.expiredAt, undefined);
+    await e.expired;
+  });
+
+  it("a deadline beyond a timer's range waits without spinning the timer", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    const far = new Entry(Date.now() + 40 * 24 * 3600 * 1000); // past setTimeout's 24.8 days
+    const near = new Entry(Date.now() + 20);
+    wheelAdd(far);
+    wheelAdd(near);
+    await near.expired;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(far.expiredAt, undefined);
+    wheelRemove(far);
+    process.off("warning", onWarning);
+    assert.deepEqual(warnings.map((w) => w.name), []);
+  });
+});
