@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
+import { promisify } from "node:util";
 import { WHEEL_TICK_MS, wheelAdd, wheelRemove, type WheelEntry } from "./deadline-wheel.js";
 
 class Entry implements WheelEntry {
@@ -63,5 +65,17 @@ describe("deadline wheel", () => {
     wheelRemove(far);
     process.off("warning", onWarning);
     assert.deepEqual(warnings.map((w) => w.name), []);
+  });
+
+  it("a pending deadline holds the process open; an idle wheel does not", async () => {
+    const wheel = new URL("./deadline-wheel.js", import.meta.url).href;
+    const run = (body: string) => promisify(execFile)(process.execPath, ["--input-type=module", "-e", `
+      import { wheelAdd, wheelRemove } from ${JSON.stringify(wheel)};
+      const e = { deadline: Date.now() + DELAY, wheelSlot: undefined, wheelIndex: 0, onWheelExpire() { console.log("expired"); } };
+      ${body}`.replace("DELAY", body.includes("wheelRemove") ? "60000" : "50")]);
+    const started = Date.now();
+    assert.equal((await run("wheelAdd(e); wheelRemove(e);")).stdout, "", "removed: exits at once");
+    assert.ok(Date.now() - started < 30_000, "did not wait for the removed deadline");
+    assert.equal((await run("wheelAdd(e);")).stdout.trim(), "expired", "pending: waits and expires");
   });
 });

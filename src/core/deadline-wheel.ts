@@ -25,7 +25,11 @@ const slots = new Map<number, WheelEntry[]>();
 const heap: number[] = [];
 let timer: NodeJS.Timeout | undefined;
 let armedFor = Infinity;
-/** Entries on the wheel; at 0 the wheel is emptied and its timer stopped (it never holds a process open idle). */
+/**
+ * Entries on the wheel. At 0 the slots are dropped and the timer is unref'd, not stopped: calls in
+ * flight often fall to none between bursts, and stopping and starting the timer each time would
+ * cost a Node timer per call again. An idle wheel never holds a process open; a pending deadline does.
+ */
 let live = 0;
 /** The slot of the latest tick added to: most deadlines added in a row share it (no map lookup). */
 let lastTick = NaN;
@@ -45,7 +49,7 @@ export function wheelAdd(e: WheelEntry): void {
   e.wheelSlot = slot;
   e.wheelIndex = slot.length;
   slot.push(e);
-  live++;
+  if (live++ === 0) timer?.ref();
 }
 
 /** @internal Take `e` off the wheel; nothing when it is not on it. */
@@ -59,9 +63,7 @@ export function wheelRemove(e: WheelEntry): void {
     last.wheelIndex = e.wheelIndex;
   }
   if (--live === 0) {
-    clearTimeout(timer);
-    timer = undefined;
-    armedFor = Infinity;
+    timer?.unref();
     heap.length = 0;
     slots.clear();
     lastTick = NaN;
@@ -74,6 +76,7 @@ function arm(tick: number): void {
   armedFor = tick;
   // a deadline past a timer's range (24.8 days) takes several turns of the timer
   timer = setTimeout(fire, Math.min(2 ** 31 - 1, Math.max(0, tick * WHEEL_TICK_MS - Date.now())));
+  if (live === 0) timer.unref();
 }
 
 function fire(): void {

@@ -135,7 +135,7 @@ export abstract class ClientCall {
     const enc = headers["grpc-encoding"];
     if (enc !== undefined) this.responseEncoding = enc as string;
     const ctx = this.ctx;
-    const tooBig = appendMetadata(headers, ctx.responseHeaders, this.shared.limits.maxMetadataBytes);
+    const tooBig = appendMetadata(headers, ctx, false, this.shared.limits.maxMetadataBytes);
     if (tooBig !== undefined) return this.cancel(tooBig);
     if (ctx.onHeader === undefined) return;
     try {
@@ -166,7 +166,7 @@ export abstract class ClientCall {
     const t = this.trailers;
     let outcome = t === undefined
       ? this.outcomeWithoutStatus("server ended the stream without trailers")
-      : statusFromTrailers(t, this.ctx.responseTrailers, this.shared.limits.maxMetadataBytes);
+      : statusFromTrailers(t, this.ctx, this.shared.limits.maxMetadataBytes);
     if (outcome === null) {
       try { this.reader?.finish(); } catch (e) { outcome = RpcError.from(e, Code.Internal); }
     }

@@ -28,20 +28,27 @@ export function checkResponseHeaders(headers: IncomingHttpHeaders): RpcError | u
   return undefined;
 }
 
+/** Where received metadata goes: the call's context, asked for its maps only when there is some to add. */
+export interface ResponseMetadata {
+  readonly responseHeaders: Metadata;
+  readonly responseTrailers: Metadata;
+}
+
 /**
  * The call's outcome from trailers (or trailers-only headers): null for OK, else an RpcError whose
- * metadata holds the trailers. User metadata is appended to `into`.
+ * metadata holds the trailers. User metadata is appended to `ctx.responseTrailers`.
  */
-export function statusFromTrailers(trailers: IncomingHttpHeaders, into: Metadata, maxMetadataBytes: number): RpcError | null {
-  const tooBig = appendMetadata(trailers, into, maxMetadataBytes);
+export function statusFromTrailers(trailers: IncomingHttpHeaders, ctx: ResponseMetadata, maxMetadataBytes: number): RpcError | null {
+  const tooBig = appendMetadata(trailers, ctx, true, maxMetadataBytes);
   if (tooBig !== undefined) return tooBig;
   const raw = trailers["grpc-status"];
+  if (raw === "0") return null;
+  const into = ctx.responseTrailers;
   if (raw === undefined) {
     const http = trailers[":status"] as unknown as number | undefined;
     if (http !== undefined && http !== 200) return new RpcError(codeFromHttpStatus(http), `server answered HTTP status ${http}`, { metadata: into });
     return new RpcError(Code.Unknown, "server ended the call without a grpc-status", { metadata: into });
   }
-  if (raw === "0") return null;
   const text = Array.isArray(raw) ? raw[0]! : String(raw);
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
   const code = Number.isNaN(n) ? Code.Unknown : codeFromWire(n);
@@ -52,16 +59,20 @@ export function statusFromTrailers(trailers: IncomingHttpHeaders, into: Metadata
 }
 
 /**
- * Append the user metadata of received headers to `into` (`-bin` values base64-decoded); returns
- * RESOURCE_EXHAUSTED when the headers exceed `maxBytes`. Keys that are not valid metadata are dropped.
+ * Append the user metadata of received headers to the context's response headers or trailers
+ * (`-bin` values base64-decoded); returns RESOURCE_EXHAUSTED when the headers exceed `maxBytes`.
+ * Keys that are not valid metadata are dropped. Most responses carry none: the context's map is
+ * asked for (and made) only for the first key to add.
  */
-export function appendMetadata(headers: IncomingHttpHeaders, into: Metadata, maxBytes: number): RpcError | undefined {
+export function appendMetadata(headers: IncomingHttpHeaders, ctx: ResponseMetadata, trailers: boolean, maxBytes: number): RpcError | undefined {
   let size = 0;
+  let into: Metadata | undefined;
   for (const key in headers) {
     const raw = headers[key];
     if (raw === undefined) continue;
     size += typeof raw === "string" ? key.length + raw.length + 32 : sizeOf(key, raw);
     if (isReservedHeader(key)) continue;
+    into ??= trailers ? ctx.responseTrailers : ctx.responseHeaders;
     const bin = key.endsWith("-bin");
     if (!bin && typeof raw === "string" && !raw.includes("\0")) { // the usual case: one text value
       try { into.append(key, raw); } catch { /* not valid metadata: dropped */ }
