@@ -143,6 +143,6 @@ export const governanceBench: Benchmark = {
   description: "Unary requests/s with timeout + retry + breaker + limiter + balancer all enabled vs none (one Weir client and server)",
   targets: { governance_stack_vs_none: 0.9, governance_stack_vs_none_cpu: 0.9 },
   run: (ctx) => runGovernanceBench(
-    ctx.smoke ? { sliceMs: 50, slices: 2, concurrency: 8 } : ctx.durationSec ? { slices: Math.max(20, Math.round((ctx.durationSec * 1000) / 200)) } : {},
+    ctx.smoke ? { sliceMs: 50, slices: 2, concurrency: 8 } : ctx.durationSec ? { slices: Math.max(20, Math.round((ctx.durationSec * 1000) / 100)) } : {}, // 100 ms slices
   ),
 };
