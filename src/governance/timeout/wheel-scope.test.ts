@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, type RpcError } from "../../core/index.js";
-import { WHEEL_TICK_MS, WheelScope } from "./wheel-scope.js";
+import { WHEEL_TICK_MS } from "../../core/deadline-wheel.js";
+import { WheelScope } from "./wheel-scope.js";
 
 const expired = (s: WheelScope) => new Promise<RpcError>((resolve) => s.onAbort(resolve));
 

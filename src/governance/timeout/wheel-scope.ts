@@ -1,7 +1,5 @@
 import { Code, RpcError, type CallScope } from "../../core/index.js";
-import { WHEEL_TICK_MS, wheelAdd, wheelRemove, type WheelEntry } from "../../core/deadline-wheel.js";
-
-export { WHEEL_TICK_MS };
+import { wheelAdd, wheelRemove, type WheelEntry } from "../../core/deadline-wheel.js";
 
 type Listener = (reason: RpcError) => void;
 

@@ -44,8 +44,9 @@ function onError(this: CallStream, e: unknown): void {
   const call = this[kCall];
   if (call !== DETACHED) call.nodeError ??= e;
 }
-// Node keeps a closed stream reachable for a while after 'close' (long enough for minor GCs to copy
-// it): detached, it does not keep the call, its context and the middleware's state alive with it.
+// A closed Node stream survives minor GCs (it goes at a major one), and whatever it points to is
+// copied and promoted with it: detached, it no longer drags the call, its context and the
+// middleware's state along.
 function onClose(this: CallStream): void {
   const call = this[kCall];
   this[kCall] = DETACHED;

@@ -45,7 +45,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
   private frames = 0;
   private requests: RequestStream | undefined;
   private trailers: OutgoingHttpHeaders | undefined;
-  /** @internal The deadline on the shared wheel (a Node timer per call costs several times more). */
+  /** @internal The deadline (Infinity: none), kept on the shared wheel: a Node timer per call costs several times more. */
   readonly deadline: number;
   /** @internal */
   wheelSlot: WheelEntry[] | undefined = undefined;
@@ -76,7 +76,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     const kind = this.route.method.kind;
     listen(stream, this);
     this.env.calls.add(this);
-    if (this.start.deadline !== undefined) wheelAdd(this);
+    if (this.deadline !== Infinity) wheelAdd(this);
     if (kind === "server" || kind === "bidi") {
       this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
     }

@@ -130,6 +130,26 @@ describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
     }
   });
 
+  it("a deadline past a timer's range (99999999H) is kept, and the call answers OK without a timer warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    const session = await rawSession(s.port);
+    try {
+      const body = frame(Echo.methods.Unary.input.encode({ text: "far" }));
+      const started = nextEvent(s.probe, "started", "Unary");
+      const r = await rawRequest(session, "/weir.test.server.Echo/Unary", body, { headers: { "grpc-timeout": "99999999H" } });
+      assert.equal(rawStatus(r).code, Code.Ok);
+      const [ctx] = (await started) as [{ deadline: number }];
+      assert.ok(ctx.deadline > Date.now() + 1e12, "the deadline is about 11,000 years away");
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.map((w) => w.name), []);
+    } finally {
+      process.off("warning", onWarning);
+      session.close();
+    }
+  });
+
   it("aborts the handler's signal with CANCELLED when the client cancels a unary call", async () => {
     const started = nextEvent(s.probe, "started", "Unary");
     const aborted = nextEvent(s.probe, "aborted", "Unary");
