@@ -1,17 +1,23 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with node's test runner.
-// Usage: node scripts/run-tests.mjs [filter...]  (a filter keeps files whose path contains it)
+// Runs the compiled test files with node's test runner.
+//   node scripts/run-tests.mjs [filter...]         every dist/**/*.test.js, two files at a time
+//   node scripts/run-tests.mjs --load [filter...]  every dist/**/*.load-test.js, one file at a time:
+//     attacks, soaks and other tests whose thresholds depend on the machine not being shared
+// A filter keeps files whose path contains it.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const load = args.includes("--load");
+const filters = args.filter((a) => a !== "--load");
+const suffix = load ? ".load-test.js" : ".test.js";
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
-    else if (name.endsWith(".test.js")) files.push(p);
+    else if (name.endsWith(suffix)) files.push(p);
   }
 }
 for (const root of ["dist/src", "dist/test", "dist/examples", "dist/bench"]) {
@@ -19,8 +25,9 @@ for (const root of ["dist/src", "dist/test", "dist/examples", "dist/bench"]) {
 }
 const selected = files.filter((f) => filters.length === 0 || filters.some((x) => f.includes(x))).sort();
 if (selected.length === 0) {
-  console.error("no test files found; run `npm run build` first");
+  console.error(`no ${suffix} files found; run \`npm run build\` first`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-timeout=300000", ...selected], { stdio: "inherit" });
+const concurrency = load ? 1 : 2;
+const result = spawnSync(process.execPath, ["--test", `--test-concurrency=${concurrency}`, "--test-timeout=300000", ...selected], { stdio: "inherit" });
 process.exit(result.status ?? 1);
