@@ -1,8 +1,15 @@
 // Tools of the attack tests: a well-behaved client's latency while an attack runs, and the
 // attacked process's memory and CPU from /proc. Every wait is bounded; nothing here sleeps to
 // synchronise (the probe's interval is its sampling rate).
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+/** dist/test/attack/, where the attacker scripts are. */
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** What a probe saw: each request's latency in ms, and the failures. */
 export interface ProbeReport {
@@ -102,5 +109,42 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await delay(everyMs);
+  }
+}
+
+/**
+ * Run `dist/test/attack/<script>` with `args` in a child process (so that the attack's own CPU
+ * use never delays the measuring client), and resolve with the JSON it prints last. The child is
+ * killed, and the promise rejects, after `timeoutMs`.
+ */
+export async function runAttacker(script: string, args: readonly string[], timeoutMs: number): Promise<unknown> {
+  const child = spawn(process.execPath, [path.join(HERE, script), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.on("data", (b: Buffer) => { out += b.toString(); });
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+    if (code !== 0) throw new Error(`attacker ${script} ended with ${code ?? signal}`);
+    const last = out.trim().split("\n").at(-1) ?? "";
+    return JSON.parse(last) as unknown;
+  } finally {
+    clearTimeout(timer);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
+}
+
+/**
+ * Run well-behaved `requests` (each in its own `probe`) for as long as `attack` runs; resolves
+ * with one report per request and what the attack resolved with.
+ */
+export async function probeDuring(attack: Promise<unknown>, requests: readonly ((signal: AbortSignal) => Promise<unknown>)[], o: ProbeOptions = {}): Promise<{ reports: ProbeReport[]; attack: unknown }> {
+  const stop = new AbortController();
+  const probes = requests.map((r) => probe(r, stop.signal, o));
+  try {
+    const result = await attack;
+    stop.abort();
+    return { reports: await Promise.all(probes), attack: result };
+  } finally {
+    stop.abort();
   }
 }

@@ -13,6 +13,8 @@ export interface ServeOptions {
   tokensPerSecond?: number;
   /** Largest `max_tokens` a request may ask for. Default 4096. */
   maxTokensLimit?: number;
+  /** Longest prompt (all messages together) in characters, refused before tokenizing. Default 65536 (8 per token of the 8192-token context). */
+  maxPromptChars?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
   graceMs?: number;
 }
@@ -25,6 +27,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   rpcPort: 9090,
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
+  maxPromptChars: 65_536,
   graceMs: 5000,
 });
 
@@ -37,6 +40,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     rpcPort: o.rpcPort ?? d.rpcPort,
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
+    maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
     graceMs: o.graceMs ?? d.graceMs,
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
@@ -45,6 +49,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (r.httpPort !== 0 && r.httpPort === r.rpcPort) throw new UsageError(`--http-port and --rpc-port must differ (both ${r.httpPort})`);
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
+  if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
   return Object.freeze(r);
 }
@@ -63,6 +68,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "rpc-port": { type: "string" },
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
+        "max-prompt-chars": { type: "string" },
         "grace-ms": { type: "string" },
       },
     }));
@@ -75,6 +81,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     rpcPort: num("--rpc-port", values["rpc-port"]),
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
+    maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
   });
 }
@@ -103,6 +110,7 @@ Flags:
   --rpc-port <port>           model server (gRPC) port, 0 = any free port (default ${SERVE_DEFAULTS.rpcPort})
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
+  --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 
 Routes (HTTP):

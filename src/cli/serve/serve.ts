@@ -79,7 +79,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
 /** The built-in engine behind the Generation service, on every protocol on `rpcPort`. */
 async function startModelServer(o: ResolvedServeOptions): Promise<{ engine: Engine; stats: EngineStats; rpc: MultiProtocolServer }> {
   const stats = new EngineStats();
-  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit } });
+  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars } });
   const impl = createGenerationService({ engines: [engine] });
   const server = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
   try {

@@ -92,11 +92,44 @@ describe("built-in engine", { timeout: 30_000 }, () => {
     const bad: EngineRequest[] = [
       { prompt: "x", temperature: 2.5 }, { prompt: "x", topP: 0 }, { prompt: "x", maxTokens: 0 },
       { prompt: "x", maxTokens: 1e9 }, { prompt: "x", stop: ["a", "b", "c", "d", "e"] }, { prompt: "x", stop: [""] },
-      { prompt: "x", seed: 1.5 },
+      { prompt: "x", seed: 1.5 }, { prompt: "x", stop: ["s".repeat(257)] },
+      { messages: Array.from({ length: 1025 }, () => ({ role: "user", content: "hi" })) },
     ];
     for (const req of bad) {
       assert.throws(() => engine.generate(req), (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument, JSON.stringify(req));
     }
+  });
+
+  it("refuses a 1 MiB single-word prompt on its length, within 100 ms of CPU, before tokenizing", () => {
+    const word = "a".repeat(1 << 20);
+    const start = process.cpuUsage();
+    assert.throws(() => engine.generate({ prompt: word }), (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument && /characters exceeds 65536/.test(e.message));
+    assert.throws(() => engine.generate({ messages: [{ role: "user", content: word }] }), (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument);
+    const used = process.cpuUsage(start);
+    assert.ok((used.user + used.system) / 1000 < 100, `${(used.user + used.system) / 1000} ms of CPU`);
+  });
+
+  it("refuses a prompt over the context length in tokens before its first step, having tokenized only that much", async () => {
+    const small = await createBuiltinEngine({ contextLength: 100 });
+    assert.equal(small.info().contextLength, 100);
+    const prompt = "The river runs past the old mill. ".repeat(20); // about 160 tokens, 680 characters (< 800)
+    const steps: EngineStep[] = [];
+    await assert.rejects(async () => { for await (const s of small.generate({ prompt })) steps.push(s); },
+      (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument && /longer than the context length of 100 tokens/.test(e.message));
+    assert.equal(steps.length, 0);
+    assert.equal(small.stats.activeSequences, 0);
+    const half = "The river runs past the old mill. ".repeat(10);
+    const fits = await run(small, { prompt: half, maxTokens: 3 });
+    assert.equal(fits.steps.at(-1)!.usage!.promptTokens, small.countTokens(half));
+  });
+
+  it("ends cancelled when aborted while it tokenizes a long prompt", async () => {
+    const controller = new AbortController();
+    const steps = run(engine, { prompt: "words and more words ".repeat(3000), maxTokens: 5 }, controller.signal);
+    controller.abort();
+    const { steps: got } = await steps;
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.finishReason, "cancelled");
   });
 });
 

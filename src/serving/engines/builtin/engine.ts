@@ -21,13 +21,23 @@ export interface BuiltinEngineOptions {
   tokensPerSecond?: number;
   /** Counters to update (share one between engines to sum them). Default: a new EngineStats. */
   stats?: EngineStats;
-  /** Request limits and defaults. */
+  /**
+   * Request limits and defaults. `maxPromptChars` defaults to `contextLength` ×
+   * {@link PROMPT_CHARS_PER_TOKEN}: a longer prompt is refused before any tokenizing.
+   */
   limits?: RequestLimits;
   /** Context length reported, and the most prompt tokens accepted. Default 8192. */
   contextLength?: number;
   /** A trigram context seen fewer times backs off to the bigram. Default 1. */
   minTrigramCount?: number;
 }
+
+/**
+ * Characters per token of context allowed in a prompt before it is refused unread. English
+ * averages about 4 characters per cl100k token and code about 3, so a prompt past 8 per token
+ * would not fit the context anyway; refusing it on its length spares the tokenizer's time.
+ */
+export const PROMPT_CHARS_PER_TOKEN = 8;
 
 /** Texts of chat requests end where the next user turn would begin. */
 const CHAT_STOPS = ["\nUser:"];
@@ -53,10 +63,14 @@ class BuiltinEngine implements Engine {
   private readonly textOf = new Map<number, string>();
   private readonly modelInfo: ModelInfo;
   private readonly tokensPerSecond: number;
+  private readonly limits: RequestLimits;
 
   constructor(texts: readonly string[], private readonly options: BuiltinEngineOptions) {
     this.stats = options.stats ?? new EngineStats();
     this.tokensPerSecond = options.tokensPerSecond ?? 0;
+    const contextLength = options.contextLength ?? 8192;
+    if (!Number.isInteger(contextLength) || contextLength < 1) throw new RpcError(Code.InvalidArgument, `contextLength must be a positive integer, got ${contextLength}`);
+    this.limits = { ...options.limits, maxPromptChars: options.limits?.maxPromptChars ?? contextLength * PROMPT_CHARS_PER_TOKEN };
     if (!(this.tokensPerSecond >= 0)) throw new RpcError(Code.InvalidArgument, `tokensPerSecond must be >= 0, got ${this.tokensPerSecond}`);
     const docs = splitDocuments(texts).map((d) => this.tokenizer.encode(d));
     if (docs.length === 0) throw new RpcError(Code.FailedPrecondition, "the built-in engine's corpus is empty");
@@ -72,7 +86,7 @@ class BuiltinEngine implements Engine {
       id: options.id ?? "weir-ngram",
       ownedBy: "weir",
       created: Math.floor(Date.now() / 1000),
-      contextLength: options.contextLength ?? 8192,
+      contextLength,
       description: `trigram model with backoff over ${this.tokenizer.name} tokens, ${this.model.size} training tokens, ${docs.length} documents`,
     });
   }
@@ -94,16 +108,30 @@ class BuiltinEngine implements Engine {
   }
 
   generate(request: EngineRequest, options: GenerateOptions = {}): AsyncIterable<EngineStep> {
-    const req = resolveEngineRequest(request, this.options.limits); // bad input fails here, before any step
+    const req = resolveEngineRequest(request, this.limits); // bad input, an over-long prompt too, fails here
     const chat = req.messages.length > 0;
-    const promptTokens = this.tokenize(chat ? renderChat(req.messages) : req.prompt);
-    if (promptTokens.length > this.modelInfo.contextLength) {
-      throw new RpcError(Code.InvalidArgument, `prompt of ${promptTokens.length} tokens exceeds the context length ${this.modelInfo.contextLength}`);
-    }
-    return this.run(req, promptTokens, chat ? [...req.stop, ...CHAT_STOPS] : req.stop, options.signal);
+    return this.run(req, chat ? renderChat(req.messages) : req.prompt, chat ? [...req.stop, ...CHAT_STOPS] : req.stop, options.signal);
   }
 
-  private async *run(req: ResolvedEngineRequest, prompt: number[], stops: readonly string[], signal: AbortSignal | undefined): AsyncGenerator<EngineStep> {
+  /**
+   * The prompt's tokens, a slice at a time (see Tokenizer.encodeInSlices); undefined when the
+   * signal aborted meanwhile; INVALID_ARGUMENT past the context length.
+   */
+  private async promptTokens(text: string, signal: AbortSignal | undefined): Promise<number[] | undefined> {
+    const max = this.modelInfo.contextLength;
+    try {
+      const tokens = await this.tokenizer.encodeInSlices(text, { maxTokens: max, signal });
+      if (tokens.length > max) throw new RpcError(Code.InvalidArgument, `prompt is longer than the context length of ${max} tokens`);
+      return tokens;
+    } catch (e) {
+      if (signal?.aborted) return undefined;
+      throw e;
+    }
+  }
+
+  private async *run(req: ResolvedEngineRequest, text: string, stops: readonly string[], signal: AbortSignal | undefined): AsyncGenerator<EngineStep> {
+    const prompt = await this.promptTokens(text, signal); // the first step waits for it: no step before the prompt is checked
+    if (prompt === undefined) return yield { tokenId: NO_TOKEN, text: "", finishReason: "cancelled", usage: { promptTokens: 0, completionTokens: 0 } };
     const eot = this.tokenizer.endOfText;
     const stats = this.stats;
     const rng = createRng(req.seed);
