@@ -31,14 +31,16 @@ export interface StartOptions {
   viaNpm?: boolean;
   /** Give up waiting for the URLs after this many ms. Default 30000. */
   readyTimeoutMs?: number;
+  /** Run under this limit of open files (`ulimit -n`), as a production host might. Default: the test's own. */
+  fileLimit?: number;
 }
 
 /** Start `weir serve`; resolves once it printed its chat and gRPC lines. */
 export async function startServeProcess(o: StartOptions = {}): Promise<ServeProcess> {
   const args = o.args ?? ["--http-port=0", "--rpc-port=0"];
-  const child = o.viaNpm
-    ? spawn("npm", ["start", "--silent", "--", ...args], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] })
-    : spawn(process.execPath, [MAIN, "serve", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const command = o.viaNpm ? ["npm", "start", "--silent", "--", ...args] : [process.execPath, MAIN, "serve", ...args];
+  if (o.fileLimit !== undefined) command.unshift("sh", "-c", `ulimit -n ${o.fileLimit} && exec "$@"`, "sh"); // exec: the pid stays the server's
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, detached: o.viaNpm, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
   const exited = once(child, "exit").then(([code]) => code as number | null);
   const stop = async () => {

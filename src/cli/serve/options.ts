@@ -15,6 +15,8 @@ export interface ServeOptions {
   maxTokensLimit?: number;
   /** Longest prompt (all messages together) in characters, refused before tokenizing. Default 65536 (8 per token of the 8192-token context). */
   maxPromptChars?: number;
+  /** HTTP connections open at once; idle ones make way for new ones (see docs/limits.md). Default 1024. */
+  maxHttpConnections?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
   graceMs?: number;
 }
@@ -28,6 +30,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
   maxPromptChars: 65_536,
+  maxHttpConnections: 1024,
   graceMs: 5000,
 });
 
@@ -41,6 +44,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
+    maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
     graceMs: o.graceMs ?? d.graceMs,
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
@@ -50,6 +54,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
   if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
+  if (!Number.isInteger(r.maxHttpConnections) || r.maxHttpConnections < 1) throw new UsageError(`--max-http-connections must be a positive integer, got ${r.maxHttpConnections}`);
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
   return Object.freeze(r);
 }
@@ -69,6 +74,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
         "max-prompt-chars": { type: "string" },
+        "max-http-connections": { type: "string" },
         "grace-ms": { type: "string" },
       },
     }));
@@ -82,6 +88,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
     maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
+    maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
   });
 }
@@ -111,6 +118,7 @@ Flags:
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
+  --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 
 Routes (HTTP):

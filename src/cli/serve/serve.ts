@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createHttpServer } from "../../http/index.js";
 import { createMetrics, type Metrics } from "../../observability/metrics/index.js";
 import { createClient } from "../../rpc/index.js";
 import {
@@ -52,10 +53,12 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const metrics = createMetrics({ engine: stats });
   const inFlight = new InFlight();
   const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes({ service: generationService(), transport })) });
-  const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, gateway }));
-  httpServer.on("upgrade", (req, socket, head) => {
-    socket.once("close", inFlight.enter());
-    gateway.handleUpgrade(req, socket, head);
+  const httpServer = createHttpServer(createApp({ client, metrics, page, inFlight, gateway }), {
+    maxConnections: o.maxHttpConnections,
+    onUpgrade: (req, socket, head) => {
+      socket.once("close", inFlight.enter());
+      gateway.handleUpgrade(req, socket, head);
+    },
   });
   try {
     await listen(httpServer, o.host, o.httpPort);
