@@ -32,7 +32,7 @@ export class RequestContext implements GatewayContext {
   }
 
   readJson(): Promise<unknown> {
-    return (this.body ??= readJsonBody(this.req, this.options.maxBodyBytes));
+    return (this.body ??= readJsonBody(this.req, this.options.maxBodyBytes, this.options.maxJsonDepth));
   }
 
   /** What a route's `request` function gets; GET and HEAD requests have no body. */

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
-import { Code, Metadata, RpcError, codeName, httpStatusOf } from "../core/index.js";
+import { Code, Metadata, RpcError, clip, codeName, httpStatusOf } from "../core/index.js";
 
 /** The JSON of an error: `{ code, status, message }` (gRPC code, its name, the message), plus `details` when there are any. */
 export function errorJson(e: unknown): Record<string, unknown> {
@@ -79,19 +79,54 @@ export async function readBodyText(req: IncomingMessage, maxBytes: number): Prom
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** The body as JSON; empty -> undefined; RpcError INVALID_ARGUMENT for bad JSON or a non-JSON content type. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/**
+ * The body as JSON; empty -> undefined; RpcError INVALID_ARGUMENT for bad JSON, JSON nested deeper
+ * than `maxDepth`, or a non-JSON content type.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number, maxDepth: number): Promise<unknown> {
   const type = req.headers["content-type"];
   const text = await readBodyText(req, maxBytes);
   if (text.trim() === "") return undefined;
   if (type !== undefined && !/^application\/([\w.+-]*\+)?json\b|^text\/plain\b/i.test(type)) {
     throw new RpcError(Code.InvalidArgument, `request body must be JSON, not ${type.slice(0, 60)}`);
   }
+  return parseJson(text, maxDepth, "request body");
+}
+
+/**
+ * JSON text -> value; INVALID_ARGUMENT (naming `what`) when it is not JSON or nests arrays and
+ * objects deeper than `maxDepth`, checked before parsing so that no walk of the value can overflow.
+ */
+export function parseJson(text: string, maxDepth: number, what: string): unknown {
+  if (nestsDeeperThan(text, maxDepth)) throw new RpcError(Code.InvalidArgument, `${what} nests deeper than ${maxDepth} levels`);
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new RpcError(Code.InvalidArgument, `request body is not valid JSON: ${(e as Error).message}`);
+    throw new RpcError(Code.InvalidArgument, `${what} is not valid JSON: ${clip((e as Error).message, 100)}`);
   }
+}
+
+/** Whether JSON text opens more than `max` arrays and objects at once; one pass, strings skipped. @internal */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) i = stringEnd(text, i);
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** The index of the quote that closes the string opened at `open` (or the text's end). */
+function stringEnd(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === 0x22) return i;
+  }
+  return text.length;
 }
 
 /** Forwarded headers -> metadata; a value metadata cannot hold is INVALID_ARGUMENT. */

@@ -25,6 +25,8 @@ export interface CompiledRpcRoute {
   readonly resume: Required<ResumeOptions> | undefined;
   readonly sse: SseWriterOptions;
   readonly firstEventWaitMs: number;
+  /** Deepest JSON nesting of a WebSocket message. */
+  readonly maxJsonDepth: number;
 }
 
 /** @internal */
@@ -81,6 +83,7 @@ function compileRpcRoute(r: RpcRoute, client: GenericClient, o: ResolvedGatewayO
     resume: r.resumable ? { ...o.resume, ...(r.resumable === true ? {} : definedOnly(r.resumable)) } : undefined,
     sse: { ...o.sse, ...r.sse },
     firstEventWaitMs: o.firstEventWaitMs,
+    maxJsonDepth: o.maxJsonDepth,
   };
 }
 

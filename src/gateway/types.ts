@@ -112,6 +112,11 @@ export interface GatewayOptions {
   readonly maxTimeoutMs?: number;
   /** Largest request body. Default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Deepest nesting of arrays and objects in a JSON body or WebSocket message; deeper is refused
+   * with 400 (INVALID_ARGUMENT) before it is parsed. Default 64.
+   */
+  readonly maxJsonDepth?: number;
   /** SSE writer options of every stream (keep-alive 15 s, queue limit 1 MiB by default). */
   readonly sse?: SseWriterOptions;
   /**
@@ -132,6 +137,7 @@ export interface ResolvedGatewayOptions {
   readonly defaultTimeoutMs: number | undefined;
   readonly maxTimeoutMs: number;
   readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
   readonly sse: SseWriterOptions;
   readonly firstEventWaitMs: number;
   readonly resume: Required<ResumeOptions>;
