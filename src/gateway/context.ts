@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Metadata } from "../core/index.js";
 import type { CallOptions } from "../rpc/index.js";
-import { metadataFrom, readJsonBody, timeoutFrom } from "./http-io.js";
+import { metadataFrom, timeoutFrom } from "./http-io.js";
+import { readJsonBody } from "./json-input.js";
 import type { GatewayContext, HttpInput, ResolvedGatewayOptions } from "./types.js";
 
 /**

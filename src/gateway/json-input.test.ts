@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../core/index.js";
-import { nestsDeeperThan, parseJson } from "./http-io.js";
+import { JsonDepthMeter, parseJson } from "./json-input.js";
+
+const nestsDeeperThan = (text: string, max: number) => !new JsonDepthMeter(max).feed(text);
 
 describe("JSON input depth", () => {
   it("counts arrays and objects, not brackets inside strings (escaped quotes included)", () => {
@@ -9,6 +11,16 @@ describe("JSON input depth", () => {
     assert.equal(nestsDeeperThan(`{"a": [1, {"b": []}]}`, 3), true);
     assert.equal(nestsDeeperThan(`{"a": "[[[[{{{{\\"[[[[", "b": ["]]]]"]}`, 2), false);
     assert.equal(nestsDeeperThan(`["\\\\", [[]]]`, 2), true);
+  });
+
+  it("measures text fed in pieces, split anywhere (inside a string, after a backslash)", () => {
+    const text = `{"a": "x\\"[[[[", "b": [[1]]}`;
+    for (let cut = 0; cut <= text.length; cut++) {
+      for (const [max, fits] of [[3, true], [2, false]] as const) {
+        const m = new JsonDepthMeter(max);
+        assert.equal(m.feed(text.slice(0, cut)) && m.feed(text.slice(cut)), fits, `cut at ${cut}, max ${max}`);
+      }
+    }
   });
 
   it("parseJson refuses deep or broken JSON with INVALID_ARGUMENT and a short message", () => {

@@ -2,7 +2,8 @@ import type { IncomingMessage } from "node:http";
 import { Code, RpcError } from "../core/index.js";
 import { WebSocketChannel, type WebSocketMessage } from "../http/index.js";
 import type { CallOptions, GenericClient } from "../rpc/index.js";
-import { errorJson, parseJson } from "./http-io.js";
+import { errorJson } from "./http-io.js";
+import { parseJson } from "./json-input.js";
 import type { CompiledRpcRoute } from "./routes.js";
 
 /**

@@ -92,4 +92,15 @@ describe("hostile input at the gateway", { timeout: 30_000 }, () => {
     const text = await openai.completions.create({ model: "fast", prompt: "hi", max_tokens: 4294967299 }).then(() => undefined, (x: unknown) => x);
     assert.ok(text instanceof OpenAI.BadRequestError && text.param === "max_tokens");
   });
+
+  it("a timeout header above maxTimeoutMs or malformed, and a query field path deeper than 16, are 400", async () => {
+    const status = async (path: string, headers: Record<string, string> = {}) => {
+      const r = await fetch(`${url}${path}`, { headers });
+      return `${r.status} ${((await r.json()) as ErrorBody).error.message}`;
+    };
+    assert.match(await status("/probe-stream?text=a", { "x-timeout-ms": "3600001" }), /^400 timeout of 3600001 ms exceeds the limit of 3600000 ms/);
+    assert.match(await status("/probe-stream?text=a", { "x-timeout-ms": "soon" }), /^400 x-timeout-ms must be a whole number of ms/);
+    assert.match(await status("/probe-stream?text=a", { "grpc-timeout": "1Y" }), /^400 grpc-timeout must look like/);
+    assert.match(await status(`/probe-stream?${Array.from({ length: 17 }, (_, i) => `f${i}`).join(".")}=1`), /^400 query parameter "f0\.f1.*" is not a field path/);
+  });
 });
