@@ -4,3 +4,4 @@ export { Metadata, type MetadataInit, type MetadataValue } from "./metadata.js";
 export { createCallScope, abortReason, type CallScope, type CallScopeOptions } from "./deadline.js";
 export { LIMIT_DEFAULTS, resolveLimits, type Limits } from "./limits.js";
 export { channels } from "./diagnostics.js";
+export { describeValue, clip } from "./describe.js";

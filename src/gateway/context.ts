@@ -1,7 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Metadata } from "../core/index.js";
 import type { CallOptions } from "../rpc/index.js";
-import { metadataFrom, readJsonBody, timeoutFrom } from "./http-io.js";
+import { metadataFrom, timeoutFrom } from "./http-io.js";
+import { readJsonBody } from "./json-input.js";
 import type { GatewayContext, HttpInput, ResolvedGatewayOptions } from "./types.js";
 
 /**
@@ -32,7 +33,7 @@ export class RequestContext implements GatewayContext {
   }
 
   readJson(): Promise<unknown> {
-    return (this.body ??= readJsonBody(this.req, this.options.maxBodyBytes));
+    return (this.body ??= readJsonBody(this.req, this.options.maxBodyBytes, this.options.maxJsonDepth));
   }
 
   /** What a route's `request` function gets; GET and HEAD requests have no body. */

@@ -133,7 +133,7 @@ class GatewayImpl implements Gateway {
     if (r.as === "sse") {
       if (r.resume && wantsResume(req, ctx)) return serveResumable(c, this.store, r, ctx, req, res);
       const request = r.build(await ctx.input());
-      return pipeToSse(c.serverStream(r.rpc, request, { ...ctx.callOptions(), json: r.json }), res, r);
+      return pipeToSse((opts) => c.serverStream(r.rpc, request, opts), { ...ctx.callOptions(), json: r.json }, res, r);
     }
     const request = r.build(await ctx.input());
     const opts = { ...ctx.callOptions(), json: r.json };

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import { StringDecoder } from "node:string_decoder";
 import { Code, Metadata, RpcError, codeName, httpStatusOf } from "../core/index.js";
 
 /** The JSON of an error: `{ code, status, message }` (gRPC code, its name, the message), plus `details` when there are any. */
@@ -65,33 +66,49 @@ export function errorHeaders(err: RpcError): Record<string, string> | undefined 
   return s === undefined ? undefined : { "retry-after": String(s) };
 }
 
-/** Read the whole body, at most `maxBytes` (RESOURCE_EXHAUSTED beyond), as text. */
-export async function readBodyText(req: IncomingMessage, maxBytes: number): Promise<string> {
+/**
+ * Read the whole body, at most `maxBytes` (RESOURCE_EXHAUSTED beyond), as text. `check` sees each
+ * decoded piece as it arrives and may throw to stop reading at once; the rest of the body is then
+ * discarded, the socket kept for the response (leaving a `for await` loop would destroy it).
+ */
+export function readBodyText(req: IncomingMessage, maxBytes: number, check?: (piece: string) => void): Promise<string> {
   const declared = Number(req.headers["content-length"]);
-  if (declared > maxBytes) throw bodyTooLarge(`request body of ${declared} bytes exceeds the limit of ${maxBytes}`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw bodyTooLarge(`request body exceeds the limit of ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** The body as JSON; empty -> undefined; RpcError INVALID_ARGUMENT for bad JSON or a non-JSON content type. */
-export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const type = req.headers["content-type"];
-  const text = await readBodyText(req, maxBytes);
-  if (text.trim() === "") return undefined;
-  if (type !== undefined && !/^application\/([\w.+-]*\+)?json\b|^text\/plain\b/i.test(type)) {
-    throw new RpcError(Code.InvalidArgument, `request body must be JSON, not ${type.slice(0, 60)}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new RpcError(Code.InvalidArgument, `request body is not valid JSON: ${(e as Error).message}`);
-  }
+  if (declared > maxBytes) return Promise.reject(bodyTooLarge(`request body of ${declared} bytes exceeds the limit of ${maxBytes}`));
+  return new Promise((resolve, reject) => {
+    const decoder = new StringDecoder("utf8");
+    const pieces: string[] = [];
+    let size = 0;
+    const detach = (): void => void req.off("data", onData).off("end", onEnd).off("error", fail).off("close", onClose);
+    const fail = (e: unknown): void => {
+      detach();
+      req.resume(); // discard the rest
+      reject(e);
+    };
+    const take = (piece: string): void => {
+      check?.(piece);
+      pieces.push(piece);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      try {
+        if (size > maxBytes) throw bodyTooLarge(`request body exceeds the limit of ${maxBytes} bytes`);
+        take(decoder.write(chunk));
+      } catch (e) {
+        fail(e);
+      }
+    };
+    const onEnd = (): void => {
+      try {
+        take(decoder.end());
+      } catch (e) {
+        return fail(e);
+      }
+      detach();
+      resolve(pieces.join(""));
+    };
+    const onClose = (): void => fail(new RpcError(Code.Canceled, "the HTTP client went away while sending the body"));
+    req.on("data", onData).once("end", onEnd).once("error", fail).once("close", onClose);
+  });
 }
 
 /** Forwarded headers -> metadata; a value metadata cannot hold is INVALID_ARGUMENT. */

@@ -4,6 +4,7 @@ export { GATEWAY_DEFAULTS, resolveGatewayOptions } from "./options.js";
 export { RESUME_DEFAULTS } from "./resume/store.js";
 export { STREAM_ID_HEADER } from "./resume/serve.js";
 export { errorJson, sendError, sendJson } from "./http-io.js";
+export { RESERVED_QUERY } from "./request-json.js";
 export type {
   Gateway, GatewayOptions, GatewayRoute, RpcRoute, HandlerRoute, GatewayContext, HttpInput, ResumeOptions, ResolvedGatewayOptions,
 } from "./types.js";

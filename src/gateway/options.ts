@@ -9,7 +9,9 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   timeoutHeader: "x-timeout-ms",
   maxTimeoutMs: 3_600_000,
   maxBodyBytes: 1 << 20,
+  maxJsonDepth: 64,
   firstEventWaitMs: 1000,
+  acceptTimeoutMs: 30_000,
   resume: RESUME_DEFAULTS,
   websocket: Object.freeze({ maxPayload: 1 << 20, endMessage: "[DONE]" }),
 });
@@ -24,13 +26,15 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     defaultTimeoutMs: o.defaultTimeoutMs,
     maxTimeoutMs: o.maxTimeoutMs ?? GATEWAY_DEFAULTS.maxTimeoutMs,
     maxBodyBytes: o.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
+    maxJsonDepth: o.maxJsonDepth ?? GATEWAY_DEFAULTS.maxJsonDepth,
     sse: o.sse ?? {},
     firstEventWaitMs: o.firstEventWaitMs ?? GATEWAY_DEFAULTS.firstEventWaitMs,
+    acceptTimeoutMs: o.acceptTimeoutMs ?? GATEWAY_DEFAULTS.acceptTimeoutMs,
     resume,
     websocket: { ...GATEWAY_DEFAULTS.websocket, ...defined(o.websocket ?? {}) },
   };
   const positive: Record<string, number | undefined> = {
-    maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, "resume.retentionMs": resume.retentionMs,
+    maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, maxJsonDepth: out.maxJsonDepth, acceptTimeoutMs: out.acceptTimeoutMs, "resume.retentionMs": resume.retentionMs,
     "resume.maxEvents": resume.maxEvents, "resume.maxBytes": resume.maxBytes, "resume.maxStreams": resume.maxStreams,
     "websocket.maxPayload": out.websocket.maxPayload, defaultTimeoutMs: out.defaultTimeoutMs,
   };

@@ -2,7 +2,7 @@ import { Code, RpcError } from "../core/index.js";
 import type { HttpInput } from "./types.js";
 
 /** Query parameters the gateway itself reads; never copied into requests. */
-export const RESERVED_QUERY = new Set(["resumable", "last_event_id", "stream_id"]);
+export const RESERVED_QUERY: ReadonlySet<string> = new Set(["resumable", "last_event_id", "stream_id"]);
 const MAX_QUERY_DEPTH = 16;
 
 /**

@@ -24,7 +24,12 @@ export interface CompiledRpcRoute {
   readonly timeoutMs: number | undefined;
   readonly resume: Required<ResumeOptions> | undefined;
   readonly sse: SseWriterOptions;
+  /** Resumable streams: how long to wait for the first event before the head is sent. */
   readonly firstEventWaitMs: number;
+  /** SSE: longest wait for the upstream to accept a call before the head is sent. */
+  readonly acceptTimeoutMs: number;
+  /** Deepest JSON nesting of a WebSocket message. */
+  readonly maxJsonDepth: number;
 }
 
 /** @internal */
@@ -81,6 +86,8 @@ function compileRpcRoute(r: RpcRoute, client: GenericClient, o: ResolvedGatewayO
     resume: r.resumable ? { ...o.resume, ...(r.resumable === true ? {} : definedOnly(r.resumable)) } : undefined,
     sse: { ...o.sse, ...r.sse },
     firstEventWaitMs: o.firstEventWaitMs,
+    acceptTimeoutMs: o.acceptTimeoutMs,
+    maxJsonDepth: o.maxJsonDepth,
   };
 }
 

@@ -1,5 +1,7 @@
 import type { ServerResponse } from "node:http";
+import { Code, RpcError } from "../core/index.js";
 import { SseWriter, type SseWriterOptions } from "../http/index.js";
+import type { CallOptions } from "../rpc/index.js";
 import { errorJson, sendError } from "./http-io.js";
 
 const DONE_EVENT = "event: done\ndata: [DONE]\n\n";
@@ -21,6 +23,7 @@ export function messageEventText(id: string, json: string): string {
 
 /**
  * Resolves true once `p` settles (either way), false if `ms` pass first. `p` keeps running.
+ * (Resumable streams wait for their first event with it.)
  * @internal
  */
 export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -33,30 +36,67 @@ export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean>
 /** What `pipeToSse` needs from a route. @internal */
 export interface SseTarget {
   readonly sse: SseWriterOptions;
-  readonly firstEventWaitMs: number;
+  readonly acceptTimeoutMs: number;
   /** A response message -> the JSON text of its event. */
   encode(json: unknown): string;
 }
 
+/** A streaming call the upstream accepted: its iterator and its first `next()`, maybe still pending. @internal */
+export interface AcceptedStream<T> {
+  readonly it: AsyncIterator<T>;
+  readonly first: Promise<IteratorResult<T>>;
+}
+
 /**
- * A stream of response messages -> server-sent events on `res`: one event per message (`id` =
- * its position from 0, `data` = its JSON), then `event: done` (`data: [DONE]`). An error before
- * the first message (within `firstEventWaitMs`) is an HTTP status with a JSON body; after it,
- * `event: error` with `{ code, status, message }` ends the stream. The next message is pulled
- * only once the previous one was taken by the socket (backpressure reaches the upstream call);
- * the caller's call signal is expected to abort when the client leaves.
+ * Open a streaming call with `options` (plus an `onHeader` and a signal of its own) and wait until
+ * the upstream accepts it: its response headers arrive or its first message does, for at most
+ * `acceptTimeoutMs`. Only then may a 200 be sent. An error before that is thrown, for an HTTP
+ * status; a timeout cancels the call and throws DEADLINE_EXCEEDED (504). A Weir server sends the
+ * headers once a handler calls `ctx.sendHeaders()` (the Generation service: once the request is
+ * checked), else with the first message.
  * @internal
  */
-export async function pipeToSse(stream: AsyncIterable<unknown>, res: ServerResponse, target: SseTarget): Promise<void> {
-  const it = stream[Symbol.asyncIterator]();
-  let pending = it.next();
-  pending.catch(noop);
-  if (await settlesWithin(pending, target.firstEventWaitMs)) {
-    try {
-      await pending;
-    } catch (e) {
-      return sendError(res, e);
-    }
+export async function openAccepted<T, O extends CallOptions>(open: (options: O) => AsyncIterable<T>, options: O, acceptTimeoutMs: number): Promise<AcceptedStream<T>> {
+  let onHeader!: () => void;
+  const headers = new Promise<"accepted">((resolve) => { onHeader = () => resolve("accepted"); });
+  // A pending next() holds back return() on an async generator, so a timeout cancels through the signal.
+  const cancel = new AbortController();
+  const signal = options.signal === undefined ? cancel.signal : AbortSignal.any([options.signal, cancel.signal]);
+  const it = open({ ...options, onHeader, signal })[Symbol.asyncIterator]();
+  const first = it.next();
+  first.catch(noop);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"timeout">((resolve) => { timer = setTimeout(resolve, acceptTimeoutMs, "timeout"); });
+  const settled = first.then(() => "settled" as const, () => "settled" as const);
+  const outcome = await Promise.race([settled, headers, late]).finally(() => clearTimeout(timer));
+  if (outcome === "timeout") {
+    const err = new RpcError(Code.DeadlineExceeded, `the upstream did not accept the call within ${acceptTimeoutMs} ms`);
+    cancel.abort(err);
+    closeQuietly(it);
+    throw err;
+  }
+  if (outcome === "settled") await first; // failed before it was accepted: thrown before any byte is sent
+  return { it, first };
+}
+
+/**
+ * A stream of response messages -> server-sent events on `res`: one event per message (`id` =
+ * its position from 0, `data` = its JSON), then `event: done` (`data: [DONE]`). The response
+ * head (200) is sent once the upstream accepted the call (see `openAccepted`); an error before
+ * that is an HTTP status with a JSON body, after it `event: error` with `{ code, status,
+ * message }` ends the stream. The next message is pulled only once the previous one was taken by
+ * the socket (backpressure reaches the upstream call); the caller's call signal is expected to
+ * abort when the client leaves.
+ * @internal
+ */
+export async function pipeToSse<O extends CallOptions>(
+  open: (options: O) => AsyncIterable<unknown>, options: O, res: ServerResponse, target: SseTarget,
+): Promise<void> {
+  let it: AsyncIterator<unknown>, pending: Promise<IteratorResult<unknown>>;
+  try {
+    ({ it, first: pending } = await openAccepted(open, options, target.acceptTimeoutMs));
+  } catch (e) {
+    return sendError(res, e);
   }
   const writer = new SseWriter(res, target.sse);
   let finished = false;
@@ -77,7 +117,8 @@ export async function pipeToSse(stream: AsyncIterable<unknown>, res: ServerRespo
   }
 }
 
-function closeQuietly(it: AsyncIterator<unknown>): void {
+/** Close a stream's iterator without waiting or reporting: the call is cancelled. @internal */
+export function closeQuietly(it: AsyncIterator<unknown>): void {
   try {
     it.return?.()?.then(undefined, noop);
   } catch {

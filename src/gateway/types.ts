@@ -112,11 +112,23 @@ export interface GatewayOptions {
   readonly maxTimeoutMs?: number;
   /** Largest request body. Default 1 MiB. */
   readonly maxBodyBytes?: number;
+  /**
+   * Deepest nesting of arrays and objects in a JSON body or WebSocket message; deeper is refused
+   * with 400 (INVALID_ARGUMENT) before it is parsed. Default 64.
+   */
+  readonly maxJsonDepth?: number;
   /** SSE writer options of every stream (keep-alive 15 s, queue limit 1 MiB by default). */
   readonly sse?: SseWriterOptions;
   /**
-   * SSE: wait this long for the first message before sending the response head, so that an
-   * error before it is an HTTP status with a JSON body. Default 1000 ms.
+   * SSE routes and OpenAI streams: the response head (200) is sent only once the upstream accepted
+   * the call (its response headers or its first message arrived), so that a request refused late
+   * (a slow check, a busy server) is still an HTTP status with a JSON body. This bounds that wait;
+   * past it the call is cancelled and the answer is 504 (DEADLINE_EXCEEDED). Default 30000 ms.
+   */
+  readonly acceptTimeoutMs?: number;
+  /**
+   * Resumable SSE routes: wait this long for the first event before sending the response head, so
+   * that an error before it is an HTTP status with a JSON body. Default 1000 ms.
    */
   readonly firstEventWaitMs?: number;
   /** Defaults for resumable routes. */
@@ -132,8 +144,10 @@ export interface ResolvedGatewayOptions {
   readonly defaultTimeoutMs: number | undefined;
   readonly maxTimeoutMs: number;
   readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
   readonly sse: SseWriterOptions;
   readonly firstEventWaitMs: number;
+  readonly acceptTimeoutMs: number;
   readonly resume: Required<ResumeOptions>;
   readonly websocket: { readonly maxPayload: number; readonly endMessage: string };
 }

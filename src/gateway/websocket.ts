@@ -3,6 +3,7 @@ import { Code, RpcError } from "../core/index.js";
 import { WebSocketChannel, type WebSocketMessage } from "../http/index.js";
 import type { CallOptions, GenericClient } from "../rpc/index.js";
 import { errorJson } from "./http-io.js";
+import { parseJson } from "./json-input.js";
 import type { CompiledRpcRoute } from "./routes.js";
 
 /**
@@ -24,11 +25,11 @@ export async function serveWebSocket(
     if (kind === "unary" || kind === "server") {
       const first = await incoming.next();
       if (first.done === true) return;
-      const request = parse(first.value);
+      const request = parse(first.value, r.maxJsonDepth);
       if (kind === "unary") await channel.send(r.encode(await client.unary(r.rpc, request, opts)));
       else for await (const m of client.serverStream(r.rpc, request, opts)) await channel.send(r.encode(m));
     } else {
-      const requests = requestsOf(incoming, endMessage);
+      const requests = requestsOf(incoming, endMessage, r.maxJsonDepth);
       if (kind === "client") await channel.send(r.encode(await client.clientStream(r.rpc, requests, opts)));
       else for await (const m of client.bidiStream(r.rpc, requests, opts)) await channel.send(r.encode(m));
     }
@@ -42,21 +43,17 @@ export async function serveWebSocket(
 }
 
 /** Requests from the socket until the end message or the close; not `for await`, which would close the socket. */
-async function* requestsOf(incoming: AsyncIterator<WebSocketMessage>, endMessage: string): AsyncGenerator<unknown> {
+async function* requestsOf(incoming: AsyncIterator<WebSocketMessage>, endMessage: string, maxDepth: number): AsyncGenerator<unknown> {
   for (;;) {
     const m = await incoming.next();
     if (m.done === true || m.value === endMessage) return;
-    yield parse(m.value);
+    yield parse(m.value, maxDepth);
   }
 }
 
-function parse(m: WebSocketMessage): unknown {
+function parse(m: WebSocketMessage, maxDepth: number): unknown {
   if (typeof m !== "string") throw new RpcError(Code.InvalidArgument, "send requests as text messages of JSON");
-  try {
-    return JSON.parse(m);
-  } catch (e) {
-    throw new RpcError(Code.InvalidArgument, `message is not valid JSON: ${(e as Error).message}`);
-  }
+  return parseJson(m, maxDepth, "message");
 }
 
 function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {

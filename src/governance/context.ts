@@ -114,6 +114,7 @@ export function deriveServerContext(parent: ServerCallContext, timeoutMs: number
   own(ctx, "responseHeaders", parent.responseHeaders);
   own(ctx, "responseTrailers", parent.responseTrailers);
   own(ctx, "values", parent.values);
+  ctx.headerTarget = parent; // ctx.sendHeaders() reaches the transport
   const onAbort = (reason: RpcError) => scope.abort(reason);
   linkAbort(parent, onAbort);
   return { ctx, release: () => { scope.dispose(); unlinkAbort(parent, onAbort); } };

@@ -33,6 +33,18 @@ export interface ServerCallContext extends CallContext {
   responseEncoding: string;
   /** Whether the last message handed to the handler arrived compressed. */
   readonly lastRequestCompressed: boolean;
+  /**
+   * Send the response headers now, before the first message (as grpc-js `sendMetadata`), so that
+   * the client learns the call was accepted: call it once the request is checked and before slow
+   * work (a gateway commits its HTTP 200 only then). Headers set later are not sent. Does nothing
+   * once they were sent, and on protocols without separate response headers (Thrift).
+   */
+  sendHeaders(): void;
+}
+
+/** @internal Where a ServerContext's `sendHeaders()` goes; set by transports that can send headers early. */
+export interface HeaderTarget {
+  sendHeaders(): void;
 }
 
 export interface ClientCallContext extends CallContext {
@@ -56,6 +68,8 @@ export class ServerContext implements ServerCallContext {
   lastRequestCompressed = false;
   responseEncoding: string;
   readonly deadline: number | undefined;
+  /** @internal */
+  headerTarget: HeaderTarget | undefined = undefined;
 
   constructor(
     readonly method: MethodDescriptor,
@@ -74,6 +88,9 @@ export class ServerContext implements ServerCallContext {
   }
   timeRemaining(): number | undefined {
     return this.scope.remainingMs();
+  }
+  sendHeaders(): void {
+    this.headerTarget?.sendHeaders();
   }
 }
 

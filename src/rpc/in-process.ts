@@ -1,5 +1,5 @@
 import { Code, Metadata, RpcError, createCallScope } from "../core/index.js";
-import { ServerContext, type ClientCallContext } from "./context.js";
+import { ServerContext, type ClientCallContext, type HeaderTarget } from "./context.js";
 import { unwrapOutgoing } from "./message.js";
 import type { Call } from "./middleware.js";
 import type { Router } from "./router.js";
@@ -24,22 +24,22 @@ export function createInProcessTransport(router: Router): ClientTransport {
       if (!route) throw new RpcError(Code.Unimplemented, `method ${method.path} is not implemented`);
       const scope = createCallScope({ signal: ctx.signal, deadline: ctx.deadline });
       const serverCtx = new ServerContext(route.method, scope, new Metadata(ctx.requestMetadata), "in-process", "in-process");
+      const delivery = (serverCtx.headerTarget = new Delivery(serverCtx, ctx));
       const request = method.kind === "client" || method.kind === "bidi"
         ? roundTrip(call.request as AsyncIterable<unknown>, method.input.encode, route.method.input.decode)
         : route.method.input.decode(method.input.encode(unwrapOutgoing(call.request)));
       try {
         const result = await untilAborted(route.invoke({ method: route.method, request, ctx: serverCtx }), scope.signal);
         if (method.kind === "server" || method.kind === "bidi") {
-          ctx.responseHeaders.merge(serverCtx.responseHeaders);
-          ctx.onHeader?.(ctx.responseHeaders);
-          return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode), serverCtx, ctx, scope.dispose);
+          return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode, delivery), delivery, scope.dispose);
         }
         const reply = method.output.decode(route.method.output.encode(unwrapOutgoing(result)));
-        deliver(serverCtx, ctx);
+        delivery.sendHeaders();
+        delivery.end();
         scope.dispose();
         return reply;
       } catch (e) {
-        deliver(serverCtx, ctx);
+        delivery.end();
         scope.dispose();
         throw RpcError.from(e);
       }
@@ -48,28 +48,45 @@ export function createInProcessTransport(router: Router): ClientTransport {
   };
 }
 
-async function* roundTrip(source: AsyncIterable<unknown>, encode: (v: any) => Uint8Array, decode: (b: Uint8Array) => unknown) {
-  for await (const m of source) yield decode(encode(unwrapOutgoing(m)));
+/** Messages through their codecs, as on a wire; response messages first send the headers (as gRPC does). */
+async function* roundTrip(source: AsyncIterable<unknown>, encode: (v: any) => Uint8Array, decode: (b: Uint8Array) => unknown, headers?: Delivery) {
+  for await (const m of source) {
+    headers?.sendHeaders();
+    yield decode(encode(unwrapOutgoing(m)));
+  }
 }
 
-async function* finish(source: AsyncIterable<unknown>, server: ServerContext, client: ClientCallContext, dispose: () => void) {
+async function* finish(source: AsyncIterable<unknown>, delivery: Delivery, dispose: () => void) {
   try {
     yield* source;
   } catch (e) {
     throw RpcError.from(e);
   } finally {
-    deliver(server, client);
+    delivery.end();
     dispose();
   }
 }
 
-function deliver(server: ServerContext, client: ClientCallContext): void {
-  if (client.responseHeaders.size === 0) {
-    client.responseHeaders.merge(server.responseHeaders);
-    client.onHeader?.(client.responseHeaders);
+/**
+ * The server side's response headers and trailers, handed to the client side as a wire would: the
+ * headers once, when the handler sends them (`ctx.sendHeaders()`), with the first message or with a
+ * unary reply; a call that fails before that gets trailers only.
+ */
+class Delivery implements HeaderTarget {
+  private headersSent = false;
+  constructor(private readonly server: ServerContext, private readonly client: ClientCallContext) {}
+
+  sendHeaders(): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.client.responseHeaders.merge(this.server.responseHeaders);
+    this.client.onHeader?.(this.client.responseHeaders);
   }
-  client.responseTrailers.merge(server.responseTrailers);
-  client.onTrailer?.(client.responseTrailers);
+
+  end(): void {
+    this.client.responseTrailers.merge(this.server.responseTrailers);
+    this.client.onTrailer?.(this.client.responseTrailers);
+  }
 }
 
 /** Settles with the call, or rejects with the signal's reason as soon as it aborts. */

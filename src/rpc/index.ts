@@ -1,7 +1,7 @@
 export { Router, type Route, type RouterOptions, type ServiceOptions } from "./router.js";
 export { createClient, type Client, type ClientMethod, type ClientOptions, type CallOptions } from "./client.js";
 export { compose, takesStream, returnsStream, type Call, type Next, type Middleware } from "./middleware.js";
-export { ServerContext, ClientContext, type CallContext, type ServerCallContext, type ClientCallContext } from "./context.js";
+export { ServerContext, ClientContext, type CallContext, type ServerCallContext, type ClientCallContext, type HeaderTarget } from "./context.js";
 export { OutgoingMessage, outgoing, unwrapOutgoing } from "./message.js";
 export type { ClientTransport } from "./transport.js";
 export type { UnaryHandler, ServerStreamHandler, ClientStreamHandler, BidiStreamHandler, ServiceImpl, HandlerOf } from "./handler.js";

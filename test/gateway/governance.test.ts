@@ -1,9 +1,10 @@
 // Governance at the gateway: jwtAuth as gateway middleware (401 + JSON), an upstream rate limit as
 // 429 + Retry-After (native JSON and OpenAI shapes), and a body over the limit as 413.
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import http from "node:http";
 import { after, before, describe, it } from "node:test";
-import { SignJWT } from "jose";
+import { SignJWT, type JWTHeaderParameters } from "jose";
 import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
 import { jwtAuth, rateLimit } from "../../src/governance/index.js";
 import { generationService } from "../../src/serving/index.js";
@@ -13,6 +14,14 @@ const secret = "a-shared-secret-of-enough-length-for-hs256";
 const sign = (key = secret, exp = "5m") =>
   new SignJWT({ scope: "chat" }).setProtectedHeader({ alg: "HS256" }).setIssuer("weir-test").setAudience("gw")
     .setSubject("ada").setExpirationTime(exp).sign(new TextEncoder().encode(key));
+
+const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const RSA_PEM = rsa.publicKey.export({ type: "spki", format: "pem" }) as string;
+/** A token for audience "gw" of issuer weir-test signed as `header` says; exp "none" leaves exp out. */
+const signAs = (header: JWTHeaderParameters, key: Parameters<SignJWT["sign"]>[0], exp = "5m") => {
+  const t = new SignJWT({ scope: "chat" }).setProtectedHeader(header).setIssuer("weir-test").setAudience("gw").setSubject("ada");
+  return (exp === "none" ? t : t.setExpirationTime(exp)).sign(key);
+};
 
 interface ErrorBody { error: { code: number; status: string; message: string } }
 
@@ -31,8 +40,14 @@ describe("governance at the gateway", { timeout: 30_000 }, () => {
     const authed = createGateway({
       services: [probeService],
       transport: model.transport,
-      middleware: [jwtAuth({ key: secret, issuer: "weir-test", audience: "gw" })],
+      middleware: [jwtAuth({ key: { secret }, issuer: "weir-test", audience: "gw" })],
       routes: [{ path: "/secure", rpc: "gw.test.Probe/Unary" }],
+    });
+    const rsaGated = createGateway({
+      services: [probeService],
+      transport: model.transport,
+      middleware: [jwtAuth({ key: RSA_PEM, issuer: "weir-test", audience: "gw" })],
+      routes: [{ path: "/secure-rsa", rpc: "gw.test.Probe/Unary" }],
     });
     const open = createGateway({
       services: [probeService],
@@ -40,9 +55,9 @@ describe("governance at the gateway", { timeout: 30_000 }, () => {
       maxBodyBytes: 256,
       routes: [{ path: "/collect", rpc: "gw.test.Probe/Client" }, ...openAiRoutes({ service: generationService(), transport: model.transport })],
     });
-    gateways = [authed, open];
+    gateways = [authed, rsaGated, open];
     server = http.createServer((req, res) => {
-      if (!authed.tryHandle(req, res)) open.handle(req, res);
+      if (!authed.tryHandle(req, res) && !rsaGated.tryHandle(req, res)) open.handle(req, res);
     });
     url = await listenHttp(server);
   });
@@ -73,6 +88,18 @@ describe("governance at the gateway", { timeout: 30_000 }, () => {
     const ok = await post("/secure", JSON.stringify({ text: "hi" }), { authorization: `Bearer ${await sign()}` });
     assert.equal(ok.status, 200);
     assert.equal(((await ok.json()) as { text: string }).text, "hi");
+  });
+
+  it("jwtAuth with a PEM public key at the gateway: 401 for an HS256 token signed with the PEM text, for a token without exp, for a huge token; RS256 passes", async () => {
+    const statusOf = async (token: string) => {
+      const r = await post("/secure-rsa", JSON.stringify({ text: "hi" }), { authorization: `Bearer ${token}` });
+      const body = (await r.json()) as ErrorBody & { text?: string };
+      return `${r.status} ${body.error?.message ?? body.text}`;
+    };
+    assert.match(await statusOf(await signAs({ alg: "HS256" }, new TextEncoder().encode(RSA_PEM))), /^401 invalid token: algorithm not allowed/);
+    assert.match(await statusOf(await signAs({ alg: "RS256" }, rsa.privateKey, "none")), /^401 invalid token: claim exp missing/);
+    assert.match(await statusOf(`${"a".repeat(9000)}.b.c`), /^401 authorization metadata of 9011 bytes exceeds the limit of 8192/);
+    assert.equal(await statusOf(await signAs({ alg: "RS256" }, rsa.privateKey)), "200 hi");
   });
 
   it("an upstream rate limit is 429 with Retry-After and the JSON error body", async () => {

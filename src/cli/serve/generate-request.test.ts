@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { requestFromQuery } from "./generate-request.js";
+import { requestFromBody, requestFromQuery } from "./generate-request.js";
 import { InFlight } from "./in-flight.js";
 
 describe("GET /api/generate query -> GenerateRequest", () => {
@@ -18,6 +18,18 @@ describe("GET /api/generate query -> GenerateRequest", () => {
       assert.throws(() => requestFromQuery(new URLSearchParams(q)), (e: Error & { code?: number }) => e.code === 3, q);
     }
     assert.throws(() => requestFromQuery(new URLSearchParams({ prompt: "x".repeat(9000) })), /POST it instead/);
+  });
+
+  it("refuses an unknown parameter, naming it (a typo must not fall back to a default)", () => {
+    const refused = (name: string) => (e: Error & { code?: number }) => e.code === 3 && e.message.includes(`"${name}"`) && /max_tokens/.test(e.message);
+    assert.throws(() => requestFromQuery(new URLSearchParams("prompt=x&max_token=2")), refused("max_token"));
+    assert.throws(() => requestFromQuery(new URLSearchParams(`prompt=x&${"k".repeat(5000)}=1`)), (e: Error) => e.message.length < 400);
+    for (const known of ["resumable=1", "last_event_id=abc", "stream_id=abc"]) assert.ok(requestFromQuery(new URLSearchParams(`prompt=x&${known}`)));
+  });
+
+  it("with a JSON body (POST), refuses query parameters other than the gateway's", () => {
+    assert.deepEqual(requestFromBody({ prompt: "x" }, new URLSearchParams("resumable=1")), { prompt: "x" });
+    assert.throws(() => requestFromBody({ prompt: "x" }, new URLSearchParams("max_tokens=2")), /"max_tokens" is not read when the request has a JSON body/);
   });
 });
 

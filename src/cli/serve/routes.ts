@@ -1,6 +1,6 @@
 import type { GatewayRoute, HttpInput } from "../../gateway/index.js";
 import { GENERATION_SERVICE } from "../../serving/index.js";
-import { requestFromQuery } from "./generate-request.js";
+import { requestFromBody, requestFromQuery } from "./generate-request.js";
 
 /** Chunks as the native routes send them: field names as in generation.proto, defaults included. */
 const CHUNK_JSON = Object.freeze({ emitDefaults: true, protoNames: true });
@@ -11,10 +11,11 @@ export const RESUME_RETENTION_MS = 60_000;
 /**
  * A GenerateRequest from `/api/generate`: a POST's JSON body as is (proto3 JSON of
  * GenerateRequest), or a GET's query parameters (`prompt`, `max_tokens`, `temperature`, `seed`,
- * `top_p`, `model`, repeatable `stop`), checked so that a typo is a clear INVALID_ARGUMENT.
+ * `top_p`, `model`, repeatable `stop`), checked so that a typo is a clear INVALID_ARGUMENT (an
+ * unknown query parameter too, on GET and POST alike).
  */
 function generateRequest(input: HttpInput): unknown {
-  return input.body !== undefined ? input.body : requestFromQuery(input.query);
+  return input.body !== undefined ? requestFromBody(input.body, input.query) : requestFromQuery(input.query);
 }
 
 /**

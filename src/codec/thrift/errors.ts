@@ -1,4 +1,4 @@
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError, describeValue } from "../../core/index.js";
 
 /**
  * Codec errors. Every failure to decode is INVALID_ARGUMENT (malformed, truncated, too deep,
@@ -33,7 +33,7 @@ export function unionCount(struct: string, count: number): RpcError {
 }
 
 export function badValue(where: string, expected: string, got: unknown): RpcError {
-  return new RpcError(Code.InvalidArgument, `cannot encode ${where}: expected ${expected}, got ${describe(got)}`);
+  return new RpcError(Code.InvalidArgument, `cannot encode ${where}: expected ${expected}, got ${describeValue(got)}`);
 }
 
 export function badI64(where: string, detail: string): RpcError {
@@ -48,14 +48,3 @@ export function tooLarge(bytes: number, max: number): RpcError {
   return new RpcError(Code.ResourceExhausted, `encoded Thrift data would exceed ${max} bytes (needed ${bytes})`);
 }
 
-function describe(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (v instanceof Uint8Array) return "bytes";
-  if (v instanceof Map) return "a Map";
-  if (v instanceof Set) return "a Set";
-  const t = typeof v;
-  if (t === "string") return `the string ${JSON.stringify((v as string).length > 40 ? `${(v as string).slice(0, 40)}…` : v)}`;
-  if (t === "number" || t === "bigint" || t === "boolean") return `${t} ${String(v)}`;
-  return t === "object" ? "an object" : t;
-}

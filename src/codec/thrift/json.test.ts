@@ -10,6 +10,7 @@ const pkg = parseThrift(`
     1: bool b, 2: i16 s, 3: i64 small, 4: i64 big, 5: double d, 6: double inf, 7: string str, 8: binary bin,
     9: list<Inner> items, 10: set<Color> colors, 11: map<i64, string> byId, 12: map<string, list<i32>> lists, 13: Color color,
   }
+  struct Node { 1: list<Node> kids, 2: string name, 3: i32 n, 4: i8 tiny }
   service S { J get(1: J j), void nothing() }
 `);
 const codec = pkg.struct<any>("J");
@@ -46,5 +47,23 @@ describe("Thrift JSON mapping", () => {
     assert.deepEqual(svc.methods["get"]!.output.toJson!({ small: 1n }), { small: 1 });
     assert.deepEqual(svc.methods["get"]!.input.fromJson!({ j: { small: 1 } }), { j: { small: 1n } });
     assert.equal(svc.methods["nothing"]!.output.toJson!(undefined), null);
+  });
+
+  it("refuses deeply nested or huge JSON with INVALID_ARGUMENT and a short message, never a stack overflow", () => {
+    const node = pkg.struct<any>("Node");
+    const short = (re: RegExp) => (e: unknown) => invalid(re)(e) && (e as RpcError).message.length < 400;
+    let nested: unknown = {};
+    for (let i = 0; i < 100_000; i++) nested = { kids: [nested] };
+    assert.throws(() => node.fromJson!(nested), short(/nesting deeper than 64/));
+    const deep = JSON.parse(`${"[".repeat(200_000)}${"]".repeat(200_000)}`) as unknown;
+    assert.throws(() => node.fromJson!({ name: deep }), short(/Node\.name: expected a string, got an array$/));
+    assert.throws(() => codec.fromJson!({ lists: { [`k${"x".repeat(100_000)}`]: deep } }), short(/expected an integer/));
+  });
+
+  it("refuses integers out of their type's range instead of wrapping them", () => {
+    const node = pkg.struct<any>("Node");
+    assert.throws(() => node.fromJson!({ n: 4294967299 }), invalid(/Node\.n: expected an integer \(i32\)/));
+    assert.throws(() => node.fromJson!({ tiny: 128 }), invalid(/expected an integer \(i8\)/));
+    assert.deepEqual(node.fromJson!({ n: -2147483648, tiny: -128 }), { n: -2147483648, tiny: -128 });
   });
 });

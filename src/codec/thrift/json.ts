@@ -1,6 +1,6 @@
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError, clip, describeValue } from "../../core/index.js";
 import type { ThriftType } from "../../idl/thrift/index.js";
-import type { I64Mode } from "./gen-unit.js";
+import { GEN_DEFAULTS, type I64Mode } from "./gen-unit.js";
 
 /**
  * The JSON mapping of Thrift values, after Kitex's generic JSON calls: structs are objects keyed
@@ -40,26 +40,39 @@ export function thriftToJson(v: unknown, t: ThriftType): unknown {
   }
 }
 
-/** JSON → a value of type `t` (i64 as the mode says); a mismatch is INVALID_ARGUMENT naming `where`. */
-export function thriftFromJson(j: unknown, t: ThriftType, i64: I64Mode, where: string): unknown {
-  const bad = (what: string): never => { throw new RpcError(Code.InvalidArgument, `invalid JSON at ${where}: expected ${what}, got ${JSON.stringify(j)?.slice(0, 40)}`); };
+/**
+ * JSON → a value of type `t` (i64 as the mode says); a mismatch, an integer out of its type's
+ * range, or nesting deeper than `maxDepth` (the codec's, default 64) is INVALID_ARGUMENT naming `where`.
+ */
+export function thriftFromJson(j: unknown, t: ThriftType, i64: I64Mode, where: string, maxDepth = GEN_DEFAULTS.maxDepth): unknown {
+  return fromJson(j, t, { i64, maxDepth }, where, 0);
+}
+
+interface JsonRead { readonly i64: I64Mode; readonly maxDepth: number }
+
+const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = { i8: [-128, 127], i16: [-32768, 32767], i32: [-2147483648, 2147483647] };
+
+function fromJson(j: unknown, t: ThriftType, o: JsonRead, where: string, depth: number): unknown {
+  const bad = (what: string): never => { throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(where)}: expected ${what}, got ${describeValue(j)}`); };
   switch (t.kind) {
     case "bool": return typeof j === "boolean" ? j : j === "true" ? true : j === "false" ? false : bad("a boolean");
     case "i8": case "i16": case "i32": {
       const n = typeof j === "string" && j.trim() !== "" ? Number(j) : j;
-      return typeof n === "number" && Number.isInteger(n) ? n : bad(`an integer (${t.kind})`);
+      const [lo, hi] = INT_RANGE[t.kind]!;
+      return typeof n === "number" && Number.isInteger(n) && n >= lo && n <= hi ? n : bad(`an integer (${t.kind})`);
     }
     case "enum": {
       if (typeof j === "string") {
         const named = t.enum.values.find((x) => x.name === j);
-        return named ? named.value : /^-?\d+$/.test(j) ? Number(j) : bad(`a ${t.enum.name} value`);
+        return named ? named.value : /^-?\d{1,10}$/.test(j) ? Number(j) : bad(`a ${t.enum.name} value`);
       }
       return typeof j === "number" && Number.isInteger(j) ? j : bad(`a ${t.enum.name} value`);
     }
     case "i64": {
-      if (!((typeof j === "number" && Number.isSafeInteger(j)) || (typeof j === "string" && /^-?\d+$/.test(j)))) return bad("an i64 (integer or decimal string)");
+      if (!((typeof j === "number" && Number.isSafeInteger(j)) || (typeof j === "string" && /^-?\d{1,19}$/.test(j)))) return bad("an i64 (integer or decimal string)");
       const b = BigInt(j as number | string);
-      return i64 === "bigint" ? b : i64 === "string" ? String(b) : Number(b);
+      if (b < -(2n ** 63n) || b >= 2n ** 63n) return bad("an i64 in range");
+      return o.i64 === "bigint" ? b : o.i64 === "string" ? String(b) : Number(b);
     }
     case "double": {
       const n = typeof j === "string" ? Number(j) : j;
@@ -67,23 +80,32 @@ export function thriftFromJson(j: unknown, t: ThriftType, i64: I64Mode, where: s
     }
     case "string": case "uuid": return typeof j === "string" ? j : bad("a string");
     case "binary": return typeof j === "string" ? new Uint8Array(Buffer.from(j, "base64")) : bad("a base64 string");
+    default: return containerFromJson(j, t, o, where, depth, bad);
+  }
+}
+
+function containerFromJson(j: unknown, t: ThriftType, o: JsonRead, where: string, depth: number, bad: (what: string) => never): unknown {
+  if (depth >= o.maxDepth) throw new RpcError(Code.InvalidArgument, `JSON nesting deeper than ${o.maxDepth} at ${clip(where)}`);
+  const d = depth + 1;
+  switch (t.kind) {
     case "list": case "set": {
       if (!Array.isArray(j)) return bad("an array");
-      const items = j.map((x, i) => thriftFromJson(x, t.element, i64, `${where}[${i}]`));
+      const items = j.map((x, i) => fromJson(x, t.element, o, `${where}[${i}]`, d));
       return t.kind === "set" ? new Set(items) : items;
     }
     case "map": {
       if (typeof j !== "object" || j === null || Array.isArray(j)) return bad("an object");
-      return new Map(Object.entries(j).map(([k, x]) => [thriftFromJson(k, t.key, i64, `${where} key`), thriftFromJson(x, t.value, i64, `${where}.${k}`)]));
+      return new Map(Object.entries(j).map(([k, x]) => [fromJson(k, t.key, o, `${where} key`, d), fromJson(x, t.value, o, `${where}.${k}`, d)]));
     }
     case "struct": {
       if (typeof j !== "object" || j === null || Array.isArray(j)) return bad(`a ${t.struct.name} object`);
       const src = j as Record<string, unknown>;
       const out: Record<string, unknown> = {};
       for (const f of t.struct.fields) {
-        if (src[f.name] !== undefined && src[f.name] !== null) out[f.name] = thriftFromJson(src[f.name], f.type, i64, `${where}.${f.name}`);
+        if (src[f.name] !== undefined && src[f.name] !== null) out[f.name] = fromJson(src[f.name], f.type, o, `${where}.${f.name}`, d);
       }
       return out;
     }
+    default: return bad(`a value of Thrift type ${(t as { kind: string }).kind}`);
   }
 }

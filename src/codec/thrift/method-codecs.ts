@@ -140,7 +140,7 @@ export function grpcCodecs(fn: ThriftFunction, c: ThriftFunctionCodecs, opts: Ge
   const result = c.result, ret = fn.returns;
   const json = {
     toJson: (v: unknown) => (ret ? thriftToJson(v, ret) : null),
-    fromJson: (j: unknown) => (ret ? thriftFromJson(j, ret, opts.i64, `${fn.name} result`) : undefined),
+    fromJson: (j: unknown) => (ret ? thriftFromJson(j, ret, opts.i64, `${fn.name} result`, opts.maxDepth) : undefined),
   };
   const output: Codec = result
     ? { encode: (v: unknown) => result.encode(successStruct(fn, v)), decode: (b: Uint8Array) => unwrapResult(fn, result.decode(b)), ...json }

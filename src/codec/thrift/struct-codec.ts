@@ -107,7 +107,7 @@ export function wrapStruct<T>(struct: ThriftStruct, protocol: ThriftProtocol, fn
     write: (out: ThriftWriter, value: T) => enc(out, value, 1),
     read: (input: ThriftReader) => dec(input, 1) as T,
     toJson: (value: T) => thriftToJson(value, type),
-    fromJson: (json: unknown) => thriftFromJson(json, type, opts.i64, struct.name) as T,
+    fromJson: (json: unknown) => thriftFromJson(json, type, opts.i64, struct.name, opts.maxDepth) as T,
   };
 }
 

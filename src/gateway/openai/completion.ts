@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { SseWriter } from "../../http/index.js";
 import type { CallOptions } from "../../rpc/index.js";
 import { isBodyTooLarge, sendJson } from "../http-io.js";
-import { settlesWithin } from "../sse-stream.js";
+import { closeQuietly, openAccepted } from "../sse-stream.js";
 import type { GatewayContext } from "../types.js";
 import { ChunkWriter, DONE, finishReasonOf, responseId, usageJson, type Flavor } from "./chunks.js";
 import { errorDataEvent, invalidRequest, OpenAiRequestError, sendOpenAiError } from "./errors.js";
@@ -41,7 +41,7 @@ export async function serveCompletion(setup: CompletionSetup, req: IncomingMessa
   const created = Math.floor(Date.now() / 1000);
   const id = responseId(setup.flavor);
   if (!parsed.stream) return whole(setup, parsed, res, opts, id, created);
-  return streamed(setup, parsed, res, opts, id, created, ctx.options.firstEventWaitMs);
+  return streamed(setup, parsed, res, opts, id, created, ctx.options.acceptTimeoutMs);
 }
 
 /** The request's call options; the OpenAI SDKs' `x-stainless-timeout` (seconds) is a deadline too. */
@@ -66,17 +66,13 @@ async function whole(setup: CompletionSetup, p: ParsedRequest, res: ServerRespon
 }
 
 async function streamed(
-  setup: CompletionSetup, p: ParsedRequest, res: ServerResponse, opts: CallOptions, id: string, created: number, waitMs: number,
+  setup: CompletionSetup, p: ParsedRequest, res: ServerResponse, opts: CallOptions, id: string, created: number, acceptTimeoutMs: number,
 ): Promise<void> {
-  const it = setup.client.Generate(p.generate, opts)[Symbol.asyncIterator]();
-  let pending = it.next();
-  pending.catch(() => {});
-  if (await settlesWithin(pending, waitMs)) {
-    try {
-      await pending;
-    } catch (e) {
-      return sendOpenAiError(res, e); // before any byte: a proper status (404 for a bad model)
-    }
+  let it: AsyncIterator<GenerateChunkLike>, pending: Promise<IteratorResult<GenerateChunkLike>>;
+  try {
+    ({ it, first: pending } = await openAccepted((o) => setup.client.Generate(p.generate, o), opts, acceptTimeoutMs));
+  } catch (e) {
+    return sendOpenAiError(res, e); // before any byte: a proper status (400 for a request refused late, 404 for a bad model)
   }
   const writer = new SseWriter(res);
   const chunks = new ChunkWriter(setup.flavor, id, created, p.model, setup.fingerprint, p.includeUsage);
@@ -100,7 +96,7 @@ async function streamed(
   } catch (e) {
     if (!writer.signal.aborted) writer.writeText(errorDataEvent(e));
   } finally {
-    if (!finished) it.return?.()?.then(undefined, () => {});
+    if (!finished) closeQuietly(it);
     writer.end();
   }
 }

@@ -12,6 +12,9 @@ export interface ParsedRequest {
 
 type Body = Record<string, unknown>;
 
+/** Largest max_tokens passed on: the Generation request's field is uint32 in Protobuf and i32 in Thrift. */
+const MAX_TOKENS = 2 ** 31 - 1;
+
 const fail = (message: string, param: string | null = null, code: string | null = null): never => {
   throw new OpenAiRequestError(invalidRequest(message, param, code));
 };
@@ -80,10 +83,12 @@ function common(b: Body, base: GenerateRequestJson, maxTokens: unknown, maxToken
     if (typeof options !== "object") fail("stream_options must be an object", "stream_options");
   }
   const generate: GenerateRequestJson = { ...base, model: model as string };
-  if (maxTokens !== undefined && maxTokens !== null) generate.max_tokens = integer(maxTokens, maxTokensName, 1);
+  if (maxTokens !== undefined && maxTokens !== null) generate.max_tokens = integer(maxTokens, maxTokensName, 1, MAX_TOKENS);
   number(b, "temperature", 0, 2, (v) => { generate.temperature = v; });
   number(b, "top_p", 0, 1, (v) => { generate.top_p = v; });
-  if (b["seed"] !== undefined && b["seed"] !== null) generate.seed = integer(b["seed"], "seed", Number.MIN_SAFE_INTEGER);
+  number(b, "presence_penalty", -2, 2, ignore);
+  number(b, "frequency_penalty", -2, 2, ignore);
+  if (b["seed"] !== undefined && b["seed"] !== null) generate.seed = integer(b["seed"], "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
   const stop = b["stop"];
   if (typeof stop === "string") generate.stop = [stop];
   else if (Array.isArray(stop)) {
@@ -93,8 +98,12 @@ function common(b: Body, base: GenerateRequestJson, maxTokens: unknown, maxToken
   return { model: model as string, generate, stream: stream === true, includeUsage: (options as Body | undefined)?.["include_usage"] === true };
 }
 
-function integer(v: unknown, name: string, min: number): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) fail(`${name} must be an integer${min > 0 ? ` >= ${min}` : ""}`, name);
+/**
+ * An integer parameter in `min..max`, checked as JSON gave it, before any conversion (the wire types
+ * are 32-bit: a larger max_tokens would silently wrap).
+ */
+function integer(v: unknown, name: string, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) fail(`${name} must be an integer between ${min} and ${max}`, name);
   return v as number;
 }
 
@@ -104,3 +113,5 @@ function number(b: Body, name: string, min: number, max: number, set: (v: number
   if (typeof v !== "number" || !(v >= min && v <= max)) fail(`${name} must be a number between ${min} and ${max}`, name);
   set(v as number);
 }
+
+function ignore(): void {}

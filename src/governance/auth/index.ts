@@ -1,1 +1,1 @@
-export { jwtAuth, jwtClaims, JWT_CLAIMS, type JwtAuthOptions, type MethodRule } from "./jwt.js";
+export { jwtAuth, jwtClaims, JWT_AUTH_DEFAULTS, JWT_CLAIMS, type JwtAuthOptions, type JwtKey, type MethodRule } from "./jwt.js";

@@ -1,5 +1,5 @@
 import protobuf from "protobufjs";
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError, clip } from "../../core/index.js";
 import type { JsonWriteOptions } from "../descriptor.js";
 import { badJson, messageFromJson, messageToJson, scalarFromJson, scalarToJson, valueFromJson, valueToJson } from "./json.js";
 
@@ -176,7 +176,7 @@ function lookupAny(type: protobuf.Type, url: string, path: string): protobuf.Typ
   try {
     return type.root.lookupType(name);
   } catch {
-    throw new RpcError(Code.InvalidArgument, `invalid JSON at ${path}: the Any holds ${name}, which is not in the loaded .proto files`);
+    throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(path)}: the Any holds ${clip(name, 100)}, which is not in the loaded .proto files`);
   }
 }
 

@@ -91,4 +91,14 @@ describe("proto3 JSON mapping", () => {
     assert.throws(() => codec.fromJson!([]), invalid(/expected a All object/));
     assert.throws(() => codec.fromJson!({ packed: { "@type": "x/nope.Missing" } }), invalid(/not in the loaded/));
   });
+
+  it("refuses deeply nested or huge JSON with INVALID_ARGUMENT and a short message, never a stack overflow", () => {
+    const deep = JSON.parse(`${"[".repeat(200_000)}${"]".repeat(200_000)}`) as unknown;
+    const short = (re: RegExp) => (e: unknown) => invalid(re)(e) && (e as RpcError).message.length < 400;
+    assert.throws(() => codec.fromJson!({ text: deep }), short(/text: expected a string, got an array$/));
+    assert.throws(() => codec.fromJson!({ any_value: deep }), short(/nesting deeper than 100/));
+    assert.throws(() => codec.fromJson!({ meta: { [`k${"x".repeat(100_000)}`]: { a: deep } } }), short(/nesting deeper than 100/));
+    assert.throws(() => codec.fromJson!({ text: ["y".repeat(1 << 20)] }), short(/got an array/));
+    assert.throws(() => codec.fromJson!({ flag: "y".repeat(1 << 20) }), short(/got the string "y{40}…"/));
+  });
 });

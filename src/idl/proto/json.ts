@@ -1,5 +1,5 @@
 import protobuf from "protobufjs";
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError, clip, describeValue } from "../../core/index.js";
 import type { JsonWriteOptions } from "../descriptor.js";
 import { wktFromJson, wktToJson } from "./json-wkt.js";
 
@@ -22,8 +22,7 @@ const FLOAT_MAX = 3.4028234663852886e38;
 
 /** @internal Throw INVALID_ARGUMENT for JSON that does not fit. */
 export function badJson(path: string, what: string, got: unknown): never {
-  const shown = JSON.stringify(got)?.slice(0, 40) ?? String(got);
-  throw new RpcError(Code.InvalidArgument, `invalid JSON at ${path}: expected ${what}, got ${shown}`);
+  throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(path)}: expected ${what}, got ${describeValue(got)}`);
 }
 
 /** What writing one field takes, worked out once per message type. */
@@ -165,7 +164,7 @@ function fieldsByJsonOrProtoName(type: protobuf.Type): Map<string, protobuf.Fiel
  * 64-bit integers as decimal strings, bytes as Buffers, enums as numbers).
  */
 export function messageFromJson(type: protobuf.Type, j: unknown, path = type.name, depth = 0): Record<string, unknown> {
-  if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `JSON nesting deeper than ${MAX_DEPTH} at ${path}`);
+  if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `JSON nesting deeper than ${MAX_DEPTH} at ${clip(path)}`);
   const special = wktFromJson(type, j, path, depth);
   if (special !== undefined) return special;
   if (typeof j !== "object" || j === null || Array.isArray(j)) return badJson(path, `a ${type.name} object`, j);
@@ -174,16 +173,16 @@ export function messageFromJson(type: protobuf.Type, j: unknown, path = type.nam
   const oneofSeen = new Map<protobuf.OneOf, string>();
   for (const key of Object.keys(j)) {
     const f = fields.get(key);
-    if (!f) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${path}: ${type.name} has no field "${key.slice(0, 64)}"`);
+    if (!f) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(path)}: ${type.name} has no field "${clip(key, 64)}"`);
     const v = (j as Record<string, unknown>)[key];
     const where = `${path}.${key}`;
     if (v === null && !isValueField(f)) continue;
     if (f.partOf) {
       const other = oneofSeen.get(f.partOf);
-      if (other !== undefined && other !== f.name) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${where}: oneof ${f.partOf.name} already has ${other}`);
+      if (other !== undefined && other !== f.name) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(where)}: oneof ${f.partOf.name} already has ${other}`);
       oneofSeen.set(f.partOf, f.name);
     }
-    if (Object.prototype.hasOwnProperty.call(out, f.name)) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${where}: field ${f.name} given twice`);
+    if (Object.prototype.hasOwnProperty.call(out, f.name)) throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(where)}: field ${f.name} given twice`);
     out[f.name] = fieldFromJson(f, v, where, depth);
   }
   return out;

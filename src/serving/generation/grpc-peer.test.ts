@@ -2,10 +2,11 @@
 // .proto file loaded by @grpc/proto-loader.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { createServer, type Server } from "../../transport/index.js";
-import { createBuiltinEngine, EngineStats, trackGenerations, type TrackedEngine } from "../engines/index.js";
+import { createBuiltinEngine, EngineStats, trackGenerations, type Engine, type TrackedEngine } from "../engines/index.js";
 import { generationIdlPath, generationService } from "./descriptor.js";
 import { createGenerationService } from "./service.js";
 
@@ -14,6 +15,20 @@ interface GenerationClient {
   Complete(req: object, cb: (err: grpc.ServiceError | null, res: { text: string; token_ids: number[] }) => void): void;
   close(): void;
 }
+/** An engine whose first step comes `ms` late (a long queue, a slow first token); validation is the engine's own. */
+function lateStart(engine: Engine, id: string, ms: number): Engine {
+  const late: Engine = Object.create(engine);
+  late.info = () => ({ ...engine.info(), id });
+  late.generate = (req, o) => {
+    const steps = engine.generate(req, o);
+    return (async function* () {
+      await sleep(ms);
+      yield* steps;
+    })();
+  };
+  return late;
+}
+
 type Chunk = { text: string; token_ids: number[]; finish_reason: string; usage: { completion_tokens: number } | null; index: number };
 
 describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () => {
@@ -26,7 +41,8 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
     stats = new EngineStats();
     const fast = await createBuiltinEngine({ id: "fast" });
     paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: 200, stats }));
-    server = createServer().service(generationService(), createGenerationService({ engines: [fast, paced] }));
+    const engines = [fast, paced, lateStart(fast, "late", 600)];
+    server = createServer().service(generationService(), createGenerationService({ engines }));
     const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
     const def = protoLoader.loadSync(generationIdlPath("proto"), { keepCase: true, longs: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as { weir: { generation: { v1: { Generation: grpc.ServiceClientConstructor } } } };
@@ -79,5 +95,24 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
       client.Complete(req, (err) => resolve(err ? err.code : 0)));
     assert.equal(await codeOf({ prompt: "x", temperature: 9 }), grpc.status.INVALID_ARGUMENT);
     assert.equal(await codeOf({ model: "nope", prompt: "x" }), grpc.status.NOT_FOUND);
+  });
+
+  it("sends the response headers once the request is valid, before the first token; a bad request gets none", async () => {
+    const timeline = (req: object) => new Promise<{ headersAt?: number; firstAt?: number; code: number }>((resolve) => {
+      const start = performance.now();
+      const t: { headersAt?: number; firstAt?: number } = {};
+      const call = client.Generate(req) as grpc.ClientReadableStream<Chunk> & NodeJS.EventEmitter;
+      call.on("metadata", () => (t.headersAt = performance.now() - start));
+      call.on("data", () => (t.firstAt ??= performance.now() - start));
+      call.on("error", () => {});
+      call.on("status", (s: grpc.StatusObject) => resolve({ ...t, code: s.code }));
+    });
+    const ok = await timeline({ model: "late", prompt: "The river", max_tokens: 3 });
+    assert.equal(ok.code, grpc.status.OK);
+    assert.ok(ok.headersAt !== undefined && ok.firstAt !== undefined && ok.firstAt >= 550, JSON.stringify(ok));
+    assert.ok(ok.firstAt - ok.headersAt >= 400, `headers ${ok.headersAt} ms, first chunk ${ok.firstAt} ms: headers come before the (late) first token`);
+    const bad = await timeline({ model: "late", prompt: "x", temperature: 9 });
+    assert.equal(bad.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(bad.headersAt, undefined, "a refused request is answered with trailers only");
   });
 });

@@ -45,6 +45,7 @@ export function createGenerationService(options: GenerationServiceOptions): Serv
   return {
     async *Generate(req: GenerateRequestMsg, ctx: ServerCallContext): AsyncGenerator<GenerateChunkMsg> {
       const steps = pick(req.model).generate(toEngineRequest(req), { signal: ctx.signal });
+      ctx.sendHeaders(); // the request is valid: the call is accepted before the first token (a gateway answers 200 now)
       yield* toChunks(steps, ctx.signal);
     },
 

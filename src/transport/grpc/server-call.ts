@@ -65,7 +65,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
   ) {
     const o = env.options;
     const wanted = o.compression === "identity" ? "identity" : pickEncoding(o.compression, start.acceptEncoding);
-    this.ctx = new GrpcServerContext(route.method, stream, rawHeaders, start.deadline, wanted);
+    this.ctx = new GrpcServerContext(route.method, stream, rawHeaders, start.deadline, wanted, this);
     this.reader = new EnvelopeReader(o.limits.maxReceiveMessageBytes);
     this.deadline = start.deadline ?? Infinity;
   }
@@ -196,7 +196,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     const stream = this.stream;
     if (stream.destroyed || stream.closed) return this.ctx.complete();
     try {
-      this.sendHeaders();
+      if (!this.headersSent) this.writeHeaders();
     } catch (e) {
       return this.ctx.abort(RpcError.from(e, Code.Internal));
     }
@@ -220,8 +220,19 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     return (this.sendEncoding = pickEncoding(wanted, this.start.acceptEncoding));
   }
 
+  /** The handler asked for the response headers now (`ctx.sendHeaders()`): the call is accepted. */
+  sendHeaders(): void {
+    const stream = this.stream;
+    if (this.done || this.headersSent || stream.destroyed || stream.closed) return;
+    try {
+      this.writeHeaders();
+    } catch (e) {
+      this.finish(RpcError.from(e, Code.Internal));
+    }
+  }
+
   /** Response headers before the first message; a header Node refuses fails the call with INTERNAL. */
-  private sendHeaders(): void {
+  private writeHeaders(): void {
     const h = responseHeaders(this.start.contentType, this.sendEncodingNow(), this.ctx.headersIfAny());
     this.headersSent = true;
     try {
@@ -243,13 +254,13 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     const plain = this.sendEncodingNow() === "identity" || !compress;
     if (plain && codec.encodeInto !== undefined) {
       codec.encodeInto(value, this.batch!); // straight into the batch: no intermediate bytes
-      if (!this.headersSent) this.sendHeaders();
+      if (!this.headersSent) this.writeHeaders();
       this.batch!.commit();
       return undefined;
     }
     const bytes = codec.encode(value);
     checkSendSize(bytes, this.env.options.limits.maxSendMessageBytes);
-    if (!this.headersSent) this.sendHeaders();
+    if (!this.headersSent) this.writeHeaders();
     if (plain) {
       this.batch!.append(bytes, false);
       return undefined;

@@ -1,6 +1,6 @@
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, Metadata, RpcError } from "../../core/index.js";
-import type { MethodDescriptor, ServerCallContext } from "../../rpc/index.js";
+import type { HeaderTarget, MethodDescriptor, ServerCallContext } from "../../rpc/index.js";
 import { grpcProtocolName } from "../thrift/grpc-compat.js";
 import { isReservedHeader } from "./headers.js";
 
@@ -32,6 +32,8 @@ export class GrpcServerContext implements ServerCallContext {
     /** Absolute deadline in ms since the epoch, from `grpc-timeout`. */
     readonly deadline: number | undefined,
     responseEncoding: string,
+    /** The call, which sends the response headers. */
+    private readonly call: HeaderTarget,
   ) {
     this.responseEncoding = responseEncoding;
   }
@@ -69,6 +71,10 @@ export class GrpcServerContext implements ServerCallContext {
 
   timeRemaining(): number | undefined {
     return this.deadline === undefined ? undefined : Math.max(0, this.deadline - Date.now());
+  }
+
+  sendHeaders(): void {
+    this.call.sendHeaders();
   }
 
   /** @internal The response headers set by the handler, if it set any. */
