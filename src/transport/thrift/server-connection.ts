@@ -22,9 +22,15 @@ export interface ThriftConnectionOptions {
   readonly maxFrameBytes: number;
   /** Messages handled at once on one connection; reading pauses at this many. */
   readonly maxPendingPerConnection: number;
+  /** Replies written but not yet taken by the peer; reading pauses past this many bytes. */
+  readonly maxUnsentBytesPerConnection: number;
   /** Nesting limit when walking unframed messages. */
   readonly maxDepth: number;
-  /** Close a connection with nothing in progress after this many ms without bytes; 0 for never. */
+  /** A message must arrive whole within this many ms of its first byte; 0 for no limit. */
+  readonly readTimeoutMs: number;
+  /** Replies must be taken by the peer within this many ms of being written; 0 for no limit. */
+  readonly writeTimeoutMs: number;
+  /** Close a connection with nothing in progress after this many ms; 0 for never. */
   readonly idleTimeoutMs: number;
   /** Where reasons for closing a connection go. */
   readonly log: (message: string) => void;
@@ -32,10 +38,17 @@ export interface ThriftConnectionOptions {
 
 interface Slot { reply: ReplyUnit | undefined; done: boolean }
 
+/** What a connection is waiting for, as its timeouts see it. */
+const BUSY = 0; // a handler runs, or reading is paused: no read or idle timeout
+const READING = 1; // part of a message has arrived
+const IDLE = 2; // nothing in progress, nothing unsent
+
 /**
  * Serve Thrift messages on one socket: cut units, open their envelopes, hand each message to
  * `handler`, and write replies in request order (handlers run concurrently). Bad bytes, an
  * oversized frame or a handler that throws close this connection only, with the reason logged.
+ * Reading pauses while `maxPendingPerConnection` messages are in progress or more than
+ * `maxUnsentBytesPerConnection` bytes of replies wait for the peer to read them.
  * `initial` holds bytes already read from the socket (by protocol detection).
  */
 export function serveThriftConnection(
@@ -43,11 +56,8 @@ export function serveThriftConnection(
 ): ThriftConnection {
   const conn = new ThriftConnection(socket, handler, reject, opts);
   socket.setNoDelay(true);
-  if (opts.idleTimeoutMs > 0) {
-    socket.setTimeout(opts.idleTimeoutMs);
-    socket.on("timeout", conn.onIdleTimeout);
-  }
   socket.on("data", conn.onData);
+  socket.on("drain", conn.onDrain);
   socket.on("error", conn.onGone);
   socket.on("close", conn.onGone);
   if (initial && initial.length > 0) conn.onData(initial);
@@ -60,7 +70,18 @@ export class ThriftConnection {
   private readonly peer: string;
   private readonly queue: Slot[] = [];
   private closing = false;
+  /** Reading paused for backpressure (too many messages in progress, or too many bytes unsent). */
+  private paused = false;
+  private pumping = false;
   private onIdle: (() => void) | undefined;
+  /** Units taken off the socket so far. */
+  private unitsRead = 0;
+  /** Read and idle timeouts: the state seen at the last sweep (`unitsRead` and what it waits for) and since when. */
+  private waitKey = -1;
+  private waitSince = 0;
+  /** Write timeout: bytes written by the last check that must be sent, and since when. */
+  private writeMark = 0;
+  private writeSince = 0;
 
   constructor(
     private readonly socket: Socket, private readonly handler: MessageHandler,
@@ -73,13 +94,6 @@ export class ThriftConnection {
   readonly onGone = (): void => {
     this.closing = true;
     this.onIdle?.();
-  };
-
-  readonly onIdleTimeout = (): void => {
-    if (this.queue.length === 0 && !this.closing) {
-      this.closing = true;
-      this.socket.end();
-    }
   };
 
   /**
@@ -98,20 +112,81 @@ export class ThriftConnection {
     });
   }
 
+  /**
+   * Enforce the timeouts; the server calls this for every connection a few times per shortest
+   * timeout (one timer for all connections rather than one per message).
+   */
+  sweep(now: number): void {
+    if (this.socket.destroyed) return;
+    const { socket, opts } = this;
+    if (socket.bytesWritten - socket.writableLength >= this.writeMark) {
+      this.writeMark = socket.bytesWritten;
+      this.writeSince = now;
+    } else if (opts.writeTimeoutMs > 0 && now - this.writeSince > opts.writeTimeoutMs) {
+      return this.fail(`the peer took no replies for ${opts.writeTimeoutMs} ms (${socket.writableLength} bytes unsent)`);
+    }
+    if (this.closing) return;
+    const state = this.paused || this.queue.length > 0 ? BUSY : this.reader.buffered > 0 ? READING : socket.writableLength > 0 ? BUSY : IDLE;
+    const key = this.unitsRead * 4 + state;
+    if (key !== this.waitKey) {
+      this.waitKey = key;
+      this.waitSince = now;
+    } else if (state === READING && opts.readTimeoutMs > 0 && now - this.waitSince > opts.readTimeoutMs) {
+      this.fail(`a message did not arrive whole within ${opts.readTimeoutMs} ms (${this.reader.buffered} bytes of it so far)`);
+    } else if (state === IDLE && opts.idleTimeoutMs > 0 && now - this.waitSince > opts.idleTimeoutMs) {
+      this.closing = true;
+      socket.destroy();
+    }
+  }
+
   readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
     this.reader.push(chunk);
-    for (;;) {
-      let unit: RawUnit | undefined;
-      try {
-        unit = this.reader.next();
-      } catch (e) {
-        return this.fail((e as Error).message, e);
-      }
-      if (!unit || !this.dispatch(unit)) break;
-    }
-    if (this.queue.length >= this.opts.maxPendingPerConnection) this.socket.pause();
+    this.pump();
   };
+
+  readonly onDrain = (): void => {
+    if (this.paused && !this.full()) this.unpause();
+  };
+
+  /** True while the connection must not take more messages. */
+  private full(): boolean {
+    const { socket } = this;
+    return this.queue.length >= this.opts.maxPendingPerConnection ||
+      (socket.writableLength > this.opts.maxUnsentBytesPerConnection && socket.writableNeedDrain);
+  }
+
+  /** Hand buffered units to the handler while there is room; pause reading when there is none. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closing) {
+        if (this.full()) {
+          this.paused = true;
+          this.socket.pause();
+          return;
+        }
+        let unit: RawUnit | undefined;
+        try {
+          unit = this.reader.next();
+        } catch (e) {
+          return this.fail((e as Error).message, e);
+        }
+        if (!unit) return;
+        this.unitsRead++;
+        if (!this.dispatch(unit)) return;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private unpause(): void {
+    this.paused = false;
+    this.pump();
+    if (!this.paused && !this.closing) this.socket.resume();
+  }
 
   /** Hand one unit to the handler; false when the connection is done for. */
   private dispatch(unit: RawUnit): boolean {
@@ -166,11 +241,11 @@ export class ThriftConnection {
     }
     socket.uncork();
     if (this.queue.length === 0) this.onIdle?.();
-    if (socket.isPaused() && queue.length < this.opts.maxPendingPerConnection && !this.closing) socket.resume();
+    if (this.paused && !this.closing && !this.full()) this.unpause();
   }
 
   private fail(reason: string, error?: unknown): void {
-    if (this.closing) return;
+    if (this.closing && this.socket.destroyed) return;
     this.closing = true;
     this.opts.log(`thrift: closing connection from ${this.peer}: ${reason}`);
     if (channels.transportError.hasSubscribers) {
