@@ -4,7 +4,7 @@ import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { untilAborted } from "./abort-source.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
-import { wrapReply, type EnvelopeMeta } from "./envelope.js";
+import { repliesCompressed, wrapCompressedReply, wrapReply, type EnvelopeMeta } from "./envelope.js";
 import { MessageType, writeMessageHeader } from "./message.js";
 import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import type { ThriftRoutes } from "./routes.js";
@@ -68,7 +68,7 @@ async function invoke(
   }
 }
 
-function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit {
+function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
   const declared = wire.encodeDeclared(msg.protocol, e);
   if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
   const err = RpcError.from(e, Code.Unknown);
@@ -83,13 +83,14 @@ function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: S
 }
 
 /** An EXCEPTION reply carrying a TApplicationException. */
-export function exception(msg: WireMessage, e: AppException, meta?: EnvelopeMeta): ReplyUnit {
+function exception(msg: WireMessage, e: AppException, meta?: EnvelopeMeta): ReplyUnit | Promise<ReplyUnit> {
   return reply(msg, MessageType.Exception, encodeAppException(msg.protocol, e), meta);
 }
 
-function reply(msg: WireMessage, type: number, body: Uint8Array, meta?: EnvelopeMeta): ReplyUnit {
-  const head = writeMessageHeader(msg.protocol, msg.header.name, type, msg.header.seqId);
-  return { parts: wrapReply(msg, Buffer.concat([head, body]), type, meta) };
+function reply(msg: WireMessage, type: number, body: Uint8Array, meta?: EnvelopeMeta): ReplyUnit | Promise<ReplyUnit> {
+  const message = Buffer.concat([writeMessageHeader(msg.protocol, msg.header.name, type, msg.header.seqId), body]);
+  if (repliesCompressed(msg)) return wrapCompressedReply(msg, message, meta).then((parts) => ({ parts }));
+  return { parts: wrapReply(msg, message, type, meta) };
 }
 
 function serviceNameOf(msg: WireMessage): string | undefined {

@@ -1,7 +1,9 @@
 import type { Socket } from "node:net";
 import { channels, RpcError } from "../../core/index.js";
 import { UnitReader } from "./unit-reader.js";
-import { openUnit, type RawUnit, type WireMessage } from "./wire.js";
+import type { Slots } from "./slots.js";
+import { inflateTHeader, type THeaderFrame } from "./theader.js";
+import { isCompressedFrame, openServerUnit, openTHeaderFrame, type RawUnit, type WireMessage } from "./wire.js";
 
 /** What a handler answers for one message: the wire bytes, or nothing (oneway). */
 export interface ReplyUnit {
@@ -34,6 +36,8 @@ export interface ThriftConnectionOptions {
   readonly idleTimeoutMs: number;
   /** Where reasons for closing a connection go. */
   readonly log: (message: string) => void;
+  /** Compressed (THeader zlib) messages in progress on the whole server; one per connection at most. */
+  readonly compressed: Slots;
 }
 
 interface Slot { reply: ReplyUnit | undefined; done: boolean }
@@ -47,8 +51,9 @@ const IDLE = 2; // nothing in progress, nothing unsent
  * Serve Thrift messages on one socket: cut units, open their envelopes, hand each message to
  * `handler`, and write replies in request order (handlers run concurrently). Bad bytes, an
  * oversized frame or a handler that throws close this connection only, with the reason logged.
- * Reading pauses while `maxPendingPerConnection` messages are in progress or more than
- * `maxUnsentBytesPerConnection` bytes of replies wait for the peer to read them.
+ * Reading pauses while `maxPendingPerConnection` messages are in progress, more than
+ * `maxUnsentBytesPerConnection` bytes of replies wait for the peer to read them, or a compressed
+ * message is in progress (inflated off the event loop, one per connection, `compressed` per server).
  * `initial` holds bytes already read from the socket (by protocol detection).
  */
 export function serveThriftConnection(
@@ -73,6 +78,9 @@ export class ThriftConnection {
   /** Reading paused for backpressure (too many messages in progress, or too many bytes unsent). */
   private paused = false;
   private pumping = false;
+  /** The compressed message in progress, from waiting for a slot of `compressed` until its reply. */
+  private inflating: Slot | undefined;
+  private holdsSlot = false;
   private onIdle: (() => void) | undefined;
   /** Units taken off the socket so far. */
   private unitsRead = 0;
@@ -93,6 +101,7 @@ export class ThriftConnection {
 
   readonly onGone = (): void => {
     this.closing = true;
+    this.releaseSlot();
     this.onIdle?.();
   };
 
@@ -152,7 +161,7 @@ export class ThriftConnection {
   /** True while the connection must not take more messages. */
   private full(): boolean {
     const { socket } = this;
-    return this.queue.length >= this.opts.maxPendingPerConnection ||
+    return this.queue.length >= this.opts.maxPendingPerConnection || this.inflating !== undefined ||
       (socket.writableLength > this.opts.maxUnsentBytesPerConnection && socket.writableNeedDrain);
   }
 
@@ -190,9 +199,9 @@ export class ThriftConnection {
 
   /** Hand one unit to the handler; false when the connection is done for. */
   private dispatch(unit: RawUnit): boolean {
-    let msg: WireMessage;
+    let opened: WireMessage | THeaderFrame;
     try {
-      msg = openUnit(unit, this.opts.maxFrameBytes);
+      opened = openServerUnit(unit, this.opts.maxFrameBytes);
     } catch (e) {
       const err = RpcError.from(e);
       const reply = this.reject(unit, err);
@@ -207,6 +216,34 @@ export class ThriftConnection {
     }
     const slot: Slot = { reply: undefined, done: false };
     this.queue.push(slot);
+    if (!isCompressedFrame(opened)) return this.run(opened, slot);
+    this.inflating = slot;
+    this.opts.compressed.acquire(() => this.inflate(opened, slot));
+    return true;
+  }
+
+  /** With a slot of `compressed`: inflate off the event loop, then run the message. */
+  private inflate(frame: THeaderFrame, slot: Slot): void {
+    this.holdsSlot = true;
+    if (this.socket.destroyed) return this.releaseSlot();
+    inflateTHeader(frame, this.opts.maxFrameBytes).then((th) => {
+      try {
+        this.run(openTHeaderFrame(th), slot);
+      } catch (e) {
+        this.fail(RpcError.from(e).rawMessage, e);
+      }
+    }, (e: unknown) => this.fail(RpcError.from(e).rawMessage, e));
+  }
+
+  private releaseSlot(): void {
+    this.inflating = undefined;
+    if (!this.holdsSlot) return;
+    this.holdsSlot = false;
+    this.opts.compressed.release();
+  }
+
+  /** Run the handler for a message; false when the connection is done for. */
+  private run(msg: WireMessage, slot: Slot): boolean {
     try {
       const out = this.handler(msg, this.peer);
       if (out instanceof Promise) out.then((r) => this.settle(slot, r), (e: unknown) => this.fail(`handler failed: ${(e as Error).message}`, e));
@@ -221,6 +258,7 @@ export class ThriftConnection {
   private settle(slot: Slot, reply: ReplyUnit | undefined): void {
     slot.reply = reply;
     slot.done = true;
+    if (slot === this.inflating) this.releaseSlot();
     this.flush();
   }
 

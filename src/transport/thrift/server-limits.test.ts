@@ -2,12 +2,14 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { setImmediate as nextTurn, setTimeout as delay } from "node:timers/promises";
+import { deflateSync } from "node:zlib";
 import { afterEach, describe, it } from "node:test";
 import { parseThrift } from "../../codec/thrift/service.js";
 import { Code, RpcError } from "../../core/index.js";
 import { Router, type MethodDescriptor } from "../../rpc/index.js";
 import { MessageType, writeMessageHeader } from "./message.js";
 import { thriftWireOf } from "./method-wire.js";
+import { decodeTHeader, encodeTHeader } from "./theader.js";
 import { resolveThriftServerOptions, ThriftServerEngine, type ThriftServerOptions } from "./server.js";
 import { UnitReader } from "./unit-reader.js";
 
@@ -21,6 +23,12 @@ function call(method: MethodDescriptor, request: unknown, seqId: number): Buffer
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
   return Buffer.concat([len, body]);
+}
+
+/** A THeader CALL of `method` with the zlib transform. */
+function zlibCall(method: MethodDescriptor, request: unknown, seqId: number, transforms = [1]): Buffer {
+  const message = Buffer.concat([writeMessageHeader("binary", method.name, MessageType.Call, seqId), thriftWireOf(method)!.encodeArgs("binary", request)]);
+  return encodeTHeader({ seqId, protocolId: 0, transforms }, message);
 }
 
 /** Bounded wait for a condition with no event to wait on. */
@@ -85,7 +93,7 @@ function replies(socket: Socket, count: number): Promise<number[]> {
     const timer = setTimeout(() => reject(new Error(`only ${seqIds.length} of ${count} replies`)), 5000);
     socket.on("data", (d: Buffer) => {
       reader.push(d);
-      for (let u = reader.next(); u; u = reader.next()) seqIds.push(Buffer.from(u.bytes).readInt32BE(4 + 8 + Buffer.from(u.bytes).readUInt32BE(8)));
+      for (let u = reader.next(); u; u = reader.next()) seqIds.push(u.kind === "theader" ? decodeTHeader(u.bytes).seqId : Buffer.from(u.bytes).readInt32BE(4 + 8 + Buffer.from(u.bytes).readUInt32BE(8)));
       if (seqIds.length >= count) { clearTimeout(timer); resolve(seqIds); }
     });
   });
@@ -129,6 +137,40 @@ describe("Thrift server limits: pipelining and backpressure", () => {
     const got = replies(c, written);
     c.resume();
     assert.equal((await got).length, written, "every call is answered once the client reads");
+  });
+});
+
+describe("Thrift server limits: THeader zlib", () => {
+  it("closes a connection whose frame lists zlib twice, with the reason logged", async () => {
+    const f = await serve({});
+    const c = await client(f.port);
+    const frame = encodeTHeader({ seqId: 1, protocolId: 0 }, Buffer.from(deflateSync(deflateSync(Buffer.alloc(1 << 20)))));
+    frame[15] = 2; // transforms: [1, 1] in place of [] and padding
+    frame[16] = 1;
+    frame[17] = 1;
+    const closed = once(c, "close");
+    c.write(frame);
+    await Promise.race([closed, delay(3000).then(() => { throw new Error("not closed"); })]);
+    assert.ok(f.logs.some((l) => /transform zlib listed 2 times/.test(l)), f.logs.join("\n"));
+  });
+
+  it("runs compressed messages one at a time per connection and maxCompressedInProgress per server", async () => {
+    const f = await serve({ maxCompressedInProgress: 1 });
+    const [a, b] = [await client(f.port), await client(f.port)];
+    const fromA = replies(a, 2);
+    const fromB = replies(b, 1);
+    a.write(Buffer.concat([zlibCall(T.methods.hold, { id: 1 }, 1), zlibCall(T.methods.hold, { id: 2 }, 2)]));
+    await until(() => f.started.length === 1, "the first call to start");
+    b.write(zlibCall(T.methods.hold, { id: 3 }, 3));
+    await until(() => f.accepted[1]?.bytesRead === zlibCall(T.methods.hold, { id: 3 }, 3).length, "the server to receive the other call");
+    await nextTurn();
+    assert.deepEqual(f.started, [1], "one compressed message in progress on the whole server");
+    f.release(1);
+    await until(() => f.started.length === 2, "the next call to start");
+    f.release(f.started[1]!);
+    await until(() => f.started.length === 3, "the last call to start");
+    f.release(f.started[2]!);
+    assert.deepEqual([await fromA, await fromB], [[1, 2], [3]]);
   });
 });
 

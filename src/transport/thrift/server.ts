@@ -7,7 +7,8 @@ import { dispatchMessage, type DispatchEnv } from "./dispatch.js";
 import { wrapReply } from "./envelope.js";
 import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
 import { ThriftRoutes } from "./routes.js";
-import { serveThriftConnection, type ReplyUnit, type ThriftConnection } from "./server-connection.js";
+import { serveThriftConnection, type ReplyUnit, type ThriftConnection, type ThriftConnectionOptions } from "./server-connection.js";
+import { Slots } from "./slots.js";
 import type { RawUnit, WireMessage } from "./wire.js";
 
 /** Options of the Thrift side of a server; see `THRIFT_SERVER_DEFAULTS` for the defaults. */
@@ -24,6 +25,13 @@ export interface ThriftServerOptions {
   maxUnsentBytesPerConnection?: number;
   /** Nesting limit when walking unframed messages. Default 64. */
   maxDepth?: number;
+  /**
+   * THeader messages with the zlib transform in progress at once on the whole server (inflated on
+   * the thread pool, up to `maxFrameBytes`, then handled and answered), one per connection at most;
+   * the next ones wait, their connections not read meanwhile. Bounds what a few bytes inflating to
+   * 16 MiB each can cost. Default 4.
+   */
+  maxCompressedInProgress?: number;
   /**
    * A message (frame) must arrive whole within this many ms of its first byte, else its connection
    * is closed: a peer that trickles bytes cannot hold a connection. 0 for no limit. Default 30 s.
@@ -53,19 +61,21 @@ export type ResolvedThriftServerOptions = Readonly<Required<Omit<ThriftServerOpt
 
 /**
  * Defaults: 16 MiB frames, 64 messages in progress and 1 MiB of unsent replies per connection,
- * depth 64, 30 s to receive a message or have replies taken, 10 minutes idle.
+ * depth 64, 4 zlib messages in progress, 30 s to receive a message or have replies taken,
+ * 10 minutes idle.
  */
 export const THRIFT_SERVER_DEFAULTS = Object.freeze({
   maxFrameBytes: 16 << 20,
   maxPendingPerConnection: 64,
   maxUnsentBytesPerConnection: 1 << 20,
   maxDepth: 64,
+  maxCompressedInProgress: 4,
   readTimeoutMs: 30_000,
   writeTimeoutMs: 30_000,
   idleTimeoutMs: 10 * 60_000,
 });
 
-const POSITIVE = ["maxFrameBytes", "maxPendingPerConnection", "maxUnsentBytesPerConnection", "maxDepth"] as const;
+const POSITIVE = ["maxFrameBytes", "maxPendingPerConnection", "maxUnsentBytesPerConnection", "maxDepth", "maxCompressedInProgress"] as const;
 const TIMEOUTS = ["readTimeoutMs", "writeTimeoutMs", "idleTimeoutMs"] as const;
 
 /** Fill in defaults and check values (INVALID_ARGUMENT naming the bad option). */
@@ -76,6 +86,7 @@ export function resolveThriftServerOptions(o: ThriftServerOptions = {}): Resolve
     maxPendingPerConnection: o.maxPendingPerConnection ?? d.maxPendingPerConnection,
     maxUnsentBytesPerConnection: o.maxUnsentBytesPerConnection ?? d.maxUnsentBytesPerConnection,
     maxDepth: o.maxDepth ?? d.maxDepth,
+    maxCompressedInProgress: o.maxCompressedInProgress ?? d.maxCompressedInProgress,
     readTimeoutMs: o.readTimeoutMs ?? d.readTimeoutMs,
     writeTimeoutMs: o.writeTimeoutMs ?? d.writeTimeoutMs,
     idleTimeoutMs: o.idleTimeoutMs ?? d.idleTimeoutMs,
@@ -117,6 +128,7 @@ function sweepInterval(o: ResolvedThriftServerOptions): number {
 export class ThriftServerEngine {
   readonly options: ResolvedThriftServerOptions;
   private readonly env: DispatchEnv;
+  private readonly connOptions: ThriftConnectionOptions;
   private readonly connections = new Set<ThriftConnection>();
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
@@ -124,12 +136,13 @@ export class ThriftServerEngine {
   constructor(router: Router, options: ThriftServerOptions = {}) {
     this.options = resolveThriftServerOptions(options);
     this.env = { routes: new ThriftRoutes(router, this.options.fallbackService), log: this.options.log };
+    this.connOptions = { ...this.options, compressed: new Slots(this.options.maxCompressedInProgress) };
   }
 
   /** Serve one connection; `initial` holds bytes already read from it. */
   readonly handleConnection = (socket: Socket, initial?: Buffer): void => {
     if (this.closed) return void socket.destroy();
-    const conn = serveThriftConnection(socket, this.handle, rejectUnit, this.options, initial);
+    const conn = serveThriftConnection(socket, this.handle, rejectUnit, this.connOptions, initial);
     this.connections.add(conn);
     this.sweeper ??= setInterval(this.sweep, sweepInterval(this.options)).unref();
     socket.once("close", () => {
