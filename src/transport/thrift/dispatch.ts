@@ -26,6 +26,7 @@ export const THRIFT_ENVELOPE = Symbol.for("weir.thrift.envelope");
  * the reply: REPLY with the Result struct (success or declared exception), REPLY with an empty
  * Result and `biz-*` keys for a Kitex business error on TTHeader, else EXCEPTION with a
  * TApplicationException (UNKNOWN_METHOD, INTERNAL_ERROR, PROTOCOL_ERROR). Oneway calls get nothing.
+ * A streaming method cannot be called this way: UNKNOWN_METHOD, saying to call it over gRPC.
  */
 export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> {
   const { header } = msg;
@@ -39,6 +40,11 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
     if (oneway) return undefined;
     return exception(msg, { type: AppExceptionType.UnknownMethod, message: `unknown method ${header.name}` });
   }
+  if (route.method.kind !== "unary") {
+    const message = `${header.name} is a ${STREAMING[route.method.kind]} method: call it over gRPC; ${protocolName(msg)} carries unary and oneway calls only`;
+    if (oneway) return void env.log(`thrift: ${message} (oneway call from ${peer} dropped)`);
+    return exception(msg, { type: AppExceptionType.UnknownMethod, message });
+  }
   let request: unknown;
   try {
     request = wire.decodeArgs(msg.protocol, msg.message, header.bodyOffset);
@@ -49,6 +55,8 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
   }
   return invoke(env, msg, route, wire, request, peer, oneway);
 }
+
+const STREAMING = Object.freeze({ client: "client-streaming", server: "server-streaming", bidi: "bidirectional streaming" });
 
 async function invoke(
   env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
