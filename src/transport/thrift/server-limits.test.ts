@@ -42,6 +42,7 @@ async function until(check: () => boolean, what: string, timeoutMs = 3000): Prom
 
 interface Fixture {
   readonly port: number;
+  readonly engine: ThriftServerEngine;
   readonly logs: string[];
   /** The server side of each accepted connection. */
   readonly accepted: Socket[];
@@ -75,7 +76,7 @@ async function serve(options: ThriftServerOptions): Promise<Fixture> {
   listener = createNetServer((s) => { accepted.push(s); engine.handleConnection(s); });
   await new Promise<void>((r) => listener!.listen(0, "127.0.0.1", r));
   const release = (id: number) => holds.get(id)?.();
-  return { port: (listener.address() as AddressInfo).port, logs, accepted, started, release };
+  return { port: (listener.address() as AddressInfo).port, engine, logs, accepted, started, release };
 }
 
 async function client(port: number): Promise<Socket> {
@@ -212,6 +213,23 @@ describe("Thrift server limits: timeouts", () => {
     assert.ok(!busy.destroyed && f.started.includes(7));
     f.release(7);
     assert.deepEqual(await answer, [7]);
+  });
+
+  it("close(graceMs) lets calls in progress answer for graceMs, then destroys their connections", async () => {
+    const f = await serve({});
+    const [quick, stuck] = [await client(f.port), await client(f.port)];
+    const answered = replies(quick, 1);
+    quick.write(call(T.methods.hold, { id: 1 }, 1));
+    stuck.write(call(T.methods.hold, { id: 2 }, 2));
+    await until(() => f.started.length === 2, "both calls to start");
+    const start = Date.now();
+    const closing = f.engine.close(300);
+    f.release(1);
+    assert.deepEqual(await answered, [1], "a call that ends within the grace is answered");
+    await Promise.race([closing, delay(3000).then(() => { throw new Error("close did not resolve"); })]);
+    assert.ok(Date.now() - start >= 250, `closed after ${Date.now() - start} ms`);
+    assert.ok(stuck.destroyed || (await Promise.race([once(stuck, "close").then(() => true), delay(1000).then(() => false)])));
+    f.release(2);
   });
 
   it("checks its options", () => {
