@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { channels, RpcError } from "../../core/index.js";
+import { ConnectionTimeouts, Waiting, type TimeoutLimits } from "./connection-timeouts.js";
 import { UnitReader } from "./unit-reader.js";
 import type { Slots } from "./slots.js";
 import { inflateTHeader, type THeaderFrame } from "./theader.js";
@@ -19,7 +20,7 @@ export type MessageHandler = (msg: WireMessage, peer: string) => ReplyUnit | und
 export type RejectHandler = (unit: RawUnit, error: RpcError) => ReplyUnit | undefined;
 
 /** @internal Per-connection settings (from the resolved server options). */
-export interface ThriftConnectionOptions {
+export interface ThriftConnectionOptions extends TimeoutLimits {
   /** Largest unit (frame, or unframed message) accepted; bigger closes the connection. */
   readonly maxFrameBytes: number;
   /** Messages handled at once on one connection; reading pauses at this many. */
@@ -28,12 +29,6 @@ export interface ThriftConnectionOptions {
   readonly maxUnsentBytesPerConnection: number;
   /** Nesting limit when walking unframed messages. */
   readonly maxDepth: number;
-  /** A message must arrive whole within this many ms of its first byte; 0 for no limit. */
-  readonly readTimeoutMs: number;
-  /** Replies must be taken by the peer within this many ms of being written; 0 for no limit. */
-  readonly writeTimeoutMs: number;
-  /** Close a connection with nothing in progress after this many ms; 0 for never. */
-  readonly idleTimeoutMs: number;
   /** Where reasons for closing a connection go. */
   readonly log: (message: string) => void;
   /** Compressed (THeader zlib) messages in progress on the whole server; one per connection at most. */
@@ -41,11 +36,6 @@ export interface ThriftConnectionOptions {
 }
 
 interface Slot { reply: ReplyUnit | undefined; done: boolean }
-
-/** What a connection is waiting for, as its timeouts see it. */
-const BUSY = 0; // a handler runs, or reading is paused: no read or idle timeout
-const READING = 1; // part of a message has arrived
-const IDLE = 2; // nothing in progress, nothing unsent
 
 /**
  * Serve Thrift messages on one socket: cut units, open their envelopes, hand each message to
@@ -84,18 +74,14 @@ export class ThriftConnection {
   private onIdle: (() => void) | undefined;
   /** Units taken off the socket so far. */
   private unitsRead = 0;
-  /** Read and idle timeouts: the state seen at the last sweep (`unitsRead` and what it waits for) and since when. */
-  private waitKey = -1;
-  private waitSince = 0;
-  /** Write timeout: bytes written by the last check that must be sent, and since when. */
-  private writeMark = 0;
-  private writeSince = 0;
+  private readonly timeouts: ConnectionTimeouts;
 
   constructor(
     private readonly socket: Socket, private readonly handler: MessageHandler,
     private readonly reject: RejectHandler, private readonly opts: ThriftConnectionOptions,
   ) {
     this.reader = new UnitReader(opts.maxFrameBytes, opts.maxDepth);
+    this.timeouts = new ConnectionTimeouts(opts);
     this.peer = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
   }
 
@@ -126,25 +112,17 @@ export class ThriftConnection {
    * timeout (one timer for all connections rather than one per message).
    */
   sweep(now: number): void {
-    if (this.socket.destroyed) return;
     const { socket, opts } = this;
-    if (socket.bytesWritten - socket.writableLength >= this.writeMark) {
-      this.writeMark = socket.bytesWritten;
-      this.writeSince = now;
-    } else if (opts.writeTimeoutMs > 0 && now - this.writeSince > opts.writeTimeoutMs) {
-      return this.fail(`the peer took no replies for ${opts.writeTimeoutMs} ms (${socket.writableLength} bytes unsent)`);
-    }
-    if (this.closing) return;
-    const state = this.paused || this.queue.length > 0 ? BUSY : this.reader.buffered > 0 ? READING : socket.writableLength > 0 ? BUSY : IDLE;
-    const key = this.unitsRead * 4 + state;
-    if (key !== this.waitKey) {
-      this.waitKey = key;
-      this.waitSince = now;
-    } else if (state === READING && opts.readTimeoutMs > 0 && now - this.waitSince > opts.readTimeoutMs) {
-      this.fail(`a message did not arrive whole within ${opts.readTimeoutMs} ms (${this.reader.buffered} bytes of it so far)`);
-    } else if (state === IDLE && opts.idleTimeoutMs > 0 && now - this.waitSince > opts.idleTimeoutMs) {
-      this.closing = true;
-      socket.destroy();
+    if (socket.destroyed) return;
+    const waiting = this.paused || this.queue.length > 0 ? Waiting.Busy
+      : this.reader.buffered > 0 ? Waiting.Reading : socket.writableLength > 0 ? Waiting.Busy : Waiting.Idle;
+    switch (this.timeouts.check(now, socket, waiting, this.unitsRead)) {
+      case "write": return this.fail(`the peer did not take replies within ${opts.writeTimeoutMs} ms (${socket.writableLength} bytes unsent)`);
+      case "read": return this.closing ? undefined : this.fail(`a message did not arrive whole within ${opts.readTimeoutMs} ms (${this.reader.buffered} bytes of it so far)`);
+      case "idle":
+        if (this.closing) return;
+        this.closing = true;
+        socket.destroy();
     }
   }
 
