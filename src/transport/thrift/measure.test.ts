@@ -39,7 +39,7 @@ describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
       const bytes = argsStruct(protocol);
       assert.equal(measureStruct(protocol, bytes, 0), bytes.length);
       for (const step of [1, 2, 3, 7, 64]) {
-        const walk = new StructWalk(protocol, 0);
+        const walk = new StructWalk().start(protocol, 0);
         let end = -1;
         for (let have = step; end < 0; have += step) {
           end = walk.resume(bytes.subarray(0, Math.min(have, bytes.length)));
@@ -53,7 +53,7 @@ describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
   it("asks for the whole of a string or a fixed-size container at once", () => {
     const blob = Buffer.alloc(100_000);
     const bytes = thriftWireOf(echo)!.encodeArgs("binary", { value: { blob, numbers: Array(10_000).fill(1) } });
-    const walk = new StructWalk("binary", 0);
+    const walk = new StructWalk().start("binary", 0);
     assert.equal(walk.resume(bytes.subarray(0, 20)), -1);
     assert.equal(walk.needed, 3 + 3 + 4 + 100_000, "field 1 (struct), field 4 (binary), length, bytes");
   });

@@ -8,7 +8,7 @@ import type { ThriftProtocol } from "./message.js";
  * RpcError (INTERNAL). Every element takes at least one byte, so the walk is bounded by the bytes.
  */
 export function measureStruct(protocol: ThriftProtocol, b: Uint8Array, off: number, maxDepth = 64): number {
-  return new StructWalk(protocol, off, maxDepth).resume(b);
+  return new StructWalk(maxDepth).start(protocol, off).resume(b);
 }
 
 /** What reading a field header or a container slot gives besides a type. */
@@ -43,8 +43,9 @@ const EMPTY = new Uint8Array(0);
 export class StructWalk {
   /** Bytes the walk needs before it can take another step. */
   needed = 0;
+  private binary = true;
   /** Offset of the next field header or value. */
-  private pos: number;
+  private pos = 0;
   /** Type of the value at `pos` when its header (field or container slot) was read already; -1 when none. */
   private pending = -1;
   private readonly frames: Frame[] = [];
@@ -53,19 +54,25 @@ export class StructWalk {
   /** Offset after the last size varint read (compact). */
   private varintNext = 0;
 
-  constructor(private readonly protocol: ThriftProtocol, start: number, private readonly maxDepth = 64) {
-    this.pos = start;
+  constructor(private readonly maxDepth = 64) {}
+
+  /** Begin a walk of the struct at `offset` (forgetting any walk in progress); returns this walk. */
+  start(protocol: ThriftProtocol, offset: number): this {
+    this.binary = protocol === "binary";
+    this.pos = offset;
+    this.pending = -1;
+    this.depth = 0;
+    this.needed = 0;
     this.push(STRUCT, 0, 0, 0);
+    return this;
   }
 
   /** Walk on over `b`; the offset past the struct's STOP byte, or -1 when the bytes end first. */
   resume(b: Uint8Array): number {
     this.b = b;
-    try {
-      return this.walk(this.protocol === "binary");
-    } finally {
-      this.b = EMPTY;
-    }
+    const end = this.walk(this.binary);
+    this.b = EMPTY; // not kept past the call (after a throw the walk is dropped with its connection)
+    return end;
   }
 
   private walk(binary: boolean): number {

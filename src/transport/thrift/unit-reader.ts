@@ -20,12 +20,15 @@ export class UnitReader {
   private total = 0;
   /** Don't look again before this many bytes are buffered. */
   private need = 1;
-  /** The walk of the unframed message being gathered, if one is. */
-  private walk: StructWalk | undefined;
+  /** Finds where unframed messages end; `walking` while one is being gathered. */
+  private readonly walk: StructWalk;
+  private walking = false;
   /** Where an unframed message being gathered is kept, with room to grow; `chunks[0]` is its start. */
   private store: Buffer | undefined;
 
-  constructor(private readonly maxUnitBytes: number, private readonly maxDepth = 64) {}
+  constructor(private readonly maxUnitBytes: number, maxDepth = 64) {
+    this.walk = new StructWalk(maxDepth);
+  }
 
   /** Bytes received and not yet handed out. */
   get buffered(): number {
@@ -47,7 +50,7 @@ export class UnitReader {
       return undefined;
     }
     this.need = 1;
-    this.walk = undefined;
+    this.walking = false;
     this.store = undefined;
     const rest = buf.subarray(cut.length);
     this.chunks = rest.length > 0 ? [rest] : [];
@@ -95,13 +98,13 @@ export class UnitReader {
   }
 
   private unframed(b: Buffer): { kind: WireKind; length: number } | number {
-    let walk = this.walk;
-    if (walk === undefined) {
+    if (!this.walking) {
       const header = readMessageHeader(b, 0);
-      if (header) walk = this.walk = new StructWalk(header.protocol, header.bodyOffset, this.maxDepth);
+      if (header) this.walk.start(header.protocol, header.bodyOffset);
+      this.walking = header !== undefined;
     }
-    const end = walk ? walk.resume(b) : -1;
-    const atLeast = end >= 0 ? end : Math.max(walk?.needed ?? 0, b.length + 1);
+    const end = this.walking ? this.walk.resume(b) : -1;
+    const atLeast = end >= 0 ? end : Math.max(this.walking ? this.walk.needed : 0, b.length + 1);
     if (atLeast > this.maxUnitBytes) {
       throw new RpcError(Code.ResourceExhausted, `thrift: unframed message longer than the limit of ${this.maxUnitBytes} bytes`);
     }
