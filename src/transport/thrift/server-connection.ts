@@ -2,7 +2,7 @@ import type { Socket } from "node:net";
 import { channels, RpcError } from "../../core/index.js";
 import { ConnectionTimeouts, Waiting, type TimeoutLimits } from "./connection-timeouts.js";
 import { UnitReader } from "./unit-reader.js";
-import type { Slots } from "./slots.js";
+import type { ByteBudget } from "./byte-budget.js";
 import { inflateTHeader, type THeaderFrame } from "./theader.js";
 import { isCompressedFrame, openServerUnit, openTHeaderFrame, type RawUnit, type WireMessage } from "./wire.js";
 
@@ -31,8 +31,8 @@ export interface ThriftConnectionOptions extends TimeoutLimits {
   readonly maxDepth: number;
   /** Where reasons for closing a connection go. */
   readonly log: (message: string) => void;
-  /** Compressed (THeader zlib) messages in progress on the whole server; one per connection at most. */
-  readonly compressed: Slots;
+  /** Inflated (THeader zlib) payloads held on the whole server; one compressed message per connection at most. */
+  readonly inflated: ByteBudget;
 }
 
 interface Slot { reply: ReplyUnit | undefined; done: boolean }
@@ -43,7 +43,7 @@ interface Slot { reply: ReplyUnit | undefined; done: boolean }
  * oversized frame or a handler that throws close this connection only, with the reason logged.
  * Reading pauses while `maxPendingPerConnection` messages are in progress, more than
  * `maxUnsentBytesPerConnection` bytes of replies wait for the peer to read them, or a compressed
- * message is in progress (inflated off the event loop, one per connection, `compressed` per server).
+ * message is in progress (inflated off the event loop within the server's `inflated` budget).
  * `initial` holds bytes already read from the socket (by protocol detection).
  */
 export function serveThriftConnection(
@@ -68,9 +68,10 @@ export class ThriftConnection {
   /** Reading paused for backpressure (too many messages in progress, or too many bytes unsent). */
   private paused = false;
   private pumping = false;
-  /** The compressed message in progress, from waiting for a slot of `compressed` until its reply. */
+  /** The compressed message in progress, from waiting for its share of `inflated` until its reply. */
   private inflating: Slot | undefined;
-  private holdsSlot = false;
+  /** Bytes of `inflated` it holds. */
+  private reserved = 0;
   private onIdle: (() => void) | undefined;
   /** Units taken off the socket so far. */
   private unitsRead = 0;
@@ -87,7 +88,7 @@ export class ThriftConnection {
 
   readonly onGone = (): void => {
     this.closing = true;
-    this.releaseSlot();
+    this.releaseInflated();
     this.onIdle?.();
   };
 
@@ -196,15 +197,25 @@ export class ThriftConnection {
     this.queue.push(slot);
     if (!isCompressedFrame(opened)) return this.run(opened, slot);
     this.inflating = slot;
-    this.opts.compressed.acquire(() => this.inflate(opened, slot));
+    const { inflated, maxFrameBytes } = this.opts;
+    inflated.reserve(maxFrameBytes, () => this.inflate(opened, slot, inflated.size(maxFrameBytes)));
     return true;
   }
 
-  /** With a slot of `compressed`: inflate off the event loop, then run the message. */
-  private inflate(frame: THeaderFrame, slot: Slot): void {
-    this.holdsSlot = true;
-    if (this.socket.destroyed) return this.releaseSlot();
+  /**
+   * With `reserved` bytes of the budget (what the payload may inflate to): inflate off the event
+   * loop, give back what the payload did not take, then run the message.
+   */
+  private inflate(frame: THeaderFrame, slot: Slot, reserved: number): void {
+    this.reserved = reserved;
+    if (this.socket.destroyed) return this.releaseInflated();
     inflateTHeader(frame, this.opts.maxFrameBytes).then((th) => {
+      if (this.socket.destroyed) return;
+      const unused = this.reserved - th.payload.length;
+      if (unused > 0 && this.inflating === slot) {
+        this.reserved -= unused;
+        this.opts.inflated.release(unused);
+      }
       try {
         this.run(openTHeaderFrame(th), slot);
       } catch (e) {
@@ -213,11 +224,11 @@ export class ThriftConnection {
     }, (e: unknown) => this.fail(RpcError.from(e).rawMessage, e));
   }
 
-  private releaseSlot(): void {
+  private releaseInflated(): void {
     this.inflating = undefined;
-    if (!this.holdsSlot) return;
-    this.holdsSlot = false;
-    this.opts.compressed.release();
+    const bytes = this.reserved;
+    this.reserved = 0;
+    if (bytes > 0) this.opts.inflated.release(bytes);
   }
 
   /** Run the handler for a message; false when the connection is done for. */
@@ -236,7 +247,7 @@ export class ThriftConnection {
   private settle(slot: Slot, reply: ReplyUnit | undefined): void {
     slot.reply = reply;
     slot.done = true;
-    if (slot === this.inflating) this.releaseSlot();
+    if (slot === this.inflating) this.releaseInflated();
     this.flush();
   }
 

@@ -155,8 +155,8 @@ describe("Thrift server limits: THeader zlib", () => {
     assert.ok(f.logs.some((l) => /transform zlib listed 2 times/.test(l)), f.logs.join("\n"));
   });
 
-  it("runs compressed messages one at a time per connection and maxCompressedInProgress per server", async () => {
-    const f = await serve({ maxCompressedInProgress: 1 });
+  it("runs compressed messages one at a time per connection, within maxInflatedBytesInProgress per server", async () => {
+    const f = await serve({ maxInflatedBytesInProgress: 1000 }); // less than one reservation: one message at a time
     const [a, b] = [await client(f.port), await client(f.port)];
     const fromA = replies(a, 2);
     const fromB = replies(b, 1);
@@ -165,13 +165,23 @@ describe("Thrift server limits: THeader zlib", () => {
     b.write(zlibCall(T.methods.hold, { id: 3 }, 3));
     await until(() => f.accepted[1]?.bytesRead === zlibCall(T.methods.hold, { id: 3 }, 3).length, "the server to receive the other call");
     await nextTurn();
-    assert.deepEqual(f.started, [1], "one compressed message in progress on the whole server");
+    assert.deepEqual(f.started, [1], "the budget holds one compressed message");
     f.release(1);
     await until(() => f.started.length === 2, "the next call to start");
     f.release(f.started[1]!);
     await until(() => f.started.length === 3, "the last call to start");
     f.release(f.started[2]!);
     assert.deepEqual([await fromA, await fromB], [[1, 2], [3]]);
+  });
+
+  it("keeps of the budget only what a payload inflated to, so small compressed calls run side by side", async () => {
+    const f = await serve({ maxFrameBytes: 64 << 10, maxInflatedBytesInProgress: 128 << 10 }); // two inflates at once
+    const clients = [await client(f.port), await client(f.port), await client(f.port), await client(f.port)];
+    const answers = clients.map((c) => replies(c, 1));
+    clients.forEach((c, i) => c.write(zlibCall(T.methods.hold, { id: i }, i)));
+    await until(() => f.started.length === 4, "every call to start");
+    for (let i = 0; i < 4; i++) f.release(i);
+    assert.deepEqual(await Promise.all(answers), [[0], [1], [2], [3]]);
   });
 });
 

@@ -8,7 +8,7 @@ import { wrapReply } from "./envelope.js";
 import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
 import { ThriftRoutes } from "./routes.js";
 import { serveThriftConnection, type ReplyUnit, type ThriftConnection, type ThriftConnectionOptions } from "./server-connection.js";
-import { Slots } from "./slots.js";
+import { ByteBudget } from "./byte-budget.js";
 import type { RawUnit, WireMessage } from "./wire.js";
 
 /** Options of the Thrift side of a server; see `THRIFT_SERVER_DEFAULTS` for the defaults. */
@@ -26,12 +26,13 @@ export interface ThriftServerOptions {
   /** Nesting limit when walking unframed messages. Default 64. */
   maxDepth?: number;
   /**
-   * THeader messages with the zlib transform in progress at once on the whole server (inflated on
-   * the thread pool, up to `maxFrameBytes`, then handled and answered), one per connection at most;
-   * the next ones wait, their connections not read meanwhile. Bounds what a few bytes inflating to
-   * 16 MiB each can cost. Default 4.
+   * Bytes of inflated THeader zlib payloads held at once on the whole server, from inflating until
+   * the reply is written; a compressed message reserves `maxFrameBytes` (or all of this, if less)
+   * while it inflates, then keeps what its payload takes. One compressed message per connection is
+   * in progress at most; the next ones wait, their connections not read meanwhile. Bounds what a
+   * few bytes that inflate to 16 MiB each can make the server hold. Default 32 MiB.
    */
-  maxCompressedInProgress?: number;
+  maxInflatedBytesInProgress?: number;
   /**
    * A message (frame) must arrive whole within this many ms of its first byte, else its connection
    * is closed: a peer that trickles bytes cannot hold a connection. 0 for no limit. Default 30 s.
@@ -61,7 +62,7 @@ export type ResolvedThriftServerOptions = Readonly<Required<Omit<ThriftServerOpt
 
 /**
  * Defaults: 16 MiB frames, 64 messages in progress and 1 MiB of unsent replies per connection,
- * depth 64, 4 zlib messages in progress, 30 s to receive a message or have replies taken,
+ * depth 64, 32 MiB of inflated zlib payloads, 30 s to receive a message or have replies taken,
  * 10 minutes idle.
  */
 export const THRIFT_SERVER_DEFAULTS = Object.freeze({
@@ -69,13 +70,13 @@ export const THRIFT_SERVER_DEFAULTS = Object.freeze({
   maxPendingPerConnection: 64,
   maxUnsentBytesPerConnection: 1 << 20,
   maxDepth: 64,
-  maxCompressedInProgress: 4,
+  maxInflatedBytesInProgress: 32 << 20,
   readTimeoutMs: 30_000,
   writeTimeoutMs: 30_000,
   idleTimeoutMs: 10 * 60_000,
 });
 
-const POSITIVE = ["maxFrameBytes", "maxPendingPerConnection", "maxUnsentBytesPerConnection", "maxDepth", "maxCompressedInProgress"] as const;
+const POSITIVE = ["maxFrameBytes", "maxPendingPerConnection", "maxUnsentBytesPerConnection", "maxDepth", "maxInflatedBytesInProgress"] as const;
 const TIMEOUTS = ["readTimeoutMs", "writeTimeoutMs", "idleTimeoutMs"] as const;
 
 /** Fill in defaults and check values (INVALID_ARGUMENT naming the bad option). */
@@ -86,7 +87,7 @@ export function resolveThriftServerOptions(o: ThriftServerOptions = {}): Resolve
     maxPendingPerConnection: o.maxPendingPerConnection ?? d.maxPendingPerConnection,
     maxUnsentBytesPerConnection: o.maxUnsentBytesPerConnection ?? d.maxUnsentBytesPerConnection,
     maxDepth: o.maxDepth ?? d.maxDepth,
-    maxCompressedInProgress: o.maxCompressedInProgress ?? d.maxCompressedInProgress,
+    maxInflatedBytesInProgress: o.maxInflatedBytesInProgress ?? d.maxInflatedBytesInProgress,
     readTimeoutMs: o.readTimeoutMs ?? d.readTimeoutMs,
     writeTimeoutMs: o.writeTimeoutMs ?? d.writeTimeoutMs,
     idleTimeoutMs: o.idleTimeoutMs ?? d.idleTimeoutMs,
@@ -136,7 +137,7 @@ export class ThriftServerEngine {
   constructor(router: Router, options: ThriftServerOptions = {}) {
     this.options = resolveThriftServerOptions(options);
     this.env = { routes: new ThriftRoutes(router, this.options.fallbackService), log: this.options.log };
-    this.connOptions = { ...this.options, compressed: new Slots(this.options.maxCompressedInProgress) };
+    this.connOptions = { ...this.options, inflated: new ByteBudget(this.options.maxInflatedBytesInProgress) };
   }
 
   /** Serve one connection; `initial` holds bytes already read from it. */
