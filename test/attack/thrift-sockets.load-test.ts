@@ -110,8 +110,8 @@ describe("attack: idle and slow sockets on the one-port server, 1024 open files"
     }
   });
 
-  it(`weir serve --rpc-max-connections=300: ${SOCKETS} silent sockets on the model port leave /healthz served`, async () => {
-    const serve = await startServeProcess({ args: ["--http-port=0", "--rpc-port=0", "--rpc-max-connections=300"] });
+  it(`weir serve --max-rpc-connections=300: ${SOCKETS} silent sockets on the model port leave /healthz served`, async () => {
+    const serve = await startServeProcess({ args: ["--http-port=0", "--rpc-port=0", "--max-rpc-connections=300"] });
     const pid = serve.child.pid!;
     execFileSync("prlimit", ["--pid", String(pid), `--nofile=${MAX_OPEN_FILES}:${MAX_OPEN_FILES}`]);
     const port = Number(serve.rpcAddress.split(":").pop());

@@ -14,7 +14,7 @@ export interface ServeOptions {
    * Connections open on the model port at once, whatever protocol they speak; past it, new ones
    * are closed as soon as they are accepted. Default 512.
    */
-  rpcMaxConnections?: number;
+  maxRpcConnections?: number;
   /** Pace of the built-in engine, tokens per second per generation; 0 = as fast as it can. Default 25. */
   tokensPerSecond?: number;
   /** Largest `max_tokens` a request may ask for. Default 4096. */
@@ -29,7 +29,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   host: "127.0.0.1",
   httpPort: 8080,
   rpcPort: 9090,
-  rpcMaxConnections: DETECTION_DEFAULTS.maxConnections,
+  maxRpcConnections: DETECTION_DEFAULTS.maxConnections,
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
   graceMs: 5000,
@@ -42,7 +42,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     host: o.host ?? d.host,
     httpPort: o.httpPort ?? d.httpPort,
     rpcPort: o.rpcPort ?? d.rpcPort,
-    rpcMaxConnections: o.rpcMaxConnections ?? d.rpcMaxConnections,
+    maxRpcConnections: o.maxRpcConnections ?? d.maxRpcConnections,
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
     graceMs: o.graceMs ?? d.graceMs,
@@ -51,7 +51,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   port("--http-port", r.httpPort);
   port("--rpc-port", r.rpcPort);
   if (r.httpPort !== 0 && r.httpPort === r.rpcPort) throw new UsageError(`--http-port and --rpc-port must differ (both ${r.httpPort})`);
-  if (!Number.isInteger(r.rpcMaxConnections) || r.rpcMaxConnections < 1) throw new UsageError(`--rpc-max-connections must be a positive integer, got ${r.rpcMaxConnections}`);
+  if (!Number.isInteger(r.maxRpcConnections) || r.maxRpcConnections < 1) throw new UsageError(`--max-rpc-connections must be a positive integer, got ${r.maxRpcConnections}`);
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
@@ -70,7 +70,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         host: { type: "string" },
         "http-port": { type: "string" },
         "rpc-port": { type: "string" },
-        "rpc-max-connections": { type: "string" },
+        "max-rpc-connections": { type: "string" },
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
         "grace-ms": { type: "string" },
@@ -83,7 +83,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     host: values.host,
     httpPort: num("--http-port", values["http-port"]),
     rpcPort: num("--rpc-port", values["rpc-port"]),
-    rpcMaxConnections: num("--rpc-max-connections", values["rpc-max-connections"]),
+    maxRpcConnections: num("--max-rpc-connections", values["max-rpc-connections"]),
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
@@ -112,7 +112,7 @@ Flags:
   --host <address>            interface both servers bind (default ${SERVE_DEFAULTS.host})
   --http-port <port>          HTTP gateway port, 0 = any free port (default ${SERVE_DEFAULTS.httpPort})
   --rpc-port <port>           model server (gRPC) port, 0 = any free port (default ${SERVE_DEFAULTS.rpcPort})
-  --rpc-max-connections <n>   connections open on the model port at once; more are closed (default ${SERVE_DEFAULTS.rpcMaxConnections})
+  --max-rpc-connections <n>   connections open on the model port at once; more are closed (default ${SERVE_DEFAULTS.maxRpcConnections})
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})

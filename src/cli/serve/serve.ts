@@ -84,7 +84,7 @@ async function startModelServer(o: ResolvedServeOptions): Promise<{ engine: Engi
   const server = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
   try {
     const rpc = await listenAllProtocols(server, {
-      host: o.host, port: o.rpcPort, maxConnections: o.rpcMaxConnections, log: () => {}, thrift: { fallbackService: "Generation" },
+      host: o.host, port: o.rpcPort, maxConnections: o.maxRpcConnections, log: () => {}, thrift: { fallbackService: "Generation" },
     });
     return { engine, stats, rpc };
   } catch (e) {
