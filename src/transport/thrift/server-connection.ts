@@ -68,6 +68,7 @@ export class ThriftConnection {
   /** Reading paused for backpressure (too many messages in progress, or too many bytes unsent). */
   private paused = false;
   private pumping = false;
+  private unpauseScheduled = false;
   /** The compressed message in progress, from waiting for its share of `inflated` until its reply. */
   private inflating: Slot | undefined;
   /** Bytes of `inflated` it holds. */
@@ -135,6 +136,15 @@ export class ThriftConnection {
 
   readonly onDrain = (): void => {
     if (this.paused && !this.full()) this.unpause();
+  };
+
+  /**
+   * Unpause on a later turn of the event loop: replies settle in microtasks, so unpausing at once
+   * would let one pipelining connection run a whole chunk of calls before any other gets a turn.
+   */
+  private readonly unpauseLater = (): void => {
+    this.unpauseScheduled = false;
+    if (this.paused && !this.closing && !this.full()) this.unpause();
   };
 
   /** True while the connection must not take more messages. */
@@ -268,7 +278,10 @@ export class ThriftConnection {
     }
     socket.uncork();
     if (this.queue.length === 0) this.onIdle?.();
-    if (this.paused && !this.closing && !this.full()) this.unpause();
+    if (this.paused && !this.closing && !this.unpauseScheduled && !this.full()) {
+      this.unpauseScheduled = true;
+      setImmediate(this.unpauseLater);
+    }
   }
 
   private fail(reason: string, error?: unknown): void {
