@@ -73,8 +73,8 @@ describe("weir serve flags", () => {
   });
 
   it("takes --flag=value and --flag value", () => {
-    const o = parseServeArgs(["--host", "0.0.0.0", "--http-port=0", "--rpc-port", "9191", "--tokens-per-second=0", "--grace-ms=100", "--max-tokens-limit=10", "--max-prompt-chars=100", "--max-http-connections=5"]);
-    assert.deepEqual({ ...o }, { host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10, maxPromptChars: 100, maxHttpConnections: 5 });
+    const o = parseServeArgs(["--host", "0.0.0.0", "--http-port=0", "--rpc-port", "9191", "--tokens-per-second=0", "--grace-ms=100", "--max-tokens-limit=10", "--max-prompt-chars=100", "--max-http-connections=5", "--max-rpc-connections=64"]);
+    assert.deepEqual({ ...o }, { host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10, maxPromptChars: 100, maxHttpConnections: 5, maxRpcConnections: 64 });
   });
 
   it("rejects values that are not numbers, the same port twice and positionals", () => {
@@ -82,6 +82,7 @@ describe("weir serve flags", () => {
     assert.throws(() => parseServeArgs(["--http-port=9000", "--rpc-port=9000"]), /must differ/);
     assert.throws(() => parseServeArgs(["--tokens-per-second=-1"]), /--tokens-per-second must be in/);
     assert.throws(() => parseServeArgs(["--max-prompt-chars=0"]), /--max-prompt-chars must be a positive integer/);
+    assert.throws(() => parseServeArgs(["--max-rpc-connections=0"]), /--max-rpc-connections must be a positive integer/);
     assert.throws(() => parseServeArgs(["extra"]), /Unexpected argument 'extra'/);
   });
 });

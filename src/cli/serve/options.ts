@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { DETECTION_DEFAULTS } from "../../transport/detection/index.js";
 import { UsageError } from "../io.js";
 
 /** Options of `weir serve` (and of {@link startServe}). */
@@ -9,6 +10,11 @@ export interface ServeOptions {
   httpPort?: number;
   /** Port of the model server (gRPC, Generation service); 0 picks a free one. Default 9090. */
   rpcPort?: number;
+  /**
+   * Connections open on the model port at once, whatever protocol they speak; past it, new ones
+   * are closed as soon as they are accepted. Default 512.
+   */
+  maxRpcConnections?: number;
   /** Pace of the built-in engine, tokens per second per generation; 0 = as fast as it can. Default 25. */
   tokensPerSecond?: number;
   /** Largest `max_tokens` a request may ask for. Default 4096. */
@@ -27,6 +33,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   host: "127.0.0.1",
   httpPort: 8080,
   rpcPort: 9090,
+  maxRpcConnections: DETECTION_DEFAULTS.maxConnections,
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
   maxPromptChars: 65_536,
@@ -41,6 +48,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     host: o.host ?? d.host,
     httpPort: o.httpPort ?? d.httpPort,
     rpcPort: o.rpcPort ?? d.rpcPort,
+    maxRpcConnections: o.maxRpcConnections ?? d.maxRpcConnections,
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
@@ -51,6 +59,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   port("--http-port", r.httpPort);
   port("--rpc-port", r.rpcPort);
   if (r.httpPort !== 0 && r.httpPort === r.rpcPort) throw new UsageError(`--http-port and --rpc-port must differ (both ${r.httpPort})`);
+  if (!Number.isInteger(r.maxRpcConnections) || r.maxRpcConnections < 1) throw new UsageError(`--max-rpc-connections must be a positive integer, got ${r.maxRpcConnections}`);
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
   if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
@@ -71,6 +80,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         host: { type: "string" },
         "http-port": { type: "string" },
         "rpc-port": { type: "string" },
+        "max-rpc-connections": { type: "string" },
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
         "max-prompt-chars": { type: "string" },
@@ -85,6 +95,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     host: values.host,
     httpPort: num("--http-port", values["http-port"]),
     rpcPort: num("--rpc-port", values["rpc-port"]),
+    maxRpcConnections: num("--max-rpc-connections", values["max-rpc-connections"]),
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
     maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
@@ -115,6 +126,7 @@ Flags:
   --host <address>            interface both servers bind (default ${SERVE_DEFAULTS.host})
   --http-port <port>          HTTP gateway port, 0 = any free port (default ${SERVE_DEFAULTS.httpPort})
   --rpc-port <port>           model server (gRPC) port, 0 = any free port (default ${SERVE_DEFAULTS.rpcPort})
+  --max-rpc-connections <n>   connections open on the model port at once; more are closed (default ${SERVE_DEFAULTS.maxRpcConnections})
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})

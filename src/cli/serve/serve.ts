@@ -86,7 +86,9 @@ async function startModelServer(o: ResolvedServeOptions): Promise<{ engine: Engi
   const impl = createGenerationService({ engines: [engine] });
   const server = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
   try {
-    const rpc = await listenAllProtocols(server, { host: o.host, port: o.rpcPort, log: () => {}, thrift: { fallbackService: "Generation" } });
+    const rpc = await listenAllProtocols(server, {
+      host: o.host, port: o.rpcPort, maxConnections: o.maxRpcConnections, log: () => {}, thrift: { fallbackService: "Generation" },
+    });
     return { engine, stats, rpc };
   } catch (e) {
     throw cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e);

@@ -2,6 +2,13 @@ import type { Socket } from "node:net";
 import { channels } from "../../core/index.js";
 import { sniff, type Sniffed } from "./sniff.js";
 
+/**
+ * Defaults of protocol detection on a shared port: 10 s to send the first bytes, 512 connections
+ * open at once (well below the usual limit of 1024 open files, so that the rest of the process
+ * keeps some).
+ */
+export const DETECTION_DEFAULTS = Object.freeze({ sniffTimeoutMs: 10_000, maxConnections: 512 });
+
 /** Where each kind of connection goes once its first bytes are known. */
 export interface DetectionHandlers {
   /**
@@ -13,7 +20,7 @@ export interface DetectionHandlers {
   readonly thrift?: (socket: Socket, initial: Buffer) => void;
   /** Reasons for closing a connection. Default: `console.warn`. */
   readonly log?: (message: string) => void;
-  /** Give up on a connection that sends fewer than 8 bytes within this many ms. Default 10000. */
+  /** Give up on a connection that sends fewer than 8 bytes within this many ms. Default 10000 (`DETECTION_DEFAULTS`). */
   readonly sniffTimeoutMs?: number;
 }
 
@@ -31,7 +38,7 @@ export interface DetectionHandlers {
  */
 export function detectProtocol(handlers: DetectionHandlers): (socket: Socket) => void {
   const log = handlers.log ?? ((m: string) => console.warn(m));
-  const timeoutMs = handlers.sniffTimeoutMs ?? 10_000;
+  const timeoutMs = handlers.sniffTimeoutMs ?? DETECTION_DEFAULTS.sniffTimeoutMs;
   return (socket) => {
     let seen: Buffer = Buffer.alloc(0);
     const close = (reason: string) => {
@@ -70,8 +77,8 @@ function route(kind: Sniffed, socket: Socket, seen: Buffer, h: DetectionHandlers
     return;
   }
   if (kind === "thrift" && h.thrift) {
+    socket.resume(); // before the handler, which may pause it again (backpressure)
     h.thrift(socket, seen);
-    socket.resume();
     return;
   }
   const first = seen.subarray(0, 8).toString("hex");

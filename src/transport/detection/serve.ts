@@ -3,7 +3,7 @@ import { Server as TlsServer } from "node:tls";
 import { Code, RpcError } from "../../core/index.js";
 import type { ListenOptions, Server, ServerAddress } from "../server.js";
 import { ThriftServerEngine, type ThriftServerOptions } from "../thrift/server.js";
-import { detectProtocol } from "./detect.js";
+import { DETECTION_DEFAULTS, detectProtocol } from "./detect.js";
 
 /** Options of `listenAllProtocols`: where to listen, plus Thrift and detection settings. */
 export interface MultiProtocolOptions extends ListenOptions {
@@ -11,8 +11,44 @@ export interface MultiProtocolOptions extends ListenOptions {
   thrift?: ThriftServerOptions;
   /** Reasons for closing connections. Default `console.warn`. */
   log?: (message: string) => void;
-  /** Give up on a connection that says nothing recognisable within this many ms. Default 10000. */
+  /** Close a connection that says nothing recognisable within this many ms. Default 10000. */
   sniffTimeoutMs?: number;
+  /**
+   * Connections open on the port at once, whatever they speak (including those not yet
+   * recognised). Past it, a new connection is closed as soon as it is accepted, and refusals are
+   * logged (at most once a second, with their count). Default 512.
+   */
+  maxConnections?: number;
+}
+
+/** Check the detection options (INVALID_ARGUMENT naming the bad one) and fill in defaults. */
+function resolveDetectionOptions(o: MultiProtocolOptions): Readonly<{ sniffTimeoutMs: number; maxConnections: number }> {
+  const out = {
+    sniffTimeoutMs: o.sniffTimeoutMs ?? DETECTION_DEFAULTS.sniffTimeoutMs,
+    maxConnections: o.maxConnections ?? DETECTION_DEFAULTS.maxConnections,
+  };
+  if (!Number.isInteger(out.sniffTimeoutMs) || out.sniffTimeoutMs < 1 || out.sniffTimeoutMs > 2 ** 31 - 1) {
+    throw new RpcError(Code.InvalidArgument, `sniffTimeoutMs must be an integer number of ms from 1 to 2^31-1, got ${out.sniffTimeoutMs}`);
+  }
+  if (!Number.isInteger(out.maxConnections) || out.maxConnections < 1) {
+    throw new RpcError(Code.InvalidArgument, `maxConnections must be a positive integer, got ${out.maxConnections}`);
+  }
+  return Object.freeze(out);
+}
+
+/** A listener's `drop` handler: logs refused connections at most once a second, with their count. */
+function countRefusals(log: (message: string) => void, max: number): () => void {
+  let refused = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const report = () => {
+    log(`detection: refused ${refused} connection(s): ${max} connections are open, the limit (maxConnections)`);
+    refused = 0;
+    timer = undefined;
+  };
+  return () => {
+    refused++;
+    timer ??= setTimeout(report, 1000).unref();
+  };
 }
 
 /** A Weir server listening for every protocol on one port. */
@@ -37,17 +73,21 @@ export interface MultiProtocolServer {
  * const all = await listenAllProtocols(server, { port: 8888, thrift: { fallbackService: "Echo" } });
  * process.once("SIGTERM", () => all.close());
  */
-export function listenAllProtocols(server: Server, options: MultiProtocolOptions = {}): Promise<MultiProtocolServer> {
+export async function listenAllProtocols(server: Server, options: MultiProtocolOptions = {}): Promise<MultiProtocolServer> {
   if (server.httpServer instanceof TlsServer) {
-    return Promise.reject(new RpcError(Code.InvalidArgument, "protocol detection serves cleartext connections only"));
+    throw new RpcError(Code.InvalidArgument, "protocol detection serves cleartext connections only");
   }
-  const thrift = new ThriftServerEngine(server.router, { log: options.log, ...options.thrift });
+  const { sniffTimeoutMs, maxConnections } = resolveDetectionOptions(options);
+  const log = options.log ?? ((m: string) => console.warn(m));
+  const thrift = new ThriftServerEngine(server.router, { log, ...options.thrift });
   const listener = createNetServer(detectProtocol({
     http2: (socket) => server.httpServer.emit("connection", socket),
     thrift: thrift.handleConnection,
-    log: options.log,
-    sniffTimeoutMs: options.sniffTimeoutMs,
+    log,
+    sniffTimeoutMs,
   }));
+  listener.maxConnections = maxConnections;
+  listener.on("drop", countRefusals(log, maxConnections));
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(new RpcError(Code.Unavailable, `cannot listen: ${e.message}`, { cause: e }));
     listener.once("error", onError);

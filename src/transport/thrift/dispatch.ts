@@ -4,7 +4,7 @@ import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { untilAborted } from "./abort-source.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
-import { wrapReply, type EnvelopeMeta } from "./envelope.js";
+import { repliesCompressed, wrapCompressedReply, wrapReply, type EnvelopeMeta } from "./envelope.js";
 import { MessageType, writeMessageHeader } from "./message.js";
 import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import type { ThriftRoutes } from "./routes.js";
@@ -26,6 +26,7 @@ export const THRIFT_ENVELOPE = Symbol.for("weir.thrift.envelope");
  * the reply: REPLY with the Result struct (success or declared exception), REPLY with an empty
  * Result and `biz-*` keys for a Kitex business error on TTHeader, else EXCEPTION with a
  * TApplicationException (UNKNOWN_METHOD, INTERNAL_ERROR, PROTOCOL_ERROR). Oneway calls get nothing.
+ * A streaming method cannot be called this way: UNKNOWN_METHOD, saying to call it over gRPC.
  */
 export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> {
   const { header } = msg;
@@ -39,6 +40,11 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
     if (oneway) return undefined;
     return exception(msg, { type: AppExceptionType.UnknownMethod, message: `unknown method ${header.name}` });
   }
+  if (route.method.kind !== "unary") {
+    const message = `${header.name} is a ${STREAMING[route.method.kind]} method: call it over gRPC; ${protocolName(msg)} carries unary and oneway calls only`;
+    if (oneway) return void env.log(`thrift: ${message} (oneway call from ${peer} dropped)`);
+    return exception(msg, { type: AppExceptionType.UnknownMethod, message });
+  }
   let request: unknown;
   try {
     request = wire.decodeArgs(msg.protocol, msg.message, header.bodyOffset);
@@ -49,6 +55,8 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
   }
   return invoke(env, msg, route, wire, request, peer, oneway);
 }
+
+const STREAMING = Object.freeze({ client: "client-streaming", server: "server-streaming", bidi: "bidirectional streaming" });
 
 async function invoke(
   env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
@@ -68,7 +76,7 @@ async function invoke(
   }
 }
 
-function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit {
+function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
   const declared = wire.encodeDeclared(msg.protocol, e);
   if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
   const err = RpcError.from(e, Code.Unknown);
@@ -83,13 +91,14 @@ function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: S
 }
 
 /** An EXCEPTION reply carrying a TApplicationException. */
-export function exception(msg: WireMessage, e: AppException, meta?: EnvelopeMeta): ReplyUnit {
+function exception(msg: WireMessage, e: AppException, meta?: EnvelopeMeta): ReplyUnit | Promise<ReplyUnit> {
   return reply(msg, MessageType.Exception, encodeAppException(msg.protocol, e), meta);
 }
 
-function reply(msg: WireMessage, type: number, body: Uint8Array, meta?: EnvelopeMeta): ReplyUnit {
-  const head = writeMessageHeader(msg.protocol, msg.header.name, type, msg.header.seqId);
-  return { parts: wrapReply(msg, Buffer.concat([head, body]), type, meta) };
+function reply(msg: WireMessage, type: number, body: Uint8Array, meta?: EnvelopeMeta): ReplyUnit | Promise<ReplyUnit> {
+  const message = Buffer.concat([writeMessageHeader(msg.protocol, msg.header.name, type, msg.header.seqId), body]);
+  if (repliesCompressed(msg)) return wrapCompressedReply(msg, message, meta).then((parts) => ({ parts }));
+  return { parts: wrapReply(msg, message, type, meta) };
 }
 
 function serviceNameOf(msg: WireMessage): string | undefined {

@@ -1,6 +1,6 @@
 import { encodeTTHeader } from "../ttheader/header.js";
 import { IntKey } from "../ttheader/keys.js";
-import { encodeTHeader } from "./theader.js";
+import { encodeTHeader, encodeTHeaderAsync, type THeaderMeta } from "./theader.js";
 import type { WireKind, WireMessage } from "./wire.js";
 
 /** Key-value headers for the envelopes that carry them (TTHeader strings, THeader info). */
@@ -26,13 +26,24 @@ export function wrapReply(req: WireMessage, message: Uint8Array, messageType: nu
       const payload = req.ttheaderFramed ? [lengthPrefix(message.length), message] : [message];
       return [encodeTTHeader({ seqId: req.ttheader!.seqId, intInfo, strInfo: meta.strInfo }, payload)];
     }
-    case "theader": {
-      const th = req.theader!;
-      return [encodeTHeader({
-        seqId: th.seqId, flags: th.flags, protocolId: th.protocolId, transforms: th.transforms, headers: meta.strInfo,
-      }, message)];
-    }
+    case "theader": return [encodeTHeader(theaderReply(req, meta), message)];
   }
+}
+
+/** True when a reply to `req` is compressed (THeader with the zlib transform): wrap it with `wrapCompressedReply`. */
+export function repliesCompressed(req: WireMessage): boolean {
+  return req.theader !== undefined && req.theader.transforms.length > 0;
+}
+
+/** `wrapReply` for a request whose reply is compressed: a large reply is compressed on the thread pool. */
+export async function wrapCompressedReply(req: WireMessage, message: Uint8Array, meta: EnvelopeMeta = {}): Promise<Uint8Array[]> {
+  return [await encodeTHeaderAsync(theaderReply(req, meta), message)];
+}
+
+/** A THeader reply has its request's seq id, flags, protocol and transforms. */
+function theaderReply(req: WireMessage, meta: EnvelopeMeta): THeaderMeta {
+  const th = req.theader!;
+  return { seqId: th.seqId, flags: th.flags, protocolId: th.protocolId, transforms: th.transforms, headers: meta.strInfo };
 }
 
 /** Options for wrapping a request (client side). */

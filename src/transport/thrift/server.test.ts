@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { parseThrift } from "../../codec/thrift/service.js";
 import { Code, RpcError } from "../../core/index.js";
@@ -7,7 +7,9 @@ import { Router, createClient, type ClientTransport, type MethodDescriptor } fro
 import { bizError, bizStatusOf } from "../ttheader/biz-error.js";
 import { createThriftTransport, type ThriftClientOptions } from "./client.js";
 import { IntKey } from "../ttheader/keys.js";
+import { AppExceptionType, decodeAppException } from "./app-exception.js";
 import { THRIFT_ENVELOPE } from "./dispatch.js";
+import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
 import { ThriftServerEngine } from "./server.js";
 import type { WireMessage } from "./wire.js";
 
@@ -166,3 +168,57 @@ describe("Thrift server: idle connections", () => {
     }
   });
 });
+
+describe("Thrift server: streaming methods", () => {
+  const S = parseThrift(`struct N { 1: i32 n }
+service Tail { string last(1: i32 n), N tail(1: N req) (streaming.mode="server") }`, { fileName: "tail.thrift" })
+    .service<{ last: UnaryMethod<{ n: number }, string>; tail: MethodDescriptor<{ n: number }, { n: number }, "server"> }>("Tail");
+
+  it("answers a streaming method called over a Thrift message transport with UNKNOWN_METHOD, and the client refuses it", async () => {
+    const router = new Router();
+    let streamed = false;
+    router.service(S, { last: ({ n }) => String(n), async *tail(req) { streamed = true; yield req; } });
+    const engine = new ThriftServerEngine(router, { log: () => {} });
+    const listener = createNetServer((s) => engine.handleConnection(s));
+    await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));
+    const port = (listener.address() as AddressInfo).port;
+    const t = createThriftTransport({ target: `127.0.0.1:${port}`, maxConnections: 1 });
+    try {
+      const message = Buffer.concat([writeMessageHeader("binary", "tail", MessageType.Call, 5), Buffer.from("0c0001" + "08000100000003" + "00" + "00", "hex")]);
+      const reply = await rawExchange(port, Buffer.concat([u32(message.length), message]));
+      const h = readMessageHeader(reply.subarray(4))!;
+      assert.deepEqual([h.name, h.type, h.seqId], ["tail", MessageType.Exception, 5]);
+      const e = decodeAppException("binary", reply.subarray(4), h.bodyOffset);
+      assert.equal(e.type, AppExceptionType.UnknownMethod);
+      assert.match(e.message, /tail is a server-streaming method: call it over gRPC/);
+      assert.equal(streamed, false, "the handler did not run");
+      const client = createClient(S, t);
+      await assert.rejects(async () => { for await (const _ of client.tail({ n: 1 })) { /* nothing */ } },
+        (err: RpcError) => err.code === Code.Unimplemented && /streaming method/.test(err.rawMessage));
+      assert.equal(await client.last({ n: 2 }), "2", "unary methods of the service still work");
+    } finally {
+      await t.close();
+      await new Promise((r) => listener.close(r));
+    }
+  });
+});
+
+/** Send `bytes` on a new connection and resolve with the first framed unit that comes back. */
+function rawExchange(port: number, bytes: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, "127.0.0.1", () => s.write(bytes));
+    let got = Buffer.alloc(0);
+    const timer = setTimeout(() => { s.destroy(); reject(new Error("no reply within 3 s")); }, 3000);
+    s.on("data", (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      if (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0)) { clearTimeout(timer); s.destroy(); resolve(got); }
+    });
+    s.on("error", reject);
+  });
+}
+
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}

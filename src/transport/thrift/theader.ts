@@ -1,4 +1,5 @@
-import { deflateSync, inflateSync } from "node:zlib";
+import { promisify } from "node:util";
+import zlib from "node:zlib";
 import { Code, RpcError } from "../../core/index.js";
 import { readVarint, writeVarint } from "./message.js";
 
@@ -42,11 +43,37 @@ export function isTHeader(bytes: Uint8Array): boolean {
 
 /** Encode one THeader frame (including its 4-byte LENGTH), applying the transforms to the payload. */
 export function encodeTHeader(meta: THeaderMeta, payload: Uint8Array): Buffer {
-  const transforms = meta.transforms ?? [];
+  return frameTHeader(meta, checkTransforms(meta.transforms ?? []).length > 0 ? zlib.deflateSync(payload) : payload);
+}
+
+/**
+ * `encodeTHeader`, with a payload of 32 KiB or more compressed on the thread pool rather than on
+ * the event loop.
+ */
+export async function encodeTHeaderAsync(meta: THeaderMeta, payload: Uint8Array): Promise<Buffer> {
+  if (checkTransforms(meta.transforms ?? []).length === 0) return frameTHeader(meta, payload);
+  return frameTHeader(meta, payload.byteLength < SYNC_DEFLATE_BYTES ? zlib.deflateSync(payload) : await deflate(payload));
+}
+
+const deflate = promisify(zlib.deflate);
+const inflate = promisify(zlib.inflate);
+/** Below this size a payload is compressed on the event loop: cheaper than a trip to the thread pool. */
+const SYNC_DEFLATE_BYTES = 32 << 10;
+/** A payload is first inflated on the event loop up to this many bytes; a larger one goes to the thread pool. */
+const SYNC_INFLATE_BYTES = 64 << 10;
+
+/** Transforms are zlib, listed once: a payload deflated twice would inflate past any bound from a few bytes. */
+function checkTransforms(transforms: readonly number[]): readonly number[] {
   for (const t of transforms) {
-    if (t !== THeaderTransform.Zlib) throw new RpcError(Code.InvalidArgument, `theader: unsupported transform ${t}`);
-    payload = deflateSync(payload);
+    if (t !== THeaderTransform.Zlib) throw new RpcError(Code.Unimplemented, `theader: unsupported transform ${t}`);
   }
+  if (transforms.length > 1) throw new RpcError(Code.InvalidArgument, `theader: transform zlib listed ${transforms.length} times; once is the most`);
+  return transforms;
+}
+
+/** The frame around a payload already transformed. */
+function frameTHeader(meta: THeaderMeta, payload: Uint8Array): Buffer {
+  const transforms = meta.transforms ?? [];
   const info: Buffer[] = [];
   let infoLen = 0;
   const push = (b: Buffer) => { info.push(b); infoLen += b.length; };
@@ -74,10 +101,26 @@ export function encodeTHeader(meta: THeaderMeta, payload: Uint8Array): Buffer {
 }
 
 /**
- * Decode one whole THeader frame (including LENGTH); zlib payloads are inflated up to
- * `maxPayloadBytes` (default 16 MiB). Malformed frames throw an RpcError.
+ * Decode one whole THeader frame (including LENGTH); a zlib payload is inflated, on the event loop,
+ * up to `maxPayloadBytes` (default 16 MiB). Malformed frames throw an RpcError. A server uses
+ * `readTHeader` and `inflateTHeader` instead, to inflate off the event loop.
  */
 export function decodeTHeader(frame: Uint8Array, maxPayloadBytes = 16 << 20): THeaderFrame {
+  const th = readTHeader(frame);
+  if (th.transforms.length === 0) return th;
+  try {
+    return { ...th, payload: zlib.inflateSync(th.payload, { maxOutputLength: maxPayloadBytes }) };
+  } catch (e) {
+    throw zlibError(e, maxPayloadBytes);
+  }
+}
+
+/**
+ * Read one whole THeader frame (including LENGTH) without undoing its transforms: `payload` is as
+ * it came (compressed when `transforms` lists zlib). Malformed frames, unknown transforms and
+ * transforms listed more than once throw an RpcError.
+ */
+export function readTHeader(frame: Uint8Array): THeaderFrame {
   if (frame.length < 14) throw bad(`frame of ${frame.length} bytes is shorter than the 14-byte prefix`);
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   if (view.getUint16(4) !== THEADER_MAGIC) throw bad("not a THeader frame");
@@ -88,9 +131,8 @@ export function decodeTHeader(frame: Uint8Array, maxPayloadBytes = 16 << 20): TH
   const protocolId = c.varint();
   const transforms: number[] = [];
   for (let n = c.varint(); n > 0; n--) {
-    const t = c.varint();
-    if (t !== THeaderTransform.Zlib) throw new RpcError(Code.Unimplemented, `theader: unknown transform ${t}`);
-    transforms.push(t);
+    transforms.push(c.varint());
+    checkTransforms(transforms);
   }
   const headers = new Map<string, string>();
   while (c.off < end) {
@@ -98,9 +140,29 @@ export function decodeTHeader(frame: Uint8Array, maxPayloadBytes = 16 << 20): TH
     if (type !== INFO_KEYVALUE && type !== INFO_PKEYVALUE) break; // padding (0) or an info type we ignore
     for (let n = c.varint(); n > 0; n--) headers.set(c.str(), c.str());
   }
-  let payload: Uint8Array = frame.subarray(end);
-  for (let i = transforms.length - 1; i >= 0; i--) payload = inflate(payload, maxPayloadBytes);
-  return { flags: view.getUint16(6), seqId: view.getInt32(8), protocolId, transforms, headers, payload };
+  return { flags: view.getUint16(6), seqId: view.getInt32(8), protocolId, transforms, headers, payload: frame.subarray(end) };
+}
+
+/**
+ * Undo the zlib transform of a frame from `readTHeader`, producing at most `maxPayloadBytes`
+ * (RESOURCE_EXHAUSTED past it). Up to 64 KiB is inflated on the event loop; a larger payload is
+ * inflated again on the thread pool, so that the event loop never inflates more than that.
+ */
+export async function inflateTHeader(th: THeaderFrame, maxPayloadBytes: number): Promise<THeaderFrame> {
+  if (th.transforms.length === 0) return th;
+  const firstTry = Math.min(maxPayloadBytes, SYNC_INFLATE_BYTES);
+  try {
+    let payload: Buffer;
+    try {
+      payload = zlib.inflateSync(th.payload, { maxOutputLength: firstTry });
+    } catch (e) {
+      if (firstTry === maxPayloadBytes || !tooLarge(e)) throw e;
+      payload = await inflate(th.payload, { maxOutputLength: maxPayloadBytes });
+    }
+    return { ...th, payload };
+  } catch (e) {
+    throw zlibError(e, maxPayloadBytes);
+  }
 }
 
 /** Bounds-checked varint and string reads inside the header area. */
@@ -121,14 +183,15 @@ class Cursor {
   }
 }
 
-function inflate(payload: Uint8Array, max: number): Uint8Array {
-  try {
-    return inflateSync(payload, { maxOutputLength: max });
-  } catch (e) {
-    const tooBig = (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
-    throw new RpcError(tooBig ? Code.ResourceExhausted : Code.Internal,
-      tooBig ? `theader: zlib payload inflates past ${max} bytes` : `theader: bad zlib payload: ${(e as Error).message}`, { cause: e });
-  }
+/** An inflate error as an RpcError: RESOURCE_EXHAUSTED past `max` bytes, else INTERNAL. */
+function zlibError(e: unknown, max: number): RpcError {
+  return tooLarge(e)
+    ? new RpcError(Code.ResourceExhausted, `theader: zlib payload inflates past ${max} bytes`, { cause: e })
+    : new RpcError(Code.Internal, `theader: bad zlib payload: ${(e as Error).message}`, { cause: e });
+}
+
+function tooLarge(e: unknown): boolean {
+  return (e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
 }
 
 function varints(values: readonly number[]): Buffer {

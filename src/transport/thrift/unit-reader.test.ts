@@ -74,6 +74,14 @@ describe("UnitReader and openUnit", () => {
     assert.throws(() => r.next(), (e: RpcError) => e.code === Code.ResourceExhausted);
   });
 
+  it("refuses a method name longer than 64 KiB before it arrives", () => {
+    for (const head of [Buffer.from("80010001" + "00010000", "hex"), Buffer.from("8221" + "07" + "808004", "hex")]) {
+      const r = new UnitReader(1 << 20);
+      r.push(head);
+      assert.throws(() => r.next(), (e: RpcError) => /method name of 65536 bytes/.test(e.message));
+    }
+  });
+
   it("rejects bytes that are no Thrift envelope", () => {
     const r = new UnitReader(1024);
     r.push(Buffer.from("GET / HTTP/1.1\r\n\r\n"));

@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import { measureStruct } from "./measure.js";
+import { StructWalk } from "./measure.js";
 import { readMessageHeader } from "./message.js";
 import { hex, readU32, type RawUnit, type WireKind } from "./wire.js";
 
@@ -11,15 +11,24 @@ import { hex, readU32, type RawUnit, type WireKind } from "./wire.js";
  * - else a u32 LENGTH, then at offset 4: `10 00` TTHeader, `0f ff` THeader, `80 01` framed binary,
  *   `82` framed compact.
  * A unit larger than `maxUnitBytes` throws RESOURCE_EXHAUSTED; unknown bytes throw INVALID_ARGUMENT.
- * Chunks are joined once per unit, when enough bytes have arrived.
+ * The work per unit is linear in its size however it is cut into chunks: a unit that arrives whole
+ * is handed out without a copy; a framed unit is joined once, when its last byte is in; an unframed
+ * one is gathered in a buffer that doubles as it grows, and its walk resumes where it stopped.
  */
 export class UnitReader {
   private chunks: Buffer[] = [];
   private total = 0;
   /** Don't look again before this many bytes are buffered. */
   private need = 1;
+  /** Finds where unframed messages end; `walking` while one is being gathered. */
+  private readonly walk: StructWalk;
+  private walking = false;
+  /** Where an unframed message being gathered is kept, with room to grow; `chunks[0]` is its start. */
+  private store: Buffer | undefined;
 
-  constructor(private readonly maxUnitBytes: number, private readonly maxDepth = 64) {}
+  constructor(private readonly maxUnitBytes: number, maxDepth = 64) {
+    this.walk = new StructWalk(maxDepth);
+  }
 
   /** Bytes received and not yet handed out. */
   get buffered(): number {
@@ -41,15 +50,38 @@ export class UnitReader {
       return undefined;
     }
     this.need = 1;
+    this.walking = false;
+    this.store = undefined;
     const rest = buf.subarray(cut.length);
     this.chunks = rest.length > 0 ? [rest] : [];
     this.total = rest.length;
     return { kind: cut.kind, bytes: buf.subarray(0, cut.length) };
   }
 
+  /** The buffered bytes as one Buffer. */
   private flat(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.total)];
-    return this.chunks[0]!;
+    const { chunks, store } = this;
+    if (chunks.length === 1) return chunks[0]!;
+    const head = chunks[0]!;
+    if (store !== undefined && head.buffer === store.buffer && head.byteOffset === store.byteOffset && store.length >= this.total) {
+      return this.append(store, head.length, 1);
+    }
+    // An unframed message is joined again each time more of it arrives: leave room to grow into.
+    const unframed = head[0] === 0x80 || head[0] === 0x82;
+    const size = unframed ? Math.max(this.total, Math.min(2 * this.total, this.maxUnitBytes + 8)) : this.total;
+    return this.append(Buffer.allocUnsafe(size), 0, 0);
+  }
+
+  /** Copy `chunks[from..]` into `store` after its first `used` bytes; they become the only chunk. */
+  private append(store: Buffer, used: number, from: number): Buffer {
+    for (let i = from; i < this.chunks.length; i++) {
+      store.set(this.chunks[i]!, used);
+      used += this.chunks[i]!.length;
+    }
+    const joined = store.subarray(0, used);
+    this.chunks = [joined];
+    this.store = store;
+    return joined;
   }
 
   /** A unit's kind and length, or how many bytes to wait for. */
@@ -66,12 +98,17 @@ export class UnitReader {
   }
 
   private unframed(b: Buffer): { kind: WireKind; length: number } | number {
-    const header = readMessageHeader(b, 0);
-    const end = header ? measureStruct(header.protocol, b, header.bodyOffset, this.maxDepth) : -1;
-    if (end > this.maxUnitBytes || (end < 0 && b.length >= this.maxUnitBytes)) {
+    if (!this.walking) {
+      const header = readMessageHeader(b, 0);
+      if (header) this.walk.start(header.protocol, header.bodyOffset);
+      this.walking = header !== undefined;
+    }
+    const end = this.walking ? this.walk.resume(b) : -1;
+    const atLeast = end >= 0 ? end : Math.max(this.walking ? this.walk.needed : 0, b.length + 1);
+    if (atLeast > this.maxUnitBytes) {
       throw new RpcError(Code.ResourceExhausted, `thrift: unframed message longer than the limit of ${this.maxUnitBytes} bytes`);
     }
-    return end < 0 ? b.length + 1 : { kind: "buffered", length: end };
+    return end < 0 ? atLeast : { kind: "buffered", length: end };
   }
 }
 

@@ -2,7 +2,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { decodeTTHeader, type TTHeaderFrame } from "../ttheader/header.js";
 import { TTHeaderFlag, TTHeaderProtocol } from "../ttheader/keys.js";
 import { readMessageHeader, type MessageHeader, type ThriftProtocol } from "./message.js";
-import { decodeTHeader, THeaderProtocolId, type THeaderFrame } from "./theader.js";
+import { decodeTHeader, readTHeader, THeaderProtocolId, type THeaderFrame } from "./theader.js";
 
 /** How one Thrift message travels: the transport around it. */
 export type WireKind = "framed" | "buffered" | "theader" | "ttheader";
@@ -39,6 +39,22 @@ export function openUnit(unit: RawUnit, maxMessageBytes: number): WireMessage {
   }
 }
 
+/**
+ * `openUnit` for a server: a THeader unit whose payload is compressed comes back as its frame,
+ * payload still compressed, for the caller to inflate off the event loop (`inflateTHeader`) and
+ * open with `openTHeaderFrame`.
+ */
+export function openServerUnit(unit: RawUnit, maxMessageBytes: number): WireMessage | THeaderFrame {
+  if (unit.kind !== "theader") return openUnit(unit, maxMessageBytes);
+  const th = readTHeader(unit.bytes);
+  return th.transforms.length > 0 ? th : openTHeaderFrame(th);
+}
+
+/** True for the compressed THeader frame `openServerUnit` may give. */
+export function isCompressedFrame(x: WireMessage | THeaderFrame): x is THeaderFrame {
+  return (x as WireMessage).kind === undefined;
+}
+
 function plain(kind: WireKind, message: Uint8Array): WireMessage {
   const header = completeHeader(message, 0);
   return { kind, protocol: header.protocol, header, message };
@@ -66,7 +82,11 @@ function openTTHeader(bytes: Uint8Array): WireMessage {
 }
 
 function openTHeader(bytes: Uint8Array, maxMessageBytes: number): WireMessage {
-  const th = decodeTHeader(bytes, maxMessageBytes);
+  return openTHeaderFrame(decodeTHeader(bytes, maxMessageBytes));
+}
+
+/** The message in a THeader frame whose transforms are undone. */
+export function openTHeaderFrame(th: THeaderFrame): WireMessage {
   const declared: ThriftProtocol | undefined = th.protocolId === THeaderProtocolId.Binary ? "binary"
     : th.protocolId === THeaderProtocolId.Compact ? "compact" : undefined;
   if (!declared) throw new RpcError(Code.InvalidArgument, `theader: unknown protocol id ${th.protocolId}`);

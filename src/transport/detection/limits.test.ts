@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect, type Socket } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import { describe, it } from "node:test";
+import { parseThrift } from "../../codec/thrift/service.js";
+import { Code, RpcError } from "../../core/index.js";
+import { createClient, type MethodDescriptor } from "../../rpc/index.js";
+import { createServer } from "../server.js";
+import { createThriftTransport } from "../thrift/client.js";
+import { listenAllProtocols } from "./serve.js";
+
+const Svc = parseThrift("service Echo { string ping(1: string msg) }", { fileName: "limits.thrift" })
+  .service<{ ping: MethodDescriptor<{ msg: string }, string, "unary"> }>("Echo");
+
+async function open(port: number): Promise<Socket> {
+  const s = connect(port, "127.0.0.1");
+  s.on("error", () => {}); // a refused socket may be reset
+  await once(s, "connect");
+  return s;
+}
+
+/** Poll `check` until it holds; fails after `ms`. */
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await delay(5);
+  }
+}
+
+function closedWithin(s: Socket, ms: number): Promise<boolean> {
+  if (s.destroyed) return Promise.resolve(true);
+  return Promise.race([once(s, "close").then(() => true), delay(ms).then(() => false)]);
+}
+
+describe("one port: connection cap and handshake timeout", () => {
+  it("closes connections past maxConnections at once, and serves again once some close", async () => {
+    const logs: string[] = [];
+    const weir = createServer({ health: false, reflection: false }).service(Svc, { ping: ({ msg }) => msg });
+    const server = await listenAllProtocols(weir, { host: "127.0.0.1", maxConnections: 3, sniffTimeoutMs: 10_000, log: (m) => logs.push(m) });
+    const idle: Socket[] = [];
+    const transport = createThriftTransport({ target: `127.0.0.1:${server.address.port}`, transport: "framed", maxConnections: 1, connectTimeoutMs: 1000 });
+    try {
+      for (let i = 0; i < 3; i++) idle.push(await open(server.address.port));
+      const extra = await open(server.address.port);
+      assert.ok(await closedWithin(extra, 1000), "the connection over the cap is closed at once, not after the handshake timeout");
+      await assert.rejects(createClient(Svc, transport).ping({ msg: "x" }, { timeoutMs: 2000 }), (e: RpcError) => e.code === Code.Unavailable);
+      idle.pop()!.destroy();
+      const count = () => new Promise<number>((r) => server.listener.getConnections((_, n) => r(n)));
+      await until(async () => (await count()) === 2, "the server to see the close");
+      assert.equal(await createClient(Svc, transport).ping({ msg: "again" }, { timeoutMs: 2000 }), "again");
+      // Refusals are logged at most once a second, with their count.
+      await until(() => logs.some((l) => /refused 2 connection\(s\): 3 connections are open/.test(l)), "the refusals to be logged");
+    } finally {
+      for (const s of idle) s.destroy();
+      await transport.close();
+      await server.close({ graceMs: 100 });
+    }
+  });
+
+  it("closes a connection that sends nothing within sniffTimeoutMs", async () => {
+    const weir = createServer({ health: false, reflection: false });
+    const server = await listenAllProtocols(weir, { host: "127.0.0.1", sniffTimeoutMs: 200, log: () => {} });
+    try {
+      const silent = await open(server.address.port);
+      const start = Date.now();
+      assert.ok(await closedWithin(silent, 3000), "closed");
+      assert.ok(Date.now() - start >= 150, `closed after ${Date.now() - start} ms`);
+    } finally {
+      await server.close({ graceMs: 100 });
+    }
+  });
+
+  it("checks its options", async () => {
+    const weir = createServer({ health: false, reflection: false });
+    for (const bad of [{ maxConnections: 0 }, { sniffTimeoutMs: 0 }, { maxConnections: 1.5 }]) {
+      await assert.rejects(listenAllProtocols(weir, bad), (e: RpcError) => e.code === Code.InvalidArgument && e.message.includes(Object.keys(bad)[0]!));
+    }
+  });
+});
