@@ -7,6 +7,8 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   forwardHeaders: Object.freeze(["authorization", "x-request-id", "traceparent", "tracestate", "baggage"]),
   metadataPrefix: "grpc-metadata-",
   timeoutHeader: "x-timeout-ms",
+  defaultTimeoutMs: 60_000,
+  defaultStreamTimeoutMs: 600_000,
   maxTimeoutMs: 3_600_000,
   maxBodyBytes: 1 << 20,
   firstEventWaitMs: 1000,
@@ -21,7 +23,8 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     forwardHeaders: (o.forwardHeaders ?? GATEWAY_DEFAULTS.forwardHeaders).map((h) => h.toLowerCase()),
     metadataPrefix: (o.metadataPrefix ?? GATEWAY_DEFAULTS.metadataPrefix).toLowerCase(),
     timeoutHeader: (o.timeoutHeader ?? GATEWAY_DEFAULTS.timeoutHeader).toLowerCase(),
-    defaultTimeoutMs: o.defaultTimeoutMs,
+    defaultTimeoutMs: o.defaultTimeoutMs ?? GATEWAY_DEFAULTS.defaultTimeoutMs,
+    defaultStreamTimeoutMs: o.defaultStreamTimeoutMs ?? GATEWAY_DEFAULTS.defaultStreamTimeoutMs,
     maxTimeoutMs: o.maxTimeoutMs ?? GATEWAY_DEFAULTS.maxTimeoutMs,
     maxBodyBytes: o.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     sse: o.sse ?? {},
@@ -33,6 +36,7 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, "resume.retentionMs": resume.retentionMs,
     "resume.maxEvents": resume.maxEvents, "resume.maxBytes": resume.maxBytes, "resume.maxStreams": resume.maxStreams,
     "websocket.maxPayload": out.websocket.maxPayload, defaultTimeoutMs: out.defaultTimeoutMs,
+    defaultStreamTimeoutMs: out.defaultStreamTimeoutMs,
   };
   for (const [k, v] of Object.entries(positive)) {
     if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new RpcError(Code.InvalidArgument, `gateway option ${k} must be a positive integer, got ${v}`);

@@ -77,7 +77,7 @@ function compileRpcRoute(r: RpcRoute, client: GenericClient, o: ResolvedGatewayO
     transform,
     encode: r.response ? (j) => JSON.stringify(transform(j)) : stringify,
     json: r.json ?? EMIT_DEFAULTS,
-    timeoutMs: r.timeoutMs ?? o.defaultTimeoutMs,
+    timeoutMs: r.timeoutMs ?? (as === "json" ? o.defaultTimeoutMs : o.defaultStreamTimeoutMs),
     resume: r.resumable ? { ...o.resume, ...(r.resumable === true ? {} : definedOnly(r.resumable)) } : undefined,
     sse: { ...o.sse, ...r.sse },
     firstEventWaitMs: o.firstEventWaitMs,

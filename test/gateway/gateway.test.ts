@@ -61,7 +61,10 @@ describe("gateway", { timeout: 30_000 }, () => {
     const res = await fetch(`${url}/probe`, { method: "POST", body: JSON.stringify({ text: "hi" }), headers: { "content-type": "application/json" } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type")!, /application\/json/);
-    assert.deepEqual(await res.json(), { text: "hi", index: 0, requestId: "", tag: "", deadlineMs: "0" });
+    const { deadlineMs, ...rest } = await res.json() as { deadlineMs: string };
+    assert.deepEqual(rest, { text: "hi", index: 0, requestId: "", tag: "" });
+    const left = Number(deadlineMs);
+    assert.ok(left > 50_000 && left <= 60_000, `a JSON route's call has the default deadline of 60 s, ${left} ms left`);
     const got = await (await fetch(`${url}/probe/caf%C3%A9`)).json() as { text: string };
     assert.equal(got.text, "café");
   });
@@ -119,6 +122,8 @@ describe("gateway", { timeout: 30_000 }, () => {
     const got = await events(res);
     assert.deepEqual(got.map((m) => [m.event, m.id]), [["message", "0"], ["message", "1"], ["message", "2"], ["done", "2"]]);
     assert.deepEqual(got.slice(0, 3).map((m) => JSON.parse(m.data).index), [0, 1, 2]);
+    const left = Number(JSON.parse(got[0]!.data).deadlineMs);
+    assert.ok(left > 590_000 && left <= 600_000, `a stream has the default stream deadline of 10 min, ${left} ms left`);
     assert.equal(got[3]!.data, "[DONE]");
     const posted = await events(await fetch(`${url}/probe-stream`, { method: "POST", body: JSON.stringify({ text: "p", count: 2 }) }));
     assert.equal(posted.length, 3);

@@ -1,8 +1,11 @@
 import { parseArgs } from "node:util";
 import { UsageError } from "../io.js";
+import {
+  GATEWAY_FLAG_SPECS, GATEWAY_SERVE_DEFAULTS, gatewayFlagsUsage, gatewayOptionsFromFlags, resolveGatewayServeOptions, type GatewayServeOptions,
+} from "./gateway-options.js";
 
-/** Options of `weir serve` (and of {@link startServe}). */
-export interface ServeOptions {
+/** Options of `weir serve` (and of {@link startServe}); the gateway's bounds are in {@link GatewayServeOptions}. */
+export interface ServeOptions extends GatewayServeOptions {
   /** Interface both servers bind. Default `127.0.0.1`. */
   host?: string;
   /** Port of the HTTP gateway (chat page, `/api`, `/v1`, `/metrics`); 0 picks a free one. Default 8080. */
@@ -26,6 +29,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
   graceMs: 5000,
+  ...GATEWAY_SERVE_DEFAULTS,
 });
 
 /** Check options and fill in defaults. @throws UsageError naming the bad option. */
@@ -38,6 +42,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
     graceMs: o.graceMs ?? d.graceMs,
+    ...resolveGatewayServeOptions(o),
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
   port("--http-port", r.httpPort);
@@ -64,6 +69,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
         "grace-ms": { type: "string" },
+        ...GATEWAY_FLAG_SPECS,
       },
     }));
   } catch (e) {
@@ -76,6 +82,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
+    ...gatewayOptionsFromFlags(values, num),
   });
 }
 
@@ -104,12 +111,13 @@ Flags:
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
+${gatewayFlagsUsage()}
 
 Routes (HTTP):
   GET  /                      chat page
   GET|POST /api/generate      Generate as server-sent events (GET: ?prompt=&max_tokens=&temperature=&seed=)
   GET  /api/generate/ws       Generate over WebSocket
   POST /v1/chat/completions   OpenAI-compatible (also /v1/completions, GET /v1/models)
-  GET  /healthz               200 when both servers are up
+  GET  /healthz               200 when the model server answers (or says it is busy), else 503
   GET  /metrics               Prometheus
 `;

@@ -47,11 +47,20 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const page = loadPage();
   const { engine, stats, rpc } = await startModelServer(o);
   const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
-  const transport = createGrpcTransport({ target: `${dialHost(o.host)}:${rpc.address.port}` });
-  const client = createClient(generationService(), transport);
+  const target = `${dialHost(o.host)}:${rpc.address.port}`;
+  const transport = createGrpcTransport({
+    target, maxConnections: o.upstreamConnections, maxWaitingCalls: o.upstreamQueue, streamWaitTimeoutMs: o.upstreamWaitMs,
+  });
+  // The health probe has a connection of its own: it must never wait behind generations.
+  const healthTransport = createGrpcTransport({ target, maxConnections: 1 });
+  const client = createClient(generationService(), healthTransport);
   const metrics = createMetrics({ engine: stats });
   const inFlight = new InFlight();
-  const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes({ service: generationService(), transport })) });
+  const gateway = createGateway({
+    services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
+    routes: serveRoutes(openAiRoutes({ service: generationService(), transport })),
+  });
+  const closeTransports = () => Promise.all([transport.close(), healthTransport.close()]).then(() => undefined);
   const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, gateway }));
   httpServer.on("upgrade", (req, socket, head) => {
     socket.once("close", inFlight.enter());
@@ -60,7 +69,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   try {
     await listen(httpServer, o.host, o.httpPort);
   } catch (e) {
-    await Promise.all([gateway.close(), rpc.close({ graceMs: 0 }), transport.close()]);
+    await Promise.all([gateway.close(), rpc.close({ graceMs: 0 }), closeTransports()]);
     throw cannotListen("the HTTP gateway", o.host, o.httpPort, "--http-port", e);
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
@@ -72,7 +81,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     engine,
     stats,
     metrics,
-    close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: () => transport.close() }, o.graceMs)),
+    close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: closeTransports }, o.graceMs)),
   };
 }
 
