@@ -88,6 +88,16 @@ describe("weir serve flags", () => {
     assert.throws(() => parseServeArgs(["--upstream-wait-ms=soon"]), /--upstream-wait-ms needs a number/);
   });
 
+  it("the bounds of resumable streams: grace, retention, in all and per client", () => {
+    assert.deepEqual(
+      [SERVE_DEFAULTS.resumeGraceMs, SERVE_DEFAULTS.resumeRetentionMs, SERVE_DEFAULTS.resumeMaxStreams, SERVE_DEFAULTS.resumePerClient],
+      [10_000, 60_000, 256, 16],
+    );
+    const o = parseServeArgs(["--resume-grace-ms=500", "--resume-retention-ms=9000", "--resume-max-streams=10", "--resume-per-client=2"]);
+    assert.deepEqual([o.resumeGraceMs, o.resumeRetentionMs, o.resumeMaxStreams, o.resumePerClient], [500, 9000, 10, 2]);
+    assert.throws(() => parseServeArgs(["--resume-per-client=0"]), /--resume-per-client must be a whole number, 1 or more, got 0/);
+  });
+
   it("rejects values that are not numbers, the same port twice and positionals", () => {
     assert.throws(() => parseServeArgs(["--rpc-port=abc"]), /--rpc-port needs a number, got "abc"/);
     assert.throws(() => parseServeArgs(["--http-port=9000", "--rpc-port=9000"]), /must differ/);

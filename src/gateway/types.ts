@@ -16,14 +16,26 @@ export interface HttpInput {
 
 /** Resumable SSE streams (see docs/gateway.md). */
 export interface ResumeOptions {
-  /** How long a stream is kept, and its upstream call kept running, without a reader. Default 60000 ms. */
+  /** How long a stream's events are kept without a reader; then the stream is forgotten (404). Default 60000 ms. */
   retentionMs?: number;
+  /**
+   * How long a running stream's upstream call goes on without a reader; then it is cancelled (the
+   * engine stops) and a reader that comes back gets the events kept, then an `error` event
+   * (CANCELLED) saying why. Default 10000 ms.
+   */
+  graceMs?: number;
   /** Events kept per stream for replay; the upstream pauses when this many are unread. Default 1024. */
   maxEvents?: number;
   /** Bytes of events kept per stream; the upstream pauses when this many are unread. Default 256 KiB. */
   maxBytes?: number;
   /** Resumable streams at once (running or retained); more are refused with 429. Default 256. */
   maxStreams?: number;
+  /**
+   * Resumable streams one client may hold at once (running or retained); more are refused with
+   * 429. A client is the principal the gateway's middleware authenticated (e.g. a JWT's `iss` and
+   * `sub`), else the remote address. Default 16.
+   */
+  maxStreamsPerClient?: number;
 }
 
 /** A route from HTTP to one RPC method, through a generic JSON call. */

@@ -12,6 +12,14 @@ export interface GatewayServeOptions {
   requestTimeoutMs?: number;
   /** Deadline of a stream (SSE, WebSocket, OpenAI completion) without a timeout header, in ms. Default 600000. */
   streamTimeoutMs?: number;
+  /** A resumable stream's generation is cancelled after this long without a reader, in ms. Default 10000. */
+  resumeGraceMs?: number;
+  /** A resumable stream's events are kept this long without a reader, in ms. Default 60000. */
+  resumeRetentionMs?: number;
+  /** Resumable streams held at once, in all. Default 256. */
+  resumeMaxStreams?: number;
+  /** Resumable streams one client (address, or authenticated principal) may hold at once. Default 16. */
+  resumePerClient?: number;
 }
 
 type Key = keyof GatewayServeOptions;
@@ -23,6 +31,10 @@ const FLAGS: readonly (readonly [flag: string, key: Key, min: number, usage: str
   ["--upstream-wait-ms", "upstreamWaitMs", 1, "longest wait for a free upstream stream (then: 503)"],
   ["--request-timeout-ms", "requestTimeoutMs", 1, "deadline of JSON requests without x-timeout-ms"],
   ["--stream-timeout-ms", "streamTimeoutMs", 1, "deadline of streams without x-timeout-ms"],
+  ["--resume-grace-ms", "resumeGraceMs", 1, "a resumable stream's generation stops after this long unread"],
+  ["--resume-retention-ms", "resumeRetentionMs", 1, "a resumable stream's events are kept this long unread"],
+  ["--resume-max-streams", "resumeMaxStreams", 1, "resumable streams held at once (beyond: 429)"],
+  ["--resume-per-client", "resumePerClient", 1, "resumable streams one client may hold (beyond: 429)"],
 ];
 
 export const GATEWAY_SERVE_DEFAULTS: Readonly<Required<GatewayServeOptions>> = Object.freeze({
@@ -31,6 +43,10 @@ export const GATEWAY_SERVE_DEFAULTS: Readonly<Required<GatewayServeOptions>> = O
   upstreamWaitMs: 2000,
   requestTimeoutMs: 60_000,
   streamTimeoutMs: 600_000,
+  resumeGraceMs: 10_000,
+  resumeRetentionMs: 60_000,
+  resumeMaxStreams: 256,
+  resumePerClient: 16,
 });
 
 /** Fill in the defaults and check each value. @throws UsageError naming the flag. */

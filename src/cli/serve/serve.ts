@@ -58,6 +58,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const inFlight = new InFlight();
   const gateway = createGateway({
     services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
+    resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
     routes: serveRoutes(openAiRoutes({ service: generationService(), transport })),
   });
   const closeTransports = () => Promise.all([transport.close(), healthTransport.close()]).then(() => undefined);
