@@ -67,9 +67,11 @@ export interface GrpcTransportOptions {
    * HTTP/2 connections the transport may open to its target. Calls share the first connection
    * until the server's limit of concurrent streams on it (its SETTINGS_MAX_CONCURRENT_STREAMS)
    * is reached; then another is opened, and so on up to this many, as grpc-js and Envoy do.
-   * A connection beyond the first is closed after 30 s without calls. Default 8.
+   * Default 8.
    */
   maxConnections?: number;
+  /** A connection beyond the first is closed after this long without calls. Default 30000 ms. */
+  spareConnectionIdleMs?: number;
   /**
    * Calls that may wait for a free stream when every connection is full; one more is refused at
    * once with RESOURCE_EXHAUSTED and the metadata `retry-after: 1` (an HTTP gateway answers 429
@@ -112,6 +114,7 @@ export interface ResolvedGrpcTransportOptions {
   readonly streamWindowBytes: number;
   readonly streamsPerTurn: number;
   readonly maxConnections: number;
+  readonly spareConnectionIdleMs: number;
   readonly maxWaitingCalls: number;
   readonly streamWaitTimeoutMs: number;
   readonly onStateChange: ((state: ConnectivityState) => void) | undefined;
@@ -125,6 +128,7 @@ export const CLIENT_DEFAULTS = Object.freeze({
   streamWindowBytes: 1 << 20,
   streamsPerTurn: 16,
   maxConnections: 8,
+  spareConnectionIdleMs: 30_000,
   maxWaitingCalls: 1024,
   streamWaitTimeoutMs: 2000,
 });
@@ -156,6 +160,7 @@ export function resolveGrpcTransportOptions(o: GrpcTransportOptions): ResolvedGr
     streamWindowBytes: Math.min(2 ** 31 - 1, Math.max(65_535, o.streamWindowBytes ?? CLIENT_DEFAULTS.streamWindowBytes)),
     streamsPerTurn: resolveStreamsPerTurn(o.streamsPerTurn),
     maxConnections: count("maxConnections", o.maxConnections, CLIENT_DEFAULTS.maxConnections, 1),
+    spareConnectionIdleMs: positive("spareConnectionIdleMs", o.spareConnectionIdleMs, CLIENT_DEFAULTS.spareConnectionIdleMs),
     maxWaitingCalls: count("maxWaitingCalls", o.maxWaitingCalls, CLIENT_DEFAULTS.maxWaitingCalls, 0),
     streamWaitTimeoutMs: positive("streamWaitTimeoutMs", o.streamWaitTimeoutMs, CLIENT_DEFAULTS.streamWaitTimeoutMs),
     onStateChange: o.onStateChange,

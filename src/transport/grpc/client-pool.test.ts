@@ -73,6 +73,16 @@ function describePool(name: string, start: () => Promise<{ target: string; close
       await Promise.all(streams.map((s) => s.return!()));
     });
 
+    it("a connection beyond the first closes after spareConnectionIdleMs without calls; the first stays", async () => {
+      const { t, client } = open({ maxConnections: 3, spareConnectionIdleMs: 100 });
+      const streams = await Promise.all([1, 2, 3, 4, 5].map((i) => openLong(client, `s${i}`)));
+      assert.equal(t.stats().connections, 3);
+      await Promise.all(streams.map((s) => s.return!()));
+      await until(() => t.stats().connections === 1);
+      assert.equal(t.state, "ready");
+      assert.equal((await client.Unary({ text: "still" })).text, "still");
+    });
+
     it("when every connection is full a call waits, and takes the first stream that ends", async () => {
       const { t, client } = open({ maxConnections: 1 });
       const [a, b] = await Promise.all([openLong(client, "a"), openLong(client, "b")]);

@@ -12,9 +12,6 @@ export function sessionError(session: http2.ClientHttp2Session): unknown {
 }
 type ReadyWaiter = { resolve: () => void; reject: (e: RpcError) => void };
 
-/** A connection beyond the first is closed after this long without calls. */
-const SPARE_IDLE_MS = 30_000;
-
 /** What a transport's connections carry now. */
 export interface PoolStats {
   /** HTTP/2 connections open or being opened (draining ones not counted). */
@@ -251,7 +248,7 @@ export class SessionPool {
       if (s[kActive] > 0 || s === this.sessions[0]) return;
       this.retire(s);
       s.close();
-    }, SPARE_IDLE_MS);
+    }, this.options.spareConnectionIdleMs);
     s[kSpareTimer].unref();
   }
 
