@@ -100,6 +100,9 @@ describe("gateway", { timeout: 30_000 }, () => {
     assert.equal(unknownField.status, 400);
     assert.match((await unknownField.json() as { error: { message: string } }).error.message, /no field "nope"/);
     assert.equal((await post("{}", { "x-timeout-ms": "soon" })).status, 400);
+    const tooLong = await post("{}", { "x-timeout-ms": "3600001" });
+    assert.equal(tooLong.status, 400, "a timeout over maxTimeoutMs (1 h)");
+    assert.match((await tooLong.json() as { error: { message: string } }).error.message, /timeout of 3600001 ms exceeds the limit of 3600000 ms/);
     const wrongMethod = await fetch(`${url}/probe`);
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get("allow"), "POST");

@@ -5,9 +5,10 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { SignJWT } from "jose";
-import { createGateway, STREAM_ID_HEADER, type Gateway } from "../../src/gateway/index.js";
+import { createGateway, PRINCIPAL, STREAM_ID_HEADER, type Gateway } from "../../src/gateway/index.js";
 import { jwtAuth } from "../../src/governance/index.js";
 import { readSse, type SseMessage } from "../../src/http/index.js";
+import type { ClientCallContext, Middleware } from "../../src/rpc/index.js";
 import { generationService } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, startModelServer, type ModelServer } from "./fixture.js";
 
@@ -93,5 +94,46 @@ describe("resumable streams behind the gateway's auth", { timeout: 30_000 }, () 
     assert.deepEqual(rest.events.map((e) => e.id), [`${streamId}:3`, `${streamId}:4`]);
     const del = await fetch(`${url}/api/generate?stream_id=${streamId}`, { method: "DELETE", headers: ada });
     assert.equal(del.status, 204);
+  });
+});
+
+describe("resumable streams: principals from any middleware, limits in all and per principal", { timeout: 30_000 }, () => {
+  it("PRINCIPAL set by a middleware names the owner; 2 streams per principal, 3 in all, then 429", async () => {
+    const model = await startModelServer({ tokensPerSecond: 200 });
+    const fromHeader: Middleware<ClientCallContext> = (next) => (call) => {
+      call.ctx.values.set(PRINCIPAL, call.ctx.requestMetadata.getString("x-user"));
+      return next(call);
+    };
+    const gateway = createGateway({
+      services: [generationService()],
+      transport: model.transport,
+      middleware: [fromHeader],
+      forwardHeaders: ["x-user"],
+      resume: { maxStreams: 3, maxStreamsPerClient: 2 },
+      routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate", resumable: true }],
+    });
+    const server = http.createServer(gateway.handle);
+    try {
+      const url = await listenHttp(server);
+      const start = (user: string) => read(`${url}/api/generate?resumable=1&model=paced&prompt=Hi&max_tokens=2000&temperature=0`, { "x-user": user }, 1);
+      const a1 = await start("a");
+      assert.equal((await start("a")).res.status, 200);
+      const perClient = await start("a");
+      assert.equal(perClient.res.status, 429);
+      assert.match(perClient.body, /holds 2 resumable streams/);
+      assert.equal((await start("b")).res.status, 200);
+      const total = await start("b");
+      assert.equal(total.res.status, 429);
+      assert.match(total.body, /too many resumable streams \(3\)/);
+      const id = a1.res.headers.get(STREAM_ID_HEADER)!;
+      const other = await fetch(`${url}/api/generate?stream_id=${id}`, { method: "DELETE", headers: { "x-user": "b" } });
+      assert.equal(other.status, 404, "b cannot cancel a's stream");
+      assert.equal((await fetch(`${url}/api/generate?stream_id=${id}`, { method: "DELETE", headers: { "x-user": "a" } })).status, 204);
+      assert.equal((await start("b")).res.status, 200, "room again");
+    } finally {
+      await gateway.close();
+      await closeHttp(server);
+      await model.close();
+    }
   });
 });
