@@ -80,7 +80,7 @@ describe("weir serve flags", () => {
   it("the gateway's bounds: upstream connections, queue and wait, request and stream deadlines", () => {
     assert.deepEqual(
       [SERVE_DEFAULTS.upstreamConnections, SERVE_DEFAULTS.upstreamQueue, SERVE_DEFAULTS.upstreamWaitMs, SERVE_DEFAULTS.requestTimeoutMs, SERVE_DEFAULTS.streamTimeoutMs],
-      [8, 1024, 2000, 60_000, 600_000],
+      [8, 1024, 500, 60_000, 600_000],
     );
     const o = parseServeArgs(["--upstream-connections=2", "--upstream-queue=0", "--upstream-wait-ms=500", "--request-timeout-ms=1000", "--stream-timeout-ms=9000"]);
     assert.deepEqual([o.upstreamConnections, o.upstreamQueue, o.upstreamWaitMs, o.requestTimeoutMs, o.streamTimeoutMs], [2, 0, 500, 1000, 9000]);

@@ -65,6 +65,18 @@ describe("gateway: upstream streams run out", { timeout: 30_000 }, () => {
     });
   });
 
+  it("with the defaults, an SSE request that waited in vain is 503 before its stream starts (the wait ends before firstEventWaitMs)", async () => {
+    await saturated({}, async (url) => {
+      const start = performance.now();
+      const sse = await fetch(`${url}/api/generate?model=paced&prompt=More`);
+      const waited = performance.now() - start;
+      assert.equal(sse.status, 503, "a plain HTTP status, not 200 and an error event");
+      assert.equal(sse.headers.get("retry-after"), "1");
+      assert.equal(((await sse.json()) as ErrorBody).error.status, "UNAVAILABLE");
+      assert.ok(waited < 1000, `answered after ${waited.toFixed(0)} ms`);
+    });
+  });
+
   it("no stream frees within streamWaitTimeoutMs: 503 with Retry-After, UNAVAILABLE", async () => {
     await saturated({ streamWaitTimeoutMs: 200 }, async (url) => {
       const start = performance.now();

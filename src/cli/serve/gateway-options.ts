@@ -6,7 +6,7 @@ export interface GatewayServeOptions {
   upstreamConnections?: number;
   /** Requests that may wait for a free stream when every connection is full; beyond, 429. Default 1024. */
   upstreamQueue?: number;
-  /** How long a request waits for a free stream before it is answered 503, in ms. Default 2000. */
+  /** How long a request waits for a free stream before it is answered 503, in ms. Default 500. */
   upstreamWaitMs?: number;
   /** Deadline of a JSON request's call (e.g. `/v1/models`) without a timeout header, in ms. Default 60000. */
   requestTimeoutMs?: number;
@@ -40,7 +40,7 @@ const FLAGS: readonly (readonly [flag: string, key: Key, min: number, usage: str
 export const GATEWAY_SERVE_DEFAULTS: Readonly<Required<GatewayServeOptions>> = Object.freeze({
   upstreamConnections: 8,
   upstreamQueue: 1024,
-  upstreamWaitMs: 2000,
+  upstreamWaitMs: 500,
   requestTimeoutMs: 60_000,
   streamTimeoutMs: 600_000,
   resumeGraceMs: 10_000,

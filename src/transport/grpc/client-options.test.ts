@@ -31,7 +31,7 @@ describe("grpc client options", () => {
 
   it("the connection pool's bounds: defaults, and a bad value says what to pass", () => {
     const o = resolveGrpcTransportOptions({ target: "h:1" });
-    assert.deepEqual([o.maxConnections, o.spareConnectionIdleMs, o.maxWaitingCalls, o.streamWaitTimeoutMs], [8, 30_000, 1024, 2000]);
+    assert.deepEqual([o.maxConnections, o.spareConnectionIdleMs, o.maxWaitingCalls, o.streamWaitTimeoutMs], [8, 30_000, 1024, 500]);
     assert.equal(resolveGrpcTransportOptions({ target: "h:1", maxWaitingCalls: 0 }).maxWaitingCalls, 0, "0: never wait");
     assert.throws(() => resolveGrpcTransportOptions({ target: "h:1", maxConnections: 0 }), /maxConnections must be a whole number, 1 or more, got 0/);
     assert.throws(() => resolveGrpcTransportOptions({ target: "h:1", maxWaitingCalls: 1.5 }), /maxWaitingCalls/);

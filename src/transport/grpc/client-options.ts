@@ -81,7 +81,8 @@ export interface GrpcTransportOptions {
   /**
    * How long a call waits for a free stream when every connection is full (its own deadline may
    * end the wait sooner); then it fails with UNAVAILABLE and `retry-after: 1` (503 with
-   * `Retry-After` at a gateway). Default 2000 ms.
+   * `Retry-After` at a gateway). Short enough to end before a gateway's `firstEventWaitMs` (1 s),
+   * so that an SSE request refused this way is a 503, not a 200 and an error event. Default 500 ms.
    */
   streamWaitTimeoutMs?: number;
   /** Called whenever the connection changes state. */
@@ -130,7 +131,7 @@ export const CLIENT_DEFAULTS = Object.freeze({
   maxConnections: 8,
   spareConnectionIdleMs: 30_000,
   maxWaitingCalls: 1024,
-  streamWaitTimeoutMs: 2000,
+  streamWaitTimeoutMs: 500,
 });
 
 /** Validate options once, at construction; a bad value throws a TypeError that says what to pass instead. */

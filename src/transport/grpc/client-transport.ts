@@ -39,7 +39,12 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const shared: CallShared = { limits: o.limits, pool, headerCache: new Map() };
   const pacer = o.streamsPerTurn === Infinity ? undefined : new StreamPacer(o.streamsPerTurn, sendNow);
   const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, pacer, session, call);
-  const startWhenFree = (call: Call<ClientCallContext>) => pool.waitForStream(call.ctx).then((s) => start(s, call));
+  const startWhenFree = (call: Call<ClientCallContext>) => pool.waitForStream(call.ctx).then((s) => {
+    const aborted = abortedReason(call.ctx); // cancelled as its turn came
+    if (aborted === undefined) return start(s, call);
+    pool.streamEnded(s);
+    throw aborted;
+  });
   const callOn = (call: Call<ClientCallContext>): Promise<unknown> => {
     const session = pool.acquire();
     if (session === undefined) return startWhenFree(call); // every connection is full
