@@ -74,7 +74,28 @@ describe("weir serve flags", () => {
 
   it("takes --flag=value and --flag value", () => {
     const o = parseServeArgs(["--host", "0.0.0.0", "--http-port=0", "--rpc-port", "9191", "--tokens-per-second=0", "--grace-ms=100", "--max-tokens-limit=10", "--max-prompt-chars=100", "--max-http-connections=5", "--max-rpc-connections=64"]);
-    assert.deepEqual({ ...o }, { host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10, maxPromptChars: 100, maxHttpConnections: 5, maxRpcConnections: 64 });
+    assert.deepEqual({ ...o }, { ...SERVE_DEFAULTS, host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10, maxPromptChars: 100, maxHttpConnections: 5, maxRpcConnections: 64 });
+  });
+
+  it("the gateway's bounds: upstream connections, queue and wait, request and stream deadlines", () => {
+    assert.deepEqual(
+      [SERVE_DEFAULTS.upstreamConnections, SERVE_DEFAULTS.upstreamQueue, SERVE_DEFAULTS.upstreamWaitMs, SERVE_DEFAULTS.requestTimeoutMs, SERVE_DEFAULTS.streamTimeoutMs],
+      [8, 1024, 500, 60_000, 600_000],
+    );
+    const o = parseServeArgs(["--upstream-connections=2", "--upstream-queue=0", "--upstream-wait-ms=500", "--request-timeout-ms=1000", "--stream-timeout-ms=9000"]);
+    assert.deepEqual([o.upstreamConnections, o.upstreamQueue, o.upstreamWaitMs, o.requestTimeoutMs, o.streamTimeoutMs], [2, 0, 500, 1000, 9000]);
+    assert.throws(() => parseServeArgs(["--upstream-connections=0"]), /--upstream-connections must be a whole number, 1 or more, got 0/);
+    assert.throws(() => parseServeArgs(["--upstream-wait-ms=soon"]), /--upstream-wait-ms needs a number/);
+  });
+
+  it("the bounds of resumable streams: grace, retention, in all and per client", () => {
+    assert.deepEqual(
+      [SERVE_DEFAULTS.resumeGraceMs, SERVE_DEFAULTS.resumeRetentionMs, SERVE_DEFAULTS.resumeMaxStreams, SERVE_DEFAULTS.resumePerClient],
+      [10_000, 60_000, 256, 16],
+    );
+    const o = parseServeArgs(["--resume-grace-ms=500", "--resume-retention-ms=9000", "--resume-max-streams=10", "--resume-per-client=2"]);
+    assert.deepEqual([o.resumeGraceMs, o.resumeRetentionMs, o.resumeMaxStreams, o.resumePerClient], [500, 9000, 10, 2]);
+    assert.throws(() => parseServeArgs(["--resume-per-client=0"]), /--resume-per-client must be a whole number, 1 or more, got 0/);
   });
 
   it("rejects values that are not numbers, the same port twice and positionals", () => {

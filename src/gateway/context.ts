@@ -29,7 +29,7 @@ export class RequestContext implements GatewayContext {
   }
 
   callOptions(): CallOptions {
-    return { signal: this.signal, metadata: this.metadata, timeoutMs: this.timeoutMs };
+    return { signal: this.signal, metadata: this.metadata, timeoutMs: this.timeoutMs ?? this.options.defaultStreamTimeoutMs };
   }
 
   readJson(): Promise<unknown> {

@@ -8,7 +8,7 @@ import { RequestContext } from "./context.js";
 import { disconnectController, sendError, sendJson } from "./http-io.js";
 import { pathnameOf } from "./match.js";
 import { resolveGatewayOptions } from "./options.js";
-import { cancelResumable, serveResumable, wantsResume } from "./resume/serve.js";
+import { cancelResumable, serveResumable, wantsResume, type Resumables } from "./resume/serve.js";
 import { StreamStore } from "./resume/store.js";
 import { compileRoutes, type CompiledRoute, type CompiledRpcRoute } from "./routes.js";
 import { pipeToSse } from "./sse-stream.js";
@@ -38,6 +38,7 @@ class GatewayImpl implements Gateway {
   private readonly o: ResolvedGatewayOptions;
   private readonly routes: readonly CompiledRoute[];
   private readonly store = new StreamStore();
+  private readonly resumables: Resumables | undefined;
   private readonly inFlight = new Set<AbortController>();
   private readonly sockets = new Map<WebSocketChannel, AbortController>();
   private wss: WebSocketServer | undefined;
@@ -51,6 +52,7 @@ class GatewayImpl implements Gateway {
     }
     this.client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport, { middleware }) : undefined);
     this.routes = compileRoutes(options.routes, this.client, this.o);
+    this.resumables = this.client && { client: this.client, store: this.store, middleware };
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -129,9 +131,9 @@ class GatewayImpl implements Gateway {
 
   private async serveRpc(r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const c = this.client!;
-    if (r.resume && req.method === "DELETE") return cancelResumable(this.store, r, ctx, req, res);
+    if (r.resume && req.method === "DELETE") return cancelResumable(this.resumables!, r, ctx, req, res);
     if (r.as === "sse") {
-      if (r.resume && wantsResume(req, ctx)) return serveResumable(c, this.store, r, ctx, req, res);
+      if (r.resume && wantsResume(req, ctx)) return serveResumable(this.resumables!, r, ctx, req, res);
       const request = r.build(await ctx.input());
       return pipeToSse((opts) => c.serverStream(r.rpc, request, opts), { ...ctx.callOptions(), json: r.json }, res, r);
     }

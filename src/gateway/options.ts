@@ -1,12 +1,14 @@
 import { Code, RpcError } from "../core/index.js";
 import { RESUME_DEFAULTS } from "./resume/store.js";
-import type { GatewayOptions, ResolvedGatewayOptions } from "./types.js";
+import type { GatewayOptions, ResolvedGatewayOptions, ResumeOptions } from "./types.js";
 
 /** The defaults of {@link GatewayOptions}. */
 export const GATEWAY_DEFAULTS = Object.freeze({
   forwardHeaders: Object.freeze(["authorization", "x-request-id", "traceparent", "tracestate", "baggage"]),
   metadataPrefix: "grpc-metadata-",
   timeoutHeader: "x-timeout-ms",
+  defaultTimeoutMs: 60_000,
+  defaultStreamTimeoutMs: 600_000,
   maxTimeoutMs: 3_600_000,
   maxBodyBytes: 1 << 20,
   maxJsonDepth: 64,
@@ -23,7 +25,8 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     forwardHeaders: (o.forwardHeaders ?? GATEWAY_DEFAULTS.forwardHeaders).map((h) => h.toLowerCase()),
     metadataPrefix: (o.metadataPrefix ?? GATEWAY_DEFAULTS.metadataPrefix).toLowerCase(),
     timeoutHeader: (o.timeoutHeader ?? GATEWAY_DEFAULTS.timeoutHeader).toLowerCase(),
-    defaultTimeoutMs: o.defaultTimeoutMs,
+    defaultTimeoutMs: o.defaultTimeoutMs ?? GATEWAY_DEFAULTS.defaultTimeoutMs,
+    defaultStreamTimeoutMs: o.defaultStreamTimeoutMs ?? GATEWAY_DEFAULTS.defaultStreamTimeoutMs,
     maxTimeoutMs: o.maxTimeoutMs ?? GATEWAY_DEFAULTS.maxTimeoutMs,
     maxBodyBytes: o.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     maxJsonDepth: o.maxJsonDepth ?? GATEWAY_DEFAULTS.maxJsonDepth,
@@ -33,18 +36,26 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     resume,
     websocket: { ...GATEWAY_DEFAULTS.websocket, ...defined(o.websocket ?? {}) },
   };
-  const positive: Record<string, number | undefined> = {
-    maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, maxJsonDepth: out.maxJsonDepth, acceptTimeoutMs: out.acceptTimeoutMs, "resume.retentionMs": resume.retentionMs,
-    "resume.maxEvents": resume.maxEvents, "resume.maxBytes": resume.maxBytes, "resume.maxStreams": resume.maxStreams,
-    "websocket.maxPayload": out.websocket.maxPayload, defaultTimeoutMs: out.defaultTimeoutMs,
-  };
-  for (const [k, v] of Object.entries(positive)) {
-    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new RpcError(Code.InvalidArgument, `gateway option ${k} must be a positive integer, got ${v}`);
-  }
+  checkPositive("gateway option ", {
+    maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, maxJsonDepth: out.maxJsonDepth, acceptTimeoutMs: out.acceptTimeoutMs,
+    "websocket.maxPayload": out.websocket.maxPayload, defaultTimeoutMs: out.defaultTimeoutMs, defaultStreamTimeoutMs: out.defaultStreamTimeoutMs,
+  });
+  checkResumeOptions("gateway option resume", resume);
   if (!Number.isInteger(out.firstEventWaitMs) || out.firstEventWaitMs < 0) {
     throw new RpcError(Code.InvalidArgument, `gateway option firstEventWaitMs must be a non-negative integer, got ${out.firstEventWaitMs}`);
   }
   return Object.freeze(out);
+}
+
+/** Check resumable-stream options (the gateway's or a route's); `where` names them in the error. */
+export function checkResumeOptions(where: string, r: Required<ResumeOptions>): void {
+  checkPositive(`${where}.`, r);
+}
+
+function checkPositive(prefix: string, values: Readonly<Record<string, number | undefined>>): void {
+  for (const [k, v] of Object.entries(values)) {
+    if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new RpcError(Code.InvalidArgument, `${prefix}${k} must be a positive integer, got ${v}`);
+  }
 }
 
 function defined<T extends object>(o: T): Partial<T> {

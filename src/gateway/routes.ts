@@ -2,6 +2,7 @@ import { Code, RpcError } from "../core/index.js";
 import type { SseWriterOptions } from "../http/index.js";
 import type { GenericClient, JsonWriteOptions, MethodDescriptor } from "../rpc/index.js";
 import { compilePath, type PathPattern } from "./match.js";
+import { checkResumeOptions } from "./options.js";
 import { defaultRequestJson, requestListJson } from "./request-json.js";
 import type { GatewayRoute, HandlerRoute, HttpInput, ResolvedGatewayOptions, ResumeOptions, RpcRoute } from "./types.js";
 
@@ -82,13 +83,19 @@ function compileRpcRoute(r: RpcRoute, client: GenericClient, o: ResolvedGatewayO
     transform,
     encode: r.response ? (j) => JSON.stringify(transform(j)) : stringify,
     json: r.json ?? EMIT_DEFAULTS,
-    timeoutMs: r.timeoutMs ?? o.defaultTimeoutMs,
-    resume: r.resumable ? { ...o.resume, ...(r.resumable === true ? {} : definedOnly(r.resumable)) } : undefined,
+    timeoutMs: r.timeoutMs ?? (as === "json" ? o.defaultTimeoutMs : o.defaultStreamTimeoutMs),
+    resume: r.resumable ? routeResume(r, o) : undefined,
     sse: { ...o.sse, ...r.sse },
     firstEventWaitMs: o.firstEventWaitMs,
     acceptTimeoutMs: o.acceptTimeoutMs,
     maxJsonDepth: o.maxJsonDepth,
   };
+}
+
+function routeResume(r: RpcRoute, o: ResolvedGatewayOptions): Required<ResumeOptions> {
+  const resume = { ...o.resume, ...(r.resumable === true || !r.resumable ? {} : definedOnly(r.resumable)) };
+  checkResumeOptions(`route ${r.path}: resumable`, resume);
+  return resume;
 }
 
 function upper(methods: readonly string[]): Set<string> {

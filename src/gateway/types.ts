@@ -16,14 +16,26 @@ export interface HttpInput {
 
 /** Resumable SSE streams (see docs/gateway.md). */
 export interface ResumeOptions {
-  /** How long a stream is kept, and its upstream call kept running, without a reader. Default 60000 ms. */
+  /** How long a stream's events are kept without a reader; then the stream is forgotten (404). Default 60000 ms. */
   retentionMs?: number;
+  /**
+   * How long a running stream's upstream call goes on without a reader; then it is cancelled (the
+   * engine stops) and a reader that comes back gets the events kept, then an `error` event
+   * (CANCELLED) saying why. Default 10000 ms.
+   */
+  graceMs?: number;
   /** Events kept per stream for replay; the upstream pauses when this many are unread. Default 1024. */
   maxEvents?: number;
   /** Bytes of events kept per stream; the upstream pauses when this many are unread. Default 256 KiB. */
   maxBytes?: number;
   /** Resumable streams at once (running or retained); more are refused with 429. Default 256. */
   maxStreams?: number;
+  /**
+   * Resumable streams one client may hold at once (running or retained); more are refused with
+   * 429. A client is the principal the gateway's middleware authenticated (e.g. a JWT's `iss` and
+   * `sub`), else the remote address. Default 16.
+   */
+  maxStreamsPerClient?: number;
 }
 
 /** A route from HTTP to one RPC method, through a generic JSON call. */
@@ -49,7 +61,7 @@ export interface RpcRoute {
   readonly response?: (json: unknown) => unknown;
   /** How Protobuf responses are written. Default `{ emitDefaults: true }` (JSON names, defaults included). */
   readonly json?: JsonWriteOptions;
-  /** Deadline for calls without a timeout header, in ms. Default: the gateway's `defaultTimeoutMs`. */
+  /** Deadline for calls without a timeout header, in ms. Default: the gateway's `defaultTimeoutMs` (JSON routes) or `defaultStreamTimeoutMs` (SSE and WebSocket routes). */
   readonly timeoutMs?: number;
   /** SSE routes: allow clients to ask for a resumable stream (`?resumable=1`). `true` takes the gateway's `resume` defaults. Default off. */
   readonly resumable?: boolean | ResumeOptions;
@@ -65,9 +77,15 @@ export interface GatewayContext {
   readonly signal: AbortSignal;
   /** Forwarded request headers, as RPC metadata. */
   readonly metadata: Metadata;
-  /** The request's timeout (header, or the default), in ms. */
+  /**
+   * The request's timeout in ms: the timeout header's, else the route's default. On handler
+   * routes only the header's (undefined without one).
+   */
   readonly timeoutMs: number | undefined;
-  /** Call options carrying the signal, metadata and timeout, for an RPC made for this request. */
+  /**
+   * Call options carrying the signal, metadata and timeout, for an RPC made for this request;
+   * without a `timeoutMs`, the gateway's `defaultStreamTimeoutMs`.
+   */
   callOptions(): CallOptions;
   /** The body as JSON (`undefined` when empty); RpcError INVALID_ARGUMENT / RESOURCE_EXHAUSTED otherwise. */
   readJson(): Promise<unknown>;
@@ -106,8 +124,17 @@ export interface GatewayOptions {
   readonly metadataPrefix?: string;
   /** Header holding the request timeout in ms (`grpc-timeout` is understood too). Default `x-timeout-ms`. */
   readonly timeoutHeader?: string;
-  /** Deadline of calls without a timeout header, in ms. Default none. */
+  /**
+   * Deadline of the calls of JSON routes (unary and client-streaming methods) without a timeout
+   * header, in ms. Default 60000.
+   */
   readonly defaultTimeoutMs?: number;
+  /**
+   * Deadline of streams without a timeout header, in ms: SSE and WebSocket routes, and the calls
+   * of handler routes (which may stream, as the OpenAI facade does). The longest generation must
+   * fit in it. Default 600000 (10 minutes).
+   */
+  readonly defaultStreamTimeoutMs?: number;
   /** Largest timeout a header may ask for, in ms. Default 3600000. */
   readonly maxTimeoutMs?: number;
   /** Largest request body. Default 1 MiB. */
@@ -141,7 +168,8 @@ export interface ResolvedGatewayOptions {
   readonly forwardHeaders: readonly string[];
   readonly metadataPrefix: string;
   readonly timeoutHeader: string;
-  readonly defaultTimeoutMs: number | undefined;
+  readonly defaultTimeoutMs: number;
+  readonly defaultStreamTimeoutMs: number;
   readonly maxTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly maxJsonDepth: number;

@@ -8,7 +8,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, RpcError, loadProtoSync, type Middleware, type ServerCallContext, type ServiceDescriptor } from "../../src/index.js";
 import { createBuiltinEngine, createGenerationService, EngineStats, generationService, trackGenerations, type TrackedEngine } from "../../src/serving/index.js";
-import { createGrpcTransport, createServer, type GrpcTransport, type Server } from "../../src/transport/index.js";
+import { createGrpcTransport, createServer, type GrpcTransport, type GrpcTransportOptions, type Server } from "../../src/transport/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "weir-gateway-"));
 const protoFile = path.join(dir, "probe.proto");
@@ -43,7 +43,8 @@ const probeImpl = {
     for (let i = 0; i < req.count; i++) {
       if (req.fail && i === req.fail_after) throw new RpcError(req.fail, `failed after ${i} messages`);
       if (req.delay_ms > 0) await sleep(req.delay_ms, undefined, { signal: ctx.signal });
-      yield { text: req.text, index: i };
+      const left = ctx.timeRemaining();
+      yield { text: req.text, index: i, deadline_ms: left === undefined ? 0 : Math.max(1, Math.round(left)) };
     }
   },
   async Client(reqs: AsyncIterable<Req>) {
@@ -79,6 +80,10 @@ export interface ModelServerOptions {
   streamWindowBytes?: number;
   /** Server middleware (governance limits, auth…). Default none. */
   middleware?: readonly Middleware<ServerCallContext>[];
+  /** The server's HTTP/2 concurrent streams per connection. Default the server's (100). */
+  maxConcurrentStreams?: number;
+  /** More options of the client transport (its connection pool…). */
+  transport?: Partial<GrpcTransportOptions>;
 }
 
 /** Start the model server: engines "fast" (default model, unthrottled) and "paced" (tracked). */
@@ -87,9 +92,9 @@ export async function startModelServer(o: ModelServerOptions = {}): Promise<Mode
   const limits = o.maxTokensLimit === undefined ? undefined : { maxTokensLimit: o.maxTokensLimit };
   const fast = await createBuiltinEngine({ id: "fast", limits });
   const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: o.tokensPerSecond ?? 200, stats, limits }));
-  const server = createServer({ middleware: o.middleware }).service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
+  const server = createServer({ middleware: o.middleware, maxConcurrentStreams: o.maxConcurrentStreams }).service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
-  const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, streamWindowBytes: o.streamWindowBytes });
+  const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, streamWindowBytes: o.streamWindowBytes, ...o.transport });
   return {
     server, port, transport, stats, paced,
     async close() {

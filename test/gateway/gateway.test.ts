@@ -61,7 +61,10 @@ describe("gateway", { timeout: 30_000 }, () => {
     const res = await fetch(`${url}/probe`, { method: "POST", body: JSON.stringify({ text: "hi" }), headers: { "content-type": "application/json" } });
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type")!, /application\/json/);
-    assert.deepEqual(await res.json(), { text: "hi", index: 0, requestId: "", tag: "", deadlineMs: "0" });
+    const { deadlineMs, ...rest } = await res.json() as { deadlineMs: string };
+    assert.deepEqual(rest, { text: "hi", index: 0, requestId: "", tag: "" });
+    const left = Number(deadlineMs);
+    assert.ok(left > 50_000 && left <= 60_000, `a JSON route's call has the default deadline of 60 s, ${left} ms left`);
     const got = await (await fetch(`${url}/probe/caf%C3%A9`)).json() as { text: string };
     assert.equal(got.text, "café");
   });
@@ -97,6 +100,9 @@ describe("gateway", { timeout: 30_000 }, () => {
     assert.equal(unknownField.status, 400);
     assert.match((await unknownField.json() as { error: { message: string } }).error.message, /no field "nope"/);
     assert.equal((await post("{}", { "x-timeout-ms": "soon" })).status, 400);
+    const tooLong = await post("{}", { "x-timeout-ms": "3600001" });
+    assert.equal(tooLong.status, 400, "a timeout over maxTimeoutMs (1 h)");
+    assert.match((await tooLong.json() as { error: { message: string } }).error.message, /timeout of 3600001 ms exceeds the limit of 3600000 ms/);
     const wrongMethod = await fetch(`${url}/probe`);
     assert.equal(wrongMethod.status, 405);
     assert.equal(wrongMethod.headers.get("allow"), "POST");
@@ -119,6 +125,8 @@ describe("gateway", { timeout: 30_000 }, () => {
     const got = await events(res);
     assert.deepEqual(got.map((m) => [m.event, m.id]), [["message", "0"], ["message", "1"], ["message", "2"], ["done", "2"]]);
     assert.deepEqual(got.slice(0, 3).map((m) => JSON.parse(m.data).index), [0, 1, 2]);
+    const left = Number(JSON.parse(got[0]!.data).deadlineMs);
+    assert.ok(left > 590_000 && left <= 600_000, `a stream has the default stream deadline of 10 min, ${left} ms left`);
     assert.equal(got[3]!.data, "[DONE]");
     const posted = await events(await fetch(`${url}/probe-stream`, { method: "POST", body: JSON.stringify({ text: "p", count: 2 }) }));
     assert.equal(posted.length, 3);

@@ -5,7 +5,7 @@ import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import { createGateway, openAiRoutes, type Gateway, type GenerationClientLike } from "../../src/gateway/index.js";
-import { createClient } from "../../src/rpc/index.js";
+import { createClient, type ClientTransport } from "../../src/rpc/index.js";
 import { generationService } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, startModelServer, tokensAfterAbort, type ModelServer } from "./fixture.js";
 
@@ -156,5 +156,39 @@ describe("OpenAI-compatible API", { timeout: 30_000 }, () => {
     }
     assert.equal(text, whole.choices[0]!.text);
     assert.deepEqual(usage, whole.usage);
+  });
+});
+
+describe("OpenAI facade: deadlines of its calls", { timeout: 30_000 }, () => {
+  it("/v1/models: the JSON deadline (60 s); completions: the stream deadline (10 min), or the SDK's x-stainless-timeout", async () => {
+    const model = await startModelServer();
+    const left = new Map<string, number>();
+    const seen: ClientTransport = { // the model server's transport, noting each call's time left
+      protocol: model.transport.protocol, target: model.transport.target, close: async () => {},
+      call: (c) => {
+        left.set(c.method.name, (c.ctx.deadline ?? Infinity) - Date.now());
+        return model.transport.call(c);
+      },
+    };
+    const gateway = createGateway({ routes: openAiRoutes({ service: generationService(), transport: seen }) });
+    const server = http.createServer(gateway.handle);
+    try {
+      const url = await listenHttp(server);
+      assert.equal((await fetch(`${url}/v1/models`)).status, 200);
+      const ms = left.get("ListModels")!;
+      assert.ok(ms > 50_000 && ms <= 60_000, `ListModels: ${ms} ms left`);
+      const body = JSON.stringify({ model: "fast", max_tokens: 2, messages: ask });
+      const post = (headers: Record<string, string>) => fetch(`${url}/v1/chat/completions`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+      assert.equal((await post({})).status, 200);
+      const whole = left.get("Complete")!;
+      assert.ok(whole > 590_000 && whole <= 600_000, `Complete: ${whole} ms left`);
+      assert.equal((await post({ "x-stainless-timeout": "30" })).status, 200);
+      const sdk = left.get("Complete")!;
+      assert.ok(sdk > 25_000 && sdk <= 30_000, `Complete with x-stainless-timeout 30: ${sdk} ms left`);
+    } finally {
+      await gateway.close();
+      await closeHttp(server);
+      await model.close();
+    }
   });
 });

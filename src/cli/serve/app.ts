@@ -9,7 +9,10 @@ import { pageHeaders, type PageAssets } from "./page.js";
 
 /** What the HTTP side of `weir serve` is made of. */
 export interface AppParts {
-  /** The Generation client (gRPC to the model server). */
+  /**
+   * The Generation client of the health probe: gRPC to the model server on a connection of its
+   * own, so that the probe never waits behind generations.
+   */
   readonly client: Client<GenerationMethods>;
   readonly metrics: Metrics;
   readonly page: PageAssets;
@@ -52,14 +55,19 @@ async function route(parts: AppParts, req: IncomingMessage, res: ServerResponse)
   sendError(res, new RpcError(Code.NotFound, `no route ${method} ${p}`));
 }
 
-/** 200 when the model server answers ListModels over gRPC in time, else 503. */
+/**
+ * 200 when the model server answers ListModels over gRPC in time; also 200 (`"busy"`) when it
+ * answers RESOURCE_EXHAUSTED: a server that says it is busy is alive, and restarting it would
+ * only lose the work it is doing. Else 503.
+ */
 async function health(parts: AppParts, res: ServerResponse): Promise<void> {
   try {
     const r = await parts.client.ListModels({}, { timeoutMs: parts.healthTimeoutMs ?? 2000 });
     sendJson(res, 200, { status: "ok", models: r.models.map((m) => m.id) });
   } catch (e) {
     const err = RpcError.from(e, Code.Unavailable);
-    sendJson(res, 503, { status: "unavailable", error: { code: err.code, message: err.rawMessage } });
+    const busy = err.code === Code.ResourceExhausted;
+    sendJson(res, busy ? 200 : 503, { status: busy ? "busy" : "unavailable", error: { code: err.code, message: err.rawMessage } });
   }
 }
 

@@ -1,9 +1,12 @@
 import { parseArgs } from "node:util";
 import { DETECTION_DEFAULTS } from "../../transport/detection/index.js";
 import { UsageError } from "../io.js";
+import {
+  GATEWAY_FLAG_SPECS, GATEWAY_SERVE_DEFAULTS, gatewayFlagsUsage, gatewayOptionsFromFlags, resolveGatewayServeOptions, type GatewayServeOptions,
+} from "./gateway-options.js";
 
-/** Options of `weir serve` (and of {@link startServe}). */
-export interface ServeOptions {
+/** Options of `weir serve` (and of {@link startServe}); the gateway's bounds are in {@link GatewayServeOptions}. */
+export interface ServeOptions extends GatewayServeOptions {
   /** Interface both servers bind. Default `127.0.0.1`. */
   host?: string;
   /** Port of the HTTP gateway (chat page, `/api`, `/v1`, `/metrics`); 0 picks a free one. Default 8080. */
@@ -39,6 +42,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxPromptChars: 65_536,
   maxHttpConnections: 1024,
   graceMs: 5000,
+  ...GATEWAY_SERVE_DEFAULTS,
 });
 
 /** Check options and fill in defaults. @throws UsageError naming the bad option. */
@@ -54,6 +58,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
     maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
     graceMs: o.graceMs ?? d.graceMs,
+    ...resolveGatewayServeOptions(o),
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
   port("--http-port", r.httpPort);
@@ -86,6 +91,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-prompt-chars": { type: "string" },
         "max-http-connections": { type: "string" },
         "grace-ms": { type: "string" },
+        ...GATEWAY_FLAG_SPECS,
       },
     }));
   } catch (e) {
@@ -101,6 +107,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
     maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
+    ...gatewayOptionsFromFlags(values, num),
   });
 }
 
@@ -132,12 +139,13 @@ Flags:
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
   --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
+${gatewayFlagsUsage()}
 
 Routes (HTTP):
   GET  /                      chat page
   GET|POST /api/generate      Generate as server-sent events (GET: ?prompt=&max_tokens=&temperature=&seed=)
   GET  /api/generate/ws       Generate over WebSocket
   POST /v1/chat/completions   OpenAI-compatible (also /v1/completions, GET /v1/models)
-  GET  /healthz               200 when both servers are up
+  GET  /healthz               200 when the model server answers (or says it is busy), else 503
   GET  /metrics               Prometheus
 `;

@@ -5,9 +5,6 @@ import { requestFromBody, requestFromQuery } from "./generate-request.js";
 /** Chunks as the native routes send them: field names as in generation.proto, defaults included. */
 const CHUNK_JSON = Object.freeze({ emitDefaults: true, protoNames: true });
 
-/** Retention of resumable `/api/generate` streams (`?resumable=1`), ms. */
-export const RESUME_RETENTION_MS = 60_000;
-
 /**
  * A GenerateRequest from `/api/generate`: a POST's JSON body as is (proto3 JSON of
  * GenerateRequest), or a GET's query parameters (`prompt`, `max_tokens`, `temperature`, `seed`,
@@ -22,7 +19,7 @@ function generateRequest(input: HttpInput): unknown {
  * The gateway routes of `weir serve` that call the model server:
  *
  * - `GET|POST /api/generate`: Generate as SSE (one event per chunk, `done`, or `error`);
- *   `?resumable=1` makes the stream resumable with Last-Event-ID for a minute;
+ *   `?resumable=1` makes the stream resumable with Last-Event-ID (the gateway's `resume` options);
  * - `/api/generate/ws`: Generate over WebSocket (first message = request; one message per chunk;
  *   close 1000 at the end, or an `{"error": …}` message and close 1011).
  *
@@ -31,7 +28,7 @@ function generateRequest(input: HttpInput): unknown {
 export function serveRoutes(extra: readonly GatewayRoute[] = []): GatewayRoute[] {
   const rpc = `${GENERATION_SERVICE}/Generate`;
   return [
-    { path: "/api/generate", rpc, as: "sse", request: generateRequest, json: CHUNK_JSON, resumable: { retentionMs: RESUME_RETENTION_MS } },
+    { path: "/api/generate", rpc, as: "sse", request: generateRequest, json: CHUNK_JSON, resumable: true },
     { path: "/api/generate/ws", rpc, as: "websocket", json: CHUNK_JSON },
     ...extra,
   ];

@@ -8,7 +8,7 @@ import {
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
 import { createGrpcTransport, createServer } from "../../transport/index.js";
-import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
+import { createGateway, GATEWAY_DEFAULTS, openAiRoutes, type Gateway } from "../../gateway/index.js";
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
 import { serveRoutes } from "./routes.js";
@@ -48,11 +48,23 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const page = loadPage();
   const { engine, stats, rpc } = await startModelServer(o);
   const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
-  const transport = createGrpcTransport({ target: `${dialHost(o.host)}:${rpc.address.port}` });
-  const client = createClient(generationService(), transport);
+  const target = `${dialHost(o.host)}:${rpc.address.port}`;
+  const transport = createGrpcTransport({
+    target, maxConnections: o.upstreamConnections, maxWaitingCalls: o.upstreamQueue, streamWaitTimeoutMs: o.upstreamWaitMs,
+  });
+  // The health probe has a connection of its own: it must never wait behind generations.
+  const healthTransport = createGrpcTransport({ target, maxConnections: 1 });
+  const client = createClient(generationService(), healthTransport);
   const metrics = createMetrics({ engine: stats });
   const inFlight = new InFlight();
-  const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes({ service: generationService(), transport })) });
+  const gateway = createGateway({
+    services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
+    // an SSE request refused after its wait for an upstream stream must still get an HTTP status
+    firstEventWaitMs: Math.max(GATEWAY_DEFAULTS.firstEventWaitMs, o.upstreamWaitMs + 500),
+    resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
+    routes: serveRoutes(openAiRoutes({ service: generationService(), transport })),
+  });
+  const closeTransports = () => Promise.all([transport.close(), healthTransport.close()]).then(() => undefined);
   const httpServer = createHttpServer(createApp({ client, metrics, page, inFlight, gateway }), {
     maxConnections: o.maxHttpConnections,
     onUpgrade: (req, socket, head) => {
@@ -63,7 +75,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   try {
     await listen(httpServer, o.host, o.httpPort);
   } catch (e) {
-    await Promise.all([gateway.close(), rpc.close({ graceMs: 0 }), transport.close()]);
+    await Promise.all([gateway.close(), rpc.close({ graceMs: 0 }), closeTransports()]);
     throw cannotListen("the HTTP gateway", o.host, o.httpPort, "--http-port", e);
   }
   const httpPort = (httpServer.address() as AddressInfo).port;
@@ -75,7 +87,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     engine,
     stats,
     metrics,
-    close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: () => transport.close() }, o.graceMs)),
+    close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: closeTransports }, o.graceMs)),
   };
 }
 

@@ -48,7 +48,7 @@ export async function serveCompletion(setup: CompletionSetup, req: IncomingMessa
 function callOptions(req: IncomingMessage, ctx: GatewayContext): CallOptions {
   const opts = ctx.callOptions();
   const sdk = Number(req.headers["x-stainless-timeout"]);
-  if (opts.timeoutMs === undefined && Number.isFinite(sdk) && sdk > 0) opts.timeoutMs = Math.min(Math.ceil(sdk * 1000), ctx.options.maxTimeoutMs);
+  if (ctx.timeoutMs === undefined && Number.isFinite(sdk) && sdk > 0) opts.timeoutMs = Math.min(Math.ceil(sdk * 1000), ctx.options.maxTimeoutMs);
   return opts;
 }
 

@@ -76,7 +76,8 @@ function modelJson(m: ModelInfoLike): Record<string, unknown> {
 }
 
 async function models(client: GenerationClientLike, allowed: Set<string> | undefined, ctx: GatewayContext): Promise<ModelInfoLike[]> {
-  const r = await client.ListModels({}, ctx.callOptions());
+  // a list, not a generation: without a timeout header, the deadline of JSON routes
+  const r = await client.ListModels({}, { ...ctx.callOptions(), timeoutMs: ctx.timeoutMs ?? ctx.options.defaultTimeoutMs });
   return (r.models ?? []).filter((m) => !allowed || allowed.has(m.id));
 }
 

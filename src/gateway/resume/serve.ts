@@ -1,13 +1,34 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, RpcError } from "../../core/index.js";
 import { SseWriter } from "../../http/index.js";
-import type { GenericClient } from "../../rpc/index.js";
+import type { ClientCallContext, GenericClient, Middleware } from "../../rpc/index.js";
 import type { RequestContext } from "../context.js";
 import { sendError } from "../http-io.js";
+import { authenticate } from "../principal.js";
 import type { CompiledRpcRoute } from "../routes.js";
 import { settlesWithin } from "../sse-stream.js";
-import { StreamStore } from "./store.js";
+import { StreamStore, type StreamOwner } from "./store.js";
 import type { ResumableStream } from "./stream.js";
+
+/** What the resumable routes of a gateway share. @internal */
+export interface Resumables {
+  readonly client: GenericClient;
+  readonly store: StreamStore;
+  /** The gateway's middleware: resuming and cancelling pass it too. */
+  readonly middleware: readonly Middleware<ClientCallContext>[];
+}
+
+/** No such stream, or not the caller's: the same answer, so that a stream id says nothing to others. */
+const noSuchStream = (what: string) => new RpcError(Code.NotFound, what);
+
+/**
+ * Who asks: the principal the gateway's middleware authenticates (401/403 when it refuses, as
+ * for a call), and the client its streams count against (that principal, else the remote address).
+ */
+async function ownerOf(deps: Resumables, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage): Promise<StreamOwner> {
+  const principal = await authenticate(deps.middleware, r.method, ctx);
+  return { principal, client: principal ?? `address ${req.socket.remoteAddress ?? ""}` };
+}
 
 /** Response header naming a resumable stream (for `DELETE <path>?stream_id=<id>`). */
 export const STREAM_ID_HEADER = "x-weir-stream-id";
@@ -33,26 +54,27 @@ export function wantsResume(req: IncomingMessage, ctx: RequestContext): boolean 
 /**
  * Serve a resumable SSE request: resume the stream its Last-Event-ID points into, or start a new
  * one (whose upstream call runs on the stream's own signal, so a disconnect only detaches the
- * reader). Unknown or expired streams answer 404; a stream read to its end answers 204, which
- * tells EventSource not to reconnect.
+ * reader). Both pass the gateway's middleware first; a stream is the principal's that started it.
+ * Unknown, expired or another principal's streams answer 404; a stream read to its end answers
+ * 204, which tells EventSource not to reconnect.
  * @internal
  */
-export async function serveResumable(
-  client: GenericClient, store: StreamStore, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse,
-): Promise<void> {
+export async function serveResumable(deps: Resumables, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { store } = deps;
   const key = r.pattern.source;
   const last = lastEventIdOf(req, ctx);
+  const owner = await ownerOf(deps, r, ctx, req);
   let stream: ResumableStream;
   let from = 0;
   if (last !== undefined && StreamStore.isEventId(last)) {
-    const found = store.find(key, last);
-    if (!found) return sendError(res, new RpcError(Code.NotFound, "the stream is unknown or expired; start a new one"));
+    const found = store.find(key, last, owner.principal);
+    if (!found) return sendError(res, noSuchStream("the stream is unknown or expired; start a new one"));
     ({ stream, from } = found);
   } else {
     const request = r.build(await ctx.input());
-    stream = store.create(key, r.resume!);
+    stream = store.create(key, r.resume!, owner);
     const opts = { signal: stream.controller.signal, metadata: ctx.metadata, timeoutMs: ctx.timeoutMs, json: r.json };
-    void stream.produce(client.serverStream(r.rpc, request, opts), r.encode).then(() => store.release(stream));
+    void stream.produce(deps.client.serverStream(r.rpc, request, opts), r.encode).then(() => store.release(stream));
   }
   await readStream(store, stream, from, r, res);
 }
@@ -95,12 +117,14 @@ async function pump(stream: ResumableStream, token: object, res: ServerResponse,
   }
 }
 
-/** `DELETE <path>?stream_id=<id>` (or with Last-Event-ID): stop a resumable stream now. @internal */
-export function cancelResumable(store: StreamStore, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): void {
+/** `DELETE <path>?stream_id=<id>` (or with Last-Event-ID): stop a resumable stream now, after the gateway's middleware. @internal */
+export async function cancelResumable(deps: Resumables, r: CompiledRpcRoute, ctx: RequestContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { store } = deps;
   const key = r.pattern.source;
+  const { principal } = await ownerOf(deps, r, ctx, req);
   const last = lastEventIdOf(req, ctx);
-  const id = ctx.url.searchParams.get("stream_id") ?? (last !== undefined ? store.find(key, last)?.stream.id : undefined);
-  if (id === undefined || !store.get(key, id)) return sendError(res, new RpcError(Code.NotFound, "no such stream"));
+  const id = ctx.url.searchParams.get("stream_id") ?? (last !== undefined ? store.find(key, last, principal)?.stream.id : undefined);
+  if (id === undefined || !store.get(key, id, principal)) return sendError(res, noSuchStream("no such stream"));
   store.drop(id, new RpcError(Code.Canceled, "the stream was cancelled by its client"));
   res.writeHead(204).end();
 }

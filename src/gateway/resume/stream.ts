@@ -32,6 +32,8 @@ export class ResumableStream {
   ended = false;
   /** The upstream failed before its first message: answered as an HTTP error, never buffered. */
   earlyError: unknown;
+  /** Why the upstream call was stopped while the events are kept (see `stop`). */
+  private stopReason: RpcError | undefined;
   private readerToken: object | undefined;
   private markStarted!: () => void;
   /** Settles once the stream has started (see `started`). */
@@ -78,11 +80,9 @@ export class ResumableStream {
       }
     } catch (e) {
       done = true;
-      if (signal.aborted) {
-        // dropped: nobody will read what comes now
-      } else if (this.produced === 0) this.earlyError = e;
-      else this.push(errorEventText(e, this.nextId()));
+      if (!signal.aborted) this.fail(e); // aborted: dropped (nobody will read it) or stopped (below)
     } finally {
+      if (this.stopReason !== undefined) this.fail(this.stopReason);
       this.ended = true;
       if (!done) it.return?.()?.then(undefined, () => {});
       this.notifyReader();
@@ -150,8 +150,20 @@ export class ResumableStream {
     }
   }
 
+  /**
+   * Stop the upstream call but keep the events: a reader that comes back gets them, then an
+   * `error` event with `reason` (or, before the first event, `reason` as an HTTP error).
+   */
+  stop(reason: RpcError): void {
+    if (this.ended || this.controller.signal.aborted) return;
+    this.stopReason = reason;
+    this.controller.abort(reason);
+    this.wakeUp();
+  }
+
   /** Stop the upstream call and drop the events. */
   abort(reason: RpcError): void {
+    this.stopReason = undefined;
     if (!this.controller.signal.aborted) this.controller.abort(reason);
     this.readerToken = undefined;
     this.onBytes(-this.bytes);
@@ -161,6 +173,12 @@ export class ResumableStream {
     this.cursor = this.produced;
     this.wakeUp();
     this.notifyReader();
+  }
+
+  /** The upstream failed: before the first event an HTTP error for the reader, after it an `error` event. */
+  private fail(e: unknown): void {
+    if (this.produced === 0) this.earlyError = e;
+    else this.push(errorEventText(e, this.nextId()));
   }
 
   private nextId(): string {

@@ -70,8 +70,10 @@ export abstract class ClientCall {
   private reader: EnvelopeReader | undefined;
   private sink: FrameSink | undefined;
   private session: http2.ClientHttp2Session | undefined;
-  /** The stream is counted against its session and listens on the call's abort. */
-  private attached = false;
+  /** The call holds a stream slot of `session` (taken by the pool's acquire), given back once. */
+  private holdsSlot = false;
+  /** The call listens on its context's abort. */
+  private listening = false;
   private headersSeen = false;
   /** The server did not process the stream (REFUSED_STREAM, GOAWAY, or it was never sent). */
   private unprocessed = false;
@@ -87,7 +89,14 @@ export abstract class ClientCall {
 
   constructor(readonly ctx: ClientCallContext, readonly method: MethodDescriptor, readonly shared: CallShared) {}
 
-  /** Open the stream; throws what session.request throws (the caller maps it). */
+  /** Take over the stream slot `acquire` took on `session`; a slot held before is given back. */
+  holdSlot(session: http2.ClientHttp2Session): void {
+    if (this.holdsSlot) this.shared.pool.streamEnded(this.session!);
+    this.session = session;
+    this.holdsSlot = true;
+  }
+
+  /** Open the stream on the session whose slot the call holds; throws what session.request throws (the caller maps it). */
   open(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
     const stream = session.request(headers) as CallStream;
     this.stream = stream;
@@ -101,8 +110,7 @@ export abstract class ClientCall {
     if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onEnd);
     stream.on("error", onError);
     stream.on("close", onClose);
-    this.attached = true;
-    this.shared.pool.streamStarted(session);
+    this.listening = true;
     const ctx = this.ctx;
     if (ctx instanceof ClientContext) ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
     else ctx.signal.addEventListener("abort", this);
@@ -183,10 +191,14 @@ export abstract class ClientCall {
     this.complete(this.outcomeWithoutStatus("stream closed without a grpc-status"));
   }
 
+  /** Give back the stream slot and stop listening on the call's abort. */
   private release(): void {
-    if (!this.attached) return;
-    this.attached = false;
-    this.shared.pool.streamEnded(this.session!);
+    if (this.holdsSlot) {
+      this.holdsSlot = false;
+      this.shared.pool.streamEnded(this.session!);
+    }
+    if (!this.listening) return;
+    this.listening = false;
     const ctx = this.ctx;
     if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
     else ctx.signal.removeEventListener("abort", this);
@@ -231,6 +243,7 @@ export abstract class ClientCall {
   protected complete(outcome: RpcError | null): void {
     if (outcome !== null && this.unprocessed && this.replay !== undefined && !this.replayed && !this.headersSeen && this.reopen()) return;
     this.done = true;
+    if (this.stream === undefined) this.release(); // never opened: nothing else gives the slot back
     const ctx = this.ctx;
     if (ctx.onTrailer !== undefined) {
       try { ctx.onTrailer(ctx.responseTrailers); } catch { /* a throwing callback must not change the outcome */ }

@@ -115,8 +115,10 @@ function echoImpl(events: EventEmitter): grpc.UntypedServiceImplementation {
           return err ? call.emit("error", err) : call.end(trailers());
         }
         call.write(reply(text, i++, size));
-        if (delay_ms > 0) setTimeout(step, delay_ms); else setImmediate(step);
+        if (delay_ms > 0) timer = setTimeout(step, delay_ms); else setImmediate(step);
       };
+      let timer: NodeJS.Timeout | undefined;
+      call.on("cancelled", () => clearTimeout(timer)); // a long wait must not hold the test process
       step();
     },
     ClientStream(call: grpc.ServerReadableStream<Req, EchoReply>, cb: grpc.sendUnaryData<EchoReply>) {

@@ -29,6 +29,15 @@ describe("grpc client options", () => {
     assert.throws(() => resolveBackoffOptions({ multiplier: 0.5 }), /multiplier/);
   });
 
+  it("the connection pool's bounds: defaults, and a bad value says what to pass", () => {
+    const o = resolveGrpcTransportOptions({ target: "h:1" });
+    assert.deepEqual([o.maxConnections, o.spareConnectionIdleMs, o.maxWaitingCalls, o.streamWaitTimeoutMs], [8, 30_000, 1024, 500]);
+    assert.equal(resolveGrpcTransportOptions({ target: "h:1", maxWaitingCalls: 0 }).maxWaitingCalls, 0, "0: never wait");
+    assert.throws(() => resolveGrpcTransportOptions({ target: "h:1", maxConnections: 0 }), /maxConnections must be a whole number, 1 or more, got 0/);
+    assert.throws(() => resolveGrpcTransportOptions({ target: "h:1", maxWaitingCalls: 1.5 }), /maxWaitingCalls/);
+    assert.throws(() => resolveGrpcTransportOptions({ target: "h:1", streamWaitTimeoutMs: Infinity }), /streamWaitTimeoutMs must be a positive number of ms/);
+  });
+
   it("backoff grows by the multiplier up to the maximum, within the jitter", () => {
     const mid = new Backoff(resolveBackoffOptions({ initialMs: 100, maxMs: 1000, multiplier: 2, jitter: 0.2 }), () => 0.5);
     assert.deepEqual(Array.from({ length: 6 }, () => mid.next()), [100, 200, 400, 800, 1000, 1000]);

@@ -63,6 +63,28 @@ export interface GrpcTransportOptions {
    * built, and the server idles meanwhile. Default 16; `Infinity` turns pacing off.
    */
   streamsPerTurn?: number;
+  /**
+   * HTTP/2 connections the transport may open to its target. Calls share the first connection
+   * until the server's limit of concurrent streams on it (its SETTINGS_MAX_CONCURRENT_STREAMS)
+   * is reached; then another is opened, and so on up to this many, as grpc-js and Envoy do.
+   * Default 8.
+   */
+  maxConnections?: number;
+  /** A connection beyond the first is closed after this long without calls. Default 30000 ms. */
+  spareConnectionIdleMs?: number;
+  /**
+   * Calls that may wait for a free stream when every connection is full; one more is refused at
+   * once with RESOURCE_EXHAUSTED and the metadata `retry-after: 1` (an HTTP gateway answers 429
+   * with `Retry-After`). Default 1024.
+   */
+  maxWaitingCalls?: number;
+  /**
+   * How long a call waits for a free stream when every connection is full (its own deadline may
+   * end the wait sooner); then it fails with UNAVAILABLE and `retry-after: 1` (503 with
+   * `Retry-After` at a gateway). Short enough to end before a gateway's `firstEventWaitMs` (1 s),
+   * so that an SSE request refused this way is a 503, not a 200 and an error event. Default 500 ms.
+   */
+  streamWaitTimeoutMs?: number;
   /** Called whenever the connection changes state. */
   onStateChange?: (state: ConnectivityState) => void;
 }
@@ -92,6 +114,10 @@ export interface ResolvedGrpcTransportOptions {
   readonly acceptEncoding: string;
   readonly streamWindowBytes: number;
   readonly streamsPerTurn: number;
+  readonly maxConnections: number;
+  readonly spareConnectionIdleMs: number;
+  readonly maxWaitingCalls: number;
+  readonly streamWaitTimeoutMs: number;
   readonly onStateChange: ((state: ConnectivityState) => void) | undefined;
 }
 
@@ -102,6 +128,10 @@ export const CLIENT_DEFAULTS = Object.freeze({
   acceptEncoding: Object.freeze(["gzip", "deflate", "identity"]),
   streamWindowBytes: 1 << 20,
   streamsPerTurn: 16,
+  maxConnections: 8,
+  spareConnectionIdleMs: 30_000,
+  maxWaitingCalls: 1024,
+  streamWaitTimeoutMs: 500,
 });
 
 /** Validate options once, at construction; a bad value throws a TypeError that says what to pass instead. */
@@ -130,8 +160,18 @@ export function resolveGrpcTransportOptions(o: GrpcTransportOptions): ResolvedGr
     acceptEncoding: accept.join(","),
     streamWindowBytes: Math.min(2 ** 31 - 1, Math.max(65_535, o.streamWindowBytes ?? CLIENT_DEFAULTS.streamWindowBytes)),
     streamsPerTurn: resolveStreamsPerTurn(o.streamsPerTurn),
+    maxConnections: count("maxConnections", o.maxConnections, CLIENT_DEFAULTS.maxConnections, 1),
+    spareConnectionIdleMs: positive("spareConnectionIdleMs", o.spareConnectionIdleMs, CLIENT_DEFAULTS.spareConnectionIdleMs),
+    maxWaitingCalls: count("maxWaitingCalls", o.maxWaitingCalls, CLIENT_DEFAULTS.maxWaitingCalls, 0),
+    streamWaitTimeoutMs: positive("streamWaitTimeoutMs", o.streamWaitTimeoutMs, CLIENT_DEFAULTS.streamWaitTimeoutMs),
     onStateChange: o.onStateChange,
   });
+}
+
+function count(name: string, v: number | undefined, d: number, min: number): number {
+  const n = v ?? d;
+  if (!Number.isInteger(n) || n < min) throw new TypeError(`${name} must be a whole number, ${min} or more, got ${v}`);
+  return n;
 }
 
 function resolveStreamsPerTurn(v: number | undefined): number {

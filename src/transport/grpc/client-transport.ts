@@ -8,20 +8,24 @@ import { encodeRequest, pumpRequests, writeEnvelope, type Envelope } from "./cli
 import { StreamResponseCall } from "./client-stream.js";
 import { UnaryResponseCall } from "./client-unary.js";
 import { requestHeaders } from "./request-headers.js";
-import { SessionPool } from "./session-pool.js";
+import { SessionPool, type PoolStats } from "./session-pool.js";
 import { StreamPacer, closedWhileWaiting } from "./stream-pacer.js";
 
-/** A gRPC client transport: one HTTP/2 connection to one target, shared by every call. */
+/** A gRPC client transport: HTTP/2 connections to one target, shared by every call. */
 export interface GrpcTransport extends ClientTransport {
   /** The connection's state (gRPC connectivity semantics). */
   readonly state: ConnectivityState;
+  /** Connections open now, streams they carry, and calls waiting for a stream. */
+  stats(): PoolStats;
 }
 
 /**
  * Create a gRPC transport over node:http2 for `createClient`. The connection opens on the first
- * call and is reused by all; when it closes or receives GOAWAY the next call opens a new one; a
- * failed attempt is retried after an exponential backoff, during which calls fail fast with
- * UNAVAILABLE unless `waitForReady` is set.
+ * call and is reused by all; when its server's limit of concurrent streams is reached, another is
+ * opened (up to `maxConnections`), and beyond that calls wait, bounded in number
+ * (`maxWaitingCalls`) and time (`streamWaitTimeoutMs`), for a free stream. When a connection
+ * closes or receives GOAWAY the next call opens a new one; a failed attempt is retried after an
+ * exponential backoff, during which calls fail fast with UNAVAILABLE unless `waitForReady` is set.
  *
  * @example
  * const transport = createGrpcTransport({ target: "127.0.0.1:50051" });
@@ -35,10 +39,28 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const shared: CallShared = { limits: o.limits, pool, headerCache: new Map() };
   const pacer = o.streamsPerTurn === Infinity ? undefined : new StreamPacer(o.streamsPerTurn, sendNow);
   const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, pacer, session, call);
+  const startWhenFree = (call: Call<ClientCallContext>) => pool.waitForStream(call.ctx).then((s) => {
+    const aborted = abortedReason(call.ctx); // cancelled as its turn came
+    if (aborted === undefined) return start(s, call);
+    pool.streamEnded(s);
+    throw aborted;
+  });
+  const callOn = (call: Call<ClientCallContext>): Promise<unknown> => {
+    const session = pool.acquire();
+    if (session === undefined) return startWhenFree(call); // every connection is full
+    if (!o.waitForReady) return session instanceof RpcError ? Promise.reject(session) : start(session, call);
+    // wait-for-ready: start the stream only on an established connection
+    if (!(session instanceof RpcError)) {
+      if (!session.connecting) return start(session, call);
+      pool.streamEnded(session);
+    } else if (pool.state === "shutdown") return Promise.reject(session);
+    return pool.whenReady(call.ctx.signal).then(() => callOn(call));
+  };
   return {
     protocol: "grpc",
     target: options.target,
     get state() { return pool.state; },
+    stats: () => pool.stats(),
     call(call: Call<ClientCallContext>): Promise<unknown> {
       const aborted = abortedReason(call.ctx);
       if (aborted !== undefined) return Promise.reject(aborted);
@@ -46,12 +68,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
       if (enc !== undefined && enc !== "identity" && enc !== "gzip" && enc !== "deflate") {
         return Promise.reject(new RpcError(Code.InvalidArgument, `unsupported compression "${enc}"; use gzip, deflate or identity`));
       }
-      const session = pool.acquire();
-      if (!o.waitForReady) return session instanceof RpcError ? Promise.reject(session) : start(session, call);
-      // wait-for-ready: start the stream only on an established connection
-      if (!(session instanceof RpcError) && !session.connecting) return start(session, call);
-      if (pool.state === "shutdown") return Promise.reject(session);
-      return pool.whenReady(call.ctx.signal).then((s) => start(s, call));
+      return callOn(call);
     },
     close: () => {
       pacer?.failWaiting(closedWhileWaiting());
@@ -71,6 +88,7 @@ function startCall(
   const c = method.kind === "unary" || method.kind === "client"
     ? new UnaryResponseCall(ctx, method, shared)
     : new StreamResponseCall(ctx, method, shared);
+  c.holdSlot(session);
   const result = c instanceof UnaryResponseCall ? c.result : Promise.resolve(c);
   if (streaming) {
     if (open(c, session, headers)) void pumpRequests(c, call.request as AsyncIterable<unknown>, enc, max);
@@ -80,11 +98,15 @@ function startCall(
   try {
     env = encodeRequest(method, call.request, enc, max);
   } catch (e) {
-    return Promise.reject(RpcError.from(e, Code.Internal));
+    c.fail(e); // gives the stream slot back
+    return result;
   }
   if (env instanceof Promise) {
     return env.then((e) => {
       send(pacer, c, session, headers, e);
+      return result;
+    }, (e: unknown) => {
+      c.fail(e);
       return result;
     });
   }
@@ -114,8 +136,14 @@ function sendNow(c: ClientCall, session: http2.ClientHttp2Session, headers: http
 
 /** One function for every call (no closure per call): the call carries what it sent. */
 function replay(call: ClientCall): boolean {
-  const again = call.shared.pool.acquire();
-  if (again instanceof RpcError || again.destroyed || again.closed) return false;
+  const pool = call.shared.pool;
+  const again = pool.acquire();
+  if (again === undefined || again instanceof RpcError) return false;
+  if (again.destroyed || again.closed) {
+    pool.streamEnded(again);
+    return false;
+  }
+  call.holdSlot(again);
   if (open(call, again, call.sentHeaders!)) writeEnvelope(call.stream!, call.sentEnvelope!, true);
   return true;
 }

@@ -114,6 +114,17 @@ describe("grpc client against raw HTTP/2 servers", () => {
     await rejectsWith(client.Unary({}), Code.ResourceExhausted, /exceeds the limit/);
   });
 
+  it("a compressed response that inflates past the receive limit (a zip bomb) -> RESOURCE_EXHAUSTED", async () => {
+    const bomb = zlib.gzipSync(Buffer.alloc(8 << 20)); // 8 MiB of zeros in a few KiB
+    const client = await clientFor((stream) => respond(stream, [envelope(bomb, true)], { "grpc-status": "0" }, { ...GRPC, "grpc-encoding": "gzip" }), { maxReceiveMessageBytes: 1 << 20 });
+    await rejectsWith(client.Unary({}), Code.ResourceExhausted, /decompressed message exceeds the limit of 1048576 bytes/);
+  });
+
+  it("response metadata over the limit -> RESOURCE_EXHAUSTED", async () => {
+    const client = await clientFor((stream) => respond(stream, [envelope(reply("x"))], { "grpc-status": "0" }, { ...GRPC, "x-big": "v".repeat(10_000) }));
+    await rejectsWith(client.Unary({}), Code.ResourceExhausted, /response metadata of \d+ bytes exceeds the limit of 8192 bytes/);
+  });
+
   it("a 200 with another content-type -> UNKNOWN", async () => {
     const client = await clientFor((stream) => respond(stream, [Buffer.from("<html>")], undefined, { ":status": 200, "content-type": "text/html" }));
     await rejectsWith(client.Unary({}), Code.Unknown, /content-type/);

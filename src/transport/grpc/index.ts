@@ -1,4 +1,5 @@
 export { createGrpcTransport, type GrpcTransport } from "./client-transport.js";
+export type { PoolStats } from "./session-pool.js";
 export {
   CLIENT_DEFAULTS, parseTarget, resolveGrpcTransportOptions,
   type ClientKeepaliveOptions, type ClientTlsOptions, type ConnectivityState, type GrpcTransportOptions,
