@@ -1,4 +1,4 @@
-// Attack: resumable streams that nobody reads (issue 10, defect 4). 300 `?resumable=1` requests
+// Attack: resumable streams that nobody reads. 300 `?resumable=1` requests
 // that hang up at once used to hold their generations, and the gateway's streams to the model
 // server, for the whole retention window (60 s): normal requests timed out and /healthz failed
 // for 33+ s. Now resumable streams are bounded per client and in total, and a stream without a

@@ -1,4 +1,4 @@
-// Attack: long SSE generations hold the gateway's streams to the model server (issue 10, defect 3).
+// Attack: long SSE generations hold the gateway's streams to the model server.
 // One HTTP/2 connection used to cap `weir serve` at 100 calls, and the 101st waited without bound:
 // 100 generations made /v1/models hang and /healthz answer 503. Now the gateway opens more
 // connections, a request beyond every bound is refused fast with 429/503 + Retry-After, and the

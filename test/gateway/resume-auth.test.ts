@@ -1,4 +1,4 @@
-// Resumable streams behind jwtAuth (issue 10, defect 7): resuming and cancelling pass the
+// Resumable streams behind jwtAuth: resuming and cancelling pass the
 // gateway's middleware like any call (no token: 401), and a stream belongs to the principal that
 // started it (another principal: 404, the same answer as an unknown stream id).
 import assert from "node:assert/strict";
@@ -45,7 +45,7 @@ describe("resumable streams behind the gateway's auth", { timeout: 30_000 }, () 
     gateway = createGateway({
       services: [generationService()],
       transport: model.transport,
-      middleware: [jwtAuth({ key: secret, issuer: "weir-test" })],
+      middleware: [jwtAuth({ key: { secret }, issuer: "weir-test" })],
       routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate", resumable: { graceMs: 20_000 } }],
     });
     server = http.createServer(gateway.handle);
