@@ -12,7 +12,6 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   maxTimeoutMs: 3_600_000,
   maxBodyBytes: 1 << 20,
   maxJsonDepth: 64,
-  firstEventWaitMs: 1000,
   acceptTimeoutMs: 30_000,
   resume: RESUME_DEFAULTS,
   websocket: Object.freeze({ maxPayload: 1 << 20, endMessage: "[DONE]" }),
@@ -31,7 +30,6 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     maxBodyBytes: o.maxBodyBytes ?? GATEWAY_DEFAULTS.maxBodyBytes,
     maxJsonDepth: o.maxJsonDepth ?? GATEWAY_DEFAULTS.maxJsonDepth,
     sse: o.sse ?? {},
-    firstEventWaitMs: o.firstEventWaitMs ?? GATEWAY_DEFAULTS.firstEventWaitMs,
     acceptTimeoutMs: o.acceptTimeoutMs ?? GATEWAY_DEFAULTS.acceptTimeoutMs,
     resume,
     websocket: { ...GATEWAY_DEFAULTS.websocket, ...defined(o.websocket ?? {}) },
@@ -41,9 +39,6 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     "websocket.maxPayload": out.websocket.maxPayload, defaultTimeoutMs: out.defaultTimeoutMs, defaultStreamTimeoutMs: out.defaultStreamTimeoutMs,
   });
   checkResumeOptions("gateway option resume", resume);
-  if (!Number.isInteger(out.firstEventWaitMs) || out.firstEventWaitMs < 0) {
-    throw new RpcError(Code.InvalidArgument, `gateway option firstEventWaitMs must be a non-negative integer, got ${out.firstEventWaitMs}`);
-  }
   return Object.freeze(out);
 }
 

@@ -26,7 +26,6 @@ export interface CompiledRpcRoute {
   readonly resume: Required<ResumeOptions> | undefined;
   readonly sse: SseWriterOptions;
   /** Resumable streams: how long to wait for the first event before the head is sent. */
-  readonly firstEventWaitMs: number;
   /** SSE: longest wait for the upstream to accept a call before the head is sent. */
   readonly acceptTimeoutMs: number;
   /** Deepest JSON nesting of a WebSocket message. */
@@ -86,7 +85,6 @@ function compileRpcRoute(r: RpcRoute, client: GenericClient, o: ResolvedGatewayO
     timeoutMs: r.timeoutMs ?? (as === "json" ? o.defaultTimeoutMs : o.defaultStreamTimeoutMs),
     resume: r.resumable ? routeResume(r, o) : undefined,
     sse: { ...o.sse, ...r.sse },
-    firstEventWaitMs: o.firstEventWaitMs,
     acceptTimeoutMs: o.acceptTimeoutMs,
     maxJsonDepth: o.maxJsonDepth,
   };

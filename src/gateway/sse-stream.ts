@@ -21,18 +21,6 @@ export function messageEventText(id: string, json: string): string {
   return `id: ${id}\ndata: ${json}\n\n`;
 }
 
-/**
- * Resolves true once `p` settles (either way), false if `ms` pass first. `p` keeps running.
- * (Resumable streams wait for their first event with it.)
- * @internal
- */
-export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(false);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => { timer = setTimeout(resolve, ms, false); });
-  return Promise.race([p.then(() => true, () => true), late]).finally(() => clearTimeout(timer));
-}
-
 /** What `pipeToSse` needs from a route. @internal */
 export interface SseTarget {
   readonly sse: SseWriterOptions;
@@ -77,6 +65,20 @@ export async function openAccepted<T, O extends CallOptions>(open: (options: O) 
   }
   if (outcome === "settled") await first; // failed before it was accepted: thrown before any byte is sent
   return { it, first };
+}
+
+/** The messages of an accepted stream, its first included, as one iterable; `return()` cancels the call. @internal */
+export function iterateAccepted<T>(accepted: AcceptedStream<T>): AsyncIterable<T> {
+  let first: Promise<IteratorResult<T>> | undefined = accepted.first;
+  const it: AsyncIterator<T> = {
+    next() {
+      const step = first ?? accepted.it.next();
+      first = undefined;
+      return step;
+    },
+    return: (value?: unknown) => accepted.it.return?.(value) ?? Promise.resolve({ done: true, value: undefined }),
+  };
+  return { [Symbol.asyncIterator]: () => it };
 }
 
 /**

@@ -153,11 +153,6 @@ export interface GatewayOptions {
    * past it the call is cancelled and the answer is 504 (DEADLINE_EXCEEDED). Default 30000 ms.
    */
   readonly acceptTimeoutMs?: number;
-  /**
-   * Resumable SSE routes: wait this long for the first event before sending the response head, so
-   * that an error before it is an HTTP status with a JSON body. Default 1000 ms.
-   */
-  readonly firstEventWaitMs?: number;
   /** Defaults for resumable routes. */
   readonly resume?: ResumeOptions;
   /** WebSocket routes: largest message in bytes (default 1 MiB), and the text message that ends the request stream (default `[DONE]`). */
@@ -174,7 +169,6 @@ export interface ResolvedGatewayOptions {
   readonly maxBodyBytes: number;
   readonly maxJsonDepth: number;
   readonly sse: SseWriterOptions;
-  readonly firstEventWaitMs: number;
   readonly acceptTimeoutMs: number;
   readonly resume: Required<ResumeOptions>;
   readonly websocket: { readonly maxPayload: number; readonly endMessage: string };

@@ -54,6 +54,7 @@ describe("SSE answers 200 only once the upstream accepted the call", { timeout: 
     const routes = (prefix: string) => [
       { path: `${prefix}/probe-stream`, rpc: "gw.test.Probe/Server" },
       { path: `${prefix}/api/generate`, rpc: GENERATE },
+      { path: `${prefix}/api/resumable`, rpc: GENERATE, resumable: true },
       ...openAiRoutes({ service: generationService(), transport: model.transport, prefix: `${prefix}/v1` }),
     ];
     const services = [probeService, generationService()];
@@ -74,7 +75,7 @@ describe("SSE answers 200 only once the upstream accepted the call", { timeout: 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(10_000) });
 
   it("a request refused after 1.2 s (past the old 1 s first-event wait) is 400 JSON on SSE routes", async () => {
-    for (const path of ["/probe-stream?text=a&count=2", "/api/generate?prompt=hi&maxTokens=3"]) {
+    for (const path of ["/probe-stream?text=a&count=2", "/api/generate?prompt=hi&maxTokens=3", "/api/resumable?prompt=hi&maxTokens=3&resumable=1"]) {
       const r = await get(path, { "grpc-metadata-x-refuse-after-ms": "1200" });
       const body = await r.text();
       assert.equal(r.status, 400, `${path}: ${body.slice(0, 200)}`);

@@ -8,7 +8,7 @@ import {
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
 import { createGrpcTransport, createServer } from "../../transport/index.js";
-import { createGateway, GATEWAY_DEFAULTS, openAiRoutes, type Gateway } from "../../gateway/index.js";
+import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
 import { serveRoutes } from "./routes.js";
@@ -59,8 +59,6 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const inFlight = new InFlight();
   const gateway = createGateway({
     services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
-    // an SSE request refused after its wait for an upstream stream must still get an HTTP status
-    firstEventWaitMs: Math.max(GATEWAY_DEFAULTS.firstEventWaitMs, o.upstreamWaitMs + 500),
     resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
     routes: serveRoutes(openAiRoutes({ service: generationService(), transport })),
   });

@@ -6,7 +6,7 @@ import type { RequestContext } from "../context.js";
 import { sendError } from "../http-io.js";
 import { authenticate } from "../principal.js";
 import type { CompiledRpcRoute } from "../routes.js";
-import { settlesWithin } from "../sse-stream.js";
+import { iterateAccepted, openAccepted } from "../sse-stream.js";
 import { StreamStore, type StreamOwner } from "./store.js";
 import type { ResumableStream } from "./stream.js";
 
@@ -54,7 +54,8 @@ export function wantsResume(req: IncomingMessage, ctx: RequestContext): boolean 
 /**
  * Serve a resumable SSE request: resume the stream its Last-Event-ID points into, or start a new
  * one (whose upstream call runs on the stream's own signal, so a disconnect only detaches the
- * reader). Both pass the gateway's middleware first; a stream is the principal's that started it.
+ * reader); as for any SSE route, a new stream answers 200 only once the upstream accepted its
+ * call, and an error before that is an HTTP status. Both pass the gateway's middleware first; a stream is the principal's that started it.
  * Unknown, expired or another principal's streams answer 404; a stream read to its end answers
  * 204, which tells EventSource not to reconnect.
  * @internal
@@ -74,7 +75,15 @@ export async function serveResumable(deps: Resumables, r: CompiledRpcRoute, ctx:
     const request = r.build(await ctx.input());
     stream = store.create(key, r.resume!, owner);
     const opts = { signal: stream.controller.signal, metadata: ctx.metadata, timeoutMs: ctx.timeoutMs, json: r.json };
-    void stream.produce(deps.client.serverStream(r.rpc, request, opts), r.encode).then(() => store.release(stream));
+    let accepted;
+    try {
+      accepted = await openAccepted((o: typeof opts) => deps.client.serverStream(r.rpc, request, o), opts, r.acceptTimeoutMs);
+    } catch (e) {
+      store.drop(stream.id, RpcError.from(e));
+      return sendError(res, e);
+    }
+    const started = stream;
+    void started.produce(iterateAccepted(accepted), r.encode).then(() => store.release(started));
   }
   await readStream(store, stream, from, r, res);
 }
@@ -83,11 +92,6 @@ async function readStream(store: StreamStore, stream: ResumableStream, from: num
   const token = stream.attach(from);
   store.hold(stream);
   try {
-    if (!stream.started) await settlesWithin(stream.whenStarted, r.firstEventWaitMs);
-    if (stream.earlyError !== undefined) {
-      store.drop(stream.id, RpcError.from(stream.earlyError));
-      return sendError(res, stream.earlyError);
-    }
     if (stream.drained) {
       res.writeHead(204).end();
       return;

@@ -30,14 +30,9 @@ export class ResumableStream {
   private unreadBytes = 0;
   /** The upstream call is over: the last event (done or error) is in the buffer. */
   ended = false;
-  /** The upstream failed before its first message: answered as an HTTP error, never buffered. */
-  earlyError: unknown;
   /** Why the upstream call was stopped while the events are kept (see `stop`). */
   private stopReason: RpcError | undefined;
   private readerToken: object | undefined;
-  private markStarted!: () => void;
-  /** Settles once the stream has started (see `started`). */
-  readonly whenStarted = new Promise<void>((resolve) => { this.markStarted = resolve; });
   private wakeProducer: (() => void) | undefined;
   private wakeReader: (() => void) | undefined;
 
@@ -46,11 +41,6 @@ export class ResumableStream {
   /** Bytes of events held. */
   get heldBytes(): number {
     return this.bytes;
-  }
-
-  /** True once the first event (or the end, or an early error) is there. */
-  get started(): boolean {
-    return this.produced > 0 || this.ended || this.earlyError !== undefined;
   }
 
   /** The sequence number an event id of this stream stands for, or undefined if it is not one. */
@@ -86,7 +76,6 @@ export class ResumableStream {
       this.ended = true;
       if (!done) it.return?.()?.then(undefined, () => {});
       this.notifyReader();
-      this.markStarted();
     }
   }
 
@@ -150,10 +139,7 @@ export class ResumableStream {
     }
   }
 
-  /**
-   * Stop the upstream call but keep the events: a reader that comes back gets them, then an
-   * `error` event with `reason` (or, before the first event, `reason` as an HTTP error).
-   */
+  /** Stop the upstream call but keep the events: a reader that comes back gets them, then an `error` event with `reason`. */
   stop(reason: RpcError): void {
     if (this.ended || this.controller.signal.aborted) return;
     this.stopReason = reason;
@@ -175,10 +161,9 @@ export class ResumableStream {
     this.notifyReader();
   }
 
-  /** The upstream failed: before the first event an HTTP error for the reader, after it an `error` event. */
+  /** The upstream failed (after it accepted the call, so the reader has its 200): an `error` event. */
   private fail(e: unknown): void {
-    if (this.produced === 0) this.earlyError = e;
-    else this.push(errorEventText(e, this.nextId()));
+    this.push(errorEventText(e, this.nextId()));
   }
 
   private nextId(): string {
@@ -197,7 +182,6 @@ export class ResumableStream {
     this.onBytes(text.length);
     this.evict();
     this.notifyReader();
-    if (this.produced === 1) this.markStarted();
   }
 
   /** Drop events already read while the buffer is over its limits. */

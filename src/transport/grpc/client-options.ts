@@ -81,8 +81,7 @@ export interface GrpcTransportOptions {
   /**
    * How long a call waits for a free stream when every connection is full (its own deadline may
    * end the wait sooner); then it fails with UNAVAILABLE and `retry-after: 1` (503 with
-   * `Retry-After` at a gateway). Short enough to end before a gateway's `firstEventWaitMs` (1 s),
-   * so that an SSE request refused this way is a 503, not a 200 and an error event. Default 500 ms.
+   * `Retry-After` at a gateway). Default 500 ms.
    */
   streamWaitTimeoutMs?: number;
   /** Called whenever the connection changes state. */
