@@ -74,7 +74,8 @@ describe("weir serve flags", () => {
 
   it("takes --flag=value and --flag value", () => {
     const o = parseServeArgs(["--host", "0.0.0.0", "--http-port=0", "--rpc-port", "9191", "--tokens-per-second=0", "--grace-ms=100", "--max-tokens-limit=10"]);
-    assert.deepEqual({ ...o }, { host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10 });
+    const { host, httpPort, rpcPort, tokensPerSecond, graceMs, maxTokensLimit } = o;
+    assert.deepEqual({ host, httpPort, rpcPort, tokensPerSecond, graceMs, maxTokensLimit }, { host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10 });
   });
 
   it("rejects values that are not numbers, the same port twice and positionals", () => {

@@ -5,6 +5,6 @@ export { RESUME_DEFAULTS } from "./resume/store.js";
 export { STREAM_ID_HEADER } from "./resume/serve.js";
 export { errorJson, sendError, sendJson } from "./http-io.js";
 export type {
-  Gateway, GatewayOptions, GatewayRoute, RpcRoute, HandlerRoute, GatewayContext, HttpInput, ResumeOptions, ResolvedGatewayOptions,
+  Gateway, GatewayOptions, GatewayRoute, GatewayWebSocketOptions, RpcRoute, HandlerRoute, GatewayContext, HttpInput, ResumeOptions, ResolvedGatewayOptions,
 } from "./types.js";
 export * from "./openai/index.js";

@@ -1,6 +1,7 @@
 import { Code, RpcError } from "../core/index.js";
+import { resolveWebSocketHubOptions, WEBSOCKET_HUB_DEFAULTS } from "../http/index.js";
 import { RESUME_DEFAULTS } from "./resume/store.js";
-import type { GatewayOptions, ResolvedGatewayOptions } from "./types.js";
+import type { GatewayOptions, GatewayWebSocketOptions, ResolvedGatewayOptions } from "./types.js";
 
 /** The defaults of {@link GatewayOptions}. */
 export const GATEWAY_DEFAULTS = Object.freeze({
@@ -11,7 +12,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   maxBodyBytes: 1 << 20,
   firstEventWaitMs: 1000,
   resume: RESUME_DEFAULTS,
-  websocket: Object.freeze({ maxPayload: 1 << 20, endMessage: "[DONE]" }),
+  websocket: Object.freeze({ ...WEBSOCKET_HUB_DEFAULTS, endMessage: "[DONE]" }),
 });
 
 /** Fill in defaults and check values; a bad value throws RpcError INVALID_ARGUMENT saying what to give. */
@@ -27,12 +28,12 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     sse: o.sse ?? {},
     firstEventWaitMs: o.firstEventWaitMs ?? GATEWAY_DEFAULTS.firstEventWaitMs,
     resume,
-    websocket: { ...GATEWAY_DEFAULTS.websocket, ...defined(o.websocket ?? {}) },
+    websocket: resolveWebSocketOptions(o.websocket),
   };
   const positive: Record<string, number | undefined> = {
     maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, "resume.retentionMs": resume.retentionMs,
     "resume.maxEvents": resume.maxEvents, "resume.maxBytes": resume.maxBytes, "resume.maxStreams": resume.maxStreams,
-    "websocket.maxPayload": out.websocket.maxPayload, defaultTimeoutMs: out.defaultTimeoutMs,
+    defaultTimeoutMs: out.defaultTimeoutMs,
   };
   for (const [k, v] of Object.entries(positive)) {
     if (v !== undefined && (!Number.isInteger(v) || v <= 0)) throw new RpcError(Code.InvalidArgument, `gateway option ${k} must be a positive integer, got ${v}`);
@@ -45,4 +46,9 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
 
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function resolveWebSocketOptions(o: GatewayWebSocketOptions = {}): ResolvedGatewayOptions["websocket"] {
+  const { endMessage = GATEWAY_DEFAULTS.websocket.endMessage, ...limits } = o;
+  return Object.freeze({ ...resolveWebSocketHubOptions(limits, "gateway option websocket."), endMessage });
 }

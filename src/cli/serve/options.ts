@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { WEBSOCKET_HUB_DEFAULTS, type WebSocketHubOptions } from "../../http/index.js";
 import { UsageError } from "../io.js";
 
 /** Options of `weir serve` (and of {@link startServe}). */
@@ -15,6 +16,19 @@ export interface ServeOptions {
   maxTokensLimit?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
   graceMs?: number;
+  /** WebSockets open at once on `/api/generate/ws`; more are refused with HTTP 503. Default 256. */
+  wsMaxSockets?: number;
+  /** Received bytes all WebSockets hold together before they stop reading. Default 64 MiB. */
+  wsMaxTotalBytes?: number;
+  /** Close a WebSocket with no message either way for this long, in ms; 0 = never. Default 120000. */
+  wsIdleTimeoutMs?: number;
+  /** Origins of other sites whose pages may open WebSockets (`*` = any); the server's own pages always may. Default none. */
+  wsAllowedOrigins?: readonly string[];
+  /**
+   * Host names a WebSocket handshake's `Host` may carry (`*` = any), against DNS rebinding.
+   * Default: `localhost`, `127.0.0.1`, `::1` when `host` is a loopback address, else any.
+   */
+  wsAllowedHosts?: readonly string[];
 }
 
 export type ResolvedServeOptions = Readonly<Required<ServeOptions>>;
@@ -26,6 +40,11 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
   graceMs: 5000,
+  wsMaxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets,
+  wsMaxTotalBytes: WEBSOCKET_HUB_DEFAULTS.maxTotalBytes,
+  wsIdleTimeoutMs: WEBSOCKET_HUB_DEFAULTS.idleTimeoutMs,
+  wsAllowedOrigins: Object.freeze([] as string[]),
+  wsAllowedHosts: Object.freeze(["localhost", "127.0.0.1", "::1"]),
 });
 
 /** Check options and fill in defaults. @throws UsageError naming the bad option. */
@@ -38,6 +57,11 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
     graceMs: o.graceMs ?? d.graceMs,
+    wsMaxSockets: o.wsMaxSockets ?? d.wsMaxSockets,
+    wsMaxTotalBytes: o.wsMaxTotalBytes ?? d.wsMaxTotalBytes,
+    wsIdleTimeoutMs: o.wsIdleTimeoutMs ?? d.wsIdleTimeoutMs,
+    wsAllowedOrigins: Object.freeze([...(o.wsAllowedOrigins ?? d.wsAllowedOrigins)]),
+    wsAllowedHosts: Object.freeze([...(o.wsAllowedHosts ?? (isLoopback(o.host ?? d.host) ? d.wsAllowedHosts : ["*"]))]),
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
   port("--http-port", r.httpPort);
@@ -46,6 +70,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
+  checkWebSocketOptions(r);
   return Object.freeze(r);
 }
 
@@ -64,6 +89,11 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
         "grace-ms": { type: "string" },
+        "ws-max-sockets": { type: "string" },
+        "ws-max-total-bytes": { type: "string" },
+        "ws-idle-timeout-ms": { type: "string" },
+        "ws-allowed-origins": { type: "string" },
+        "ws-allowed-hosts": { type: "string" },
       },
     }));
   } catch (e) {
@@ -76,6 +106,11 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
+    wsMaxSockets: num("--ws-max-sockets", values["ws-max-sockets"]),
+    wsMaxTotalBytes: num("--ws-max-total-bytes", values["ws-max-total-bytes"]),
+    wsIdleTimeoutMs: num("--ws-idle-timeout-ms", values["ws-idle-timeout-ms"]),
+    wsAllowedOrigins: list(values["ws-allowed-origins"]),
+    wsAllowedHosts: list(values["ws-allowed-hosts"]),
   });
 }
 
@@ -84,6 +119,32 @@ function num(flag: string, v: string | undefined): number | undefined {
   const n = v.trim() === "" ? NaN : Number(v);
   if (!Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got "${v}"`);
   return n;
+}
+
+/** A comma-separated flag value as a list (empty items dropped). */
+function list(v: string | undefined): string[] | undefined {
+  return v?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function checkWebSocketOptions(r: ResolvedServeOptions): void {
+  if (!Number.isInteger(r.wsMaxSockets) || r.wsMaxSockets < 1) throw new UsageError(`--ws-max-sockets must be a positive integer, got ${r.wsMaxSockets}`);
+  if (!Number.isInteger(r.wsMaxTotalBytes) || r.wsMaxTotalBytes < 1) throw new UsageError(`--ws-max-total-bytes must be a positive integer, got ${r.wsMaxTotalBytes}`);
+  if (!Number.isInteger(r.wsIdleTimeoutMs) || r.wsIdleTimeoutMs < 0) throw new UsageError(`--ws-idle-timeout-ms must be a non-negative integer (0 = never), got ${r.wsIdleTimeoutMs}`);
+  const bad = r.wsAllowedOrigins.find((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/i.test(o));
+  if (bad !== undefined) throw new UsageError(`--ws-allowed-origins takes origins such as https://app.example.com (or *), got "${bad}"`);
+}
+
+/** Whether `host` is a loopback address or name, where only local pages could reach the server. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The gateway's WebSocket options from `weir serve`'s. */
+export function webSocketOptionsOf(o: ResolvedServeOptions): WebSocketHubOptions {
+  return {
+    maxSockets: o.wsMaxSockets, maxTotalBytes: o.wsMaxTotalBytes, idleTimeoutMs: o.wsIdleTimeoutMs,
+    allowedOrigins: o.wsAllowedOrigins, allowedHosts: o.wsAllowedHosts,
+  };
 }
 
 function port(flag: string, v: number): void {
@@ -104,6 +165,12 @@ Flags:
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
+  --ws-max-sockets <n>        WebSockets open at once; more get HTTP 503 (default ${SERVE_DEFAULTS.wsMaxSockets})
+  --ws-max-total-bytes <n>    received bytes all WebSockets hold before they stop reading (default ${SERVE_DEFAULTS.wsMaxTotalBytes})
+  --ws-idle-timeout-ms <ms>   close a WebSocket with no message either way for this long, 0 = never (default ${SERVE_DEFAULTS.wsIdleTimeoutMs})
+  --ws-allowed-origins <list> comma-separated origins of other sites allowed to open WebSockets, * = any (default: none, same-origin only)
+  --ws-allowed-hosts <list>   comma-separated Host names a WebSocket handshake may use, * = any
+                              (default: localhost,127.0.0.1,::1 when --host is loopback, else *)
 
 Routes (HTTP):
   GET  /                      chat page

@@ -11,7 +11,7 @@ import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.j
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
 import { serveRoutes } from "./routes.js";
-import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./options.js";
+import { resolveServeOptions, webSocketOptionsOf, type ResolvedServeOptions, type ServeOptions } from "./options.js";
 import { loadPage } from "./page.js";
 
 /** A running `weir serve`. */
@@ -51,7 +51,9 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const client = createClient(generationService(), transport);
   const metrics = createMetrics({ engine: stats });
   const inFlight = new InFlight();
-  const gateway = createGateway({ services: [generationService()], transport, routes: serveRoutes(openAiRoutes({ service: generationService(), transport })) });
+  const gateway = createGateway({
+    services: [generationService()], transport, routes: serveRoutes(openAiRoutes({ service: generationService(), transport })), websocket: webSocketOptionsOf(o),
+  });
   const httpServer = http.createServer(createApp({ client, metrics, page, inFlight, gateway }));
   httpServer.on("upgrade", (req, socket, head) => {
     socket.once("close", inFlight.enter());
