@@ -16,10 +16,14 @@ let sent = 0;
 let opened = 0;
 const open = new Set<WebSocket>();
 
-/** Top every socket up to AHEAD unsent bytes; on a timer, not in send callbacks, which would starve the event loop. */
+/**
+ * Top every socket up to AHEAD unsent bytes, a few messages per turn: on a timer, not in send
+ * callbacks, and never in an unbounded loop (a socket the server dropped takes sends without
+ * buffering them until its close event comes).
+ */
 function pump(): void {
   for (const ws of open) {
-    while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount < AHEAD) {
+    for (let i = 0; i < 4 && ws.readyState === WebSocket.OPEN && ws.bufferedAmount < AHEAD; i++) {
       sent += payload.length;
       ws.send(payload);
     }
