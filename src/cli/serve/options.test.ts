@@ -30,7 +30,8 @@ describe("weir serve: WebSocket flags", () => {
 
   it("rejects bad values, naming the flag", () => {
     assert.throws(() => parseServeArgs(["--ws-max-sockets=0"]), /--ws-max-sockets must be a positive integer, got 0/);
-    assert.throws(() => parseServeArgs(["--ws-max-total-bytes=1.5"]), /--ws-max-total-bytes must be a positive integer/);
+    assert.throws(() => parseServeArgs(["--ws-max-total-bytes=1.5"]), /--ws-max-total-bytes must be an integer >= 1048576 \(the largest message\), got 1.5/);
+    assert.throws(() => parseServeArgs(["--ws-max-total-bytes=65536"]), /--ws-max-total-bytes must be an integer >= 1048576/);
     assert.throws(() => parseServeArgs(["--ws-idle-timeout-ms=-1"]), /--ws-idle-timeout-ms must be a non-negative integer/);
     assert.throws(() => parseServeArgs(["--ws-allowed-origins=app.example"]), /--ws-allowed-origins takes origins such as https:\/\/app.example.com \(or \*\), got "app.example"/);
   });

@@ -128,7 +128,10 @@ function list(v: string | undefined): string[] | undefined {
 
 function checkWebSocketOptions(r: ResolvedServeOptions): void {
   if (!Number.isInteger(r.wsMaxSockets) || r.wsMaxSockets < 1) throw new UsageError(`--ws-max-sockets must be a positive integer, got ${r.wsMaxSockets}`);
-  if (!Number.isInteger(r.wsMaxTotalBytes) || r.wsMaxTotalBytes < 1) throw new UsageError(`--ws-max-total-bytes must be a positive integer, got ${r.wsMaxTotalBytes}`);
+  const minTotal = WEBSOCKET_HUB_DEFAULTS.maxPayload;
+  if (!Number.isInteger(r.wsMaxTotalBytes) || r.wsMaxTotalBytes < minTotal) {
+    throw new UsageError(`--ws-max-total-bytes must be an integer >= ${minTotal} (the largest message), got ${r.wsMaxTotalBytes}`);
+  }
   if (!Number.isInteger(r.wsIdleTimeoutMs) || r.wsIdleTimeoutMs < 0) throw new UsageError(`--ws-idle-timeout-ms must be a non-negative integer (0 = never), got ${r.wsIdleTimeoutMs}`);
   const bad = r.wsAllowedOrigins.find((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/i.test(o));
   if (bad !== undefined) throw new UsageError(`--ws-allowed-origins takes origins such as https://app.example.com (or *), got "${bad}"`);

@@ -73,12 +73,23 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
     (await connectWebSocket(url)).close();
   });
 
+  it("connectWebSocket reports a refusal whose body never ends within 2 s, with the status's code", async (t) => {
+    const srv = http.createServer().on("upgrade", (_req, socket) => socket.write("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"));
+    srv.listen(0, "127.0.0.1");
+    await once(srv, "listening");
+    t.after(() => { srv.closeAllConnections(); srv.close(); });
+    const start = Date.now();
+    await assert.rejects(connectWebSocket(`ws://127.0.0.1:${(srv.address() as { port: number }).port}/ws`), denied(/HTTP 403$/));
+    assert.ok(Date.now() - start < 2000 + 1500, `settled after ${Date.now() - start} ms`);
+  });
+
   it("checks its options at construction and says what to pass", () => {
     const srv = http.createServer();
     const bad: [object, RegExp][] = [
       [{ maxSockets: 0 }, /maxSockets must be an integer >= 1, got 0/],
       [{ maxTotalBytes: 1.5 }, /maxTotalBytes must be an integer >= 1/],
       [{ idleTimeoutMs: -1 }, /idleTimeoutMs must be an integer >= 0 \(0 = off\)/],
+      [{ maxTotalBytes: 1000, maxPayload: 2000 }, /maxTotalBytes \(1000\) must be at least maxPayload \(2000\)/],
       [{ allowedOrigins: ["app.example"] }, /"app.example" is not an origin; give scheme:\/\/host\[:port\]/],
       [{ allowedOrigins: ["https://app.example/path"] }, /is not an origin/],
     ];

@@ -24,6 +24,16 @@ async function drain(ch: WebSocketChannel, bytes: number): Promise<void> {
 const KiB = 1 << 10;
 
 describe("WebSocket backpressure and memory bounds", { timeout: 60_000 }, () => {
+  it("closes a socket that sends a message over maxPayload with 1009", async () => {
+    const s = await server({ maxPayload: 1024 });
+    const client = await connectWebSocket(`${s.base}/ws`);
+    const ch = await s.next();
+    await client.send("x".repeat(1024));
+    await client.send("y".repeat(1025));
+    await assert.rejects(async () => { for await (const _ of client); }, /closed with code 1009/);
+    assert.deepEqual(ch.queued, { messages: 1, bytes: 1024 }, "only the message within the limit arrived");
+  });
+
   it("stops reading a socket once maxQueuedBytes are unread (bytes, not messages), and reads on when the reader catches up", async () => {
     const s = await server({ maxQueuedBytes: 256 * KiB, maxQueuedMessages: 1000 });
     const client = await connectWebSocket(`${s.base}/ws`);

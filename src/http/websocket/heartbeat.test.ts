@@ -58,6 +58,18 @@ describe("WebSocket ping/pong and idle timeout", { timeout: 30_000 }, () => {
     assert.equal(ch.signal.aborted, false);
   });
 
+  it("drops a peer that does not answer the server's close within pongTimeoutMs", async () => {
+    const s = await server({ pongTimeoutMs: 200 });
+    const client = await connectWebSocket(`${s.base}/ws`);
+    const ch = await s.next();
+    client.socket.pause(); // never reads the close frame
+    const start = Date.now();
+    ch.close(1000, "done");
+    await closeOf(ch.socket, 200 + SLACK_MS);
+    assert.ok(Date.now() - start >= 190, `dropped after ${Date.now() - start} ms`);
+    client.socket.terminate();
+  });
+
   it("closes a socket with no message either way for idleTimeoutMs with 1001; messages keep it open", async () => {
     const s = await server({ idleTimeoutMs: 500, pingIntervalMs: 0 });
     const busy = await connectWebSocket(`${s.base}/ws`);

@@ -52,6 +52,9 @@ export function resolveWebSocketHubOptions(o: WebSocketHubOptions = {}, prefix =
   const { maxPayload, maxSockets, maxTotalBytes, maxQueuedMessages, maxQueuedBytes, maxBufferedBytes, pongTimeoutMs } = r;
   checkIntegers({ maxPayload, maxSockets, maxTotalBytes, maxQueuedMessages, maxQueuedBytes, maxBufferedBytes, pongTimeoutMs }, 1, prefix);
   checkIntegers({ highWaterMark: r.highWaterMark, pingIntervalMs: r.pingIntervalMs, idleTimeoutMs: r.idleTimeoutMs }, 0, prefix);
+  if (r.maxTotalBytes < r.maxPayload) {
+    throw new RpcError(Code.InvalidArgument, `${prefix}maxTotalBytes (${r.maxTotalBytes}) must be at least maxPayload (${r.maxPayload}), or a message that size could never arrive`);
+  }
   for (const origin of r.allowedOrigins) {
     if (origin !== "*" && normalOrigin(origin) !== origin.toLowerCase().replace(/\/$/, "")) {
       throw new RpcError(Code.InvalidArgument, `${prefix}allowedOrigins: "${origin}" is not an origin; give scheme://host[:port] (no path) or *`);
