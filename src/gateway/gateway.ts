@@ -50,7 +50,8 @@ class GatewayImpl implements Gateway {
     }
     this.client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport, { middleware }) : undefined);
     this.routes = compileRoutes(options.routes, this.client, this.o);
-    this.hub = new WebSocketHub(this.o.websocket);
+    const { endMessage: _, ...limits } = this.o.websocket;
+    this.hub = new WebSocketHub(limits, "gateway option websocket.");
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import http from "node:http";
+import net from "node:net";
 import { describe, it } from "node:test";
 import WebSocket from "ws";
 import { Code, RpcError } from "../../core/index.js";
@@ -40,7 +41,7 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
   });
 
   it("lets the pages of allowedOrigins in, or any page with *", async () => {
-    const listed = await server({ allowedOrigins: ["https://app.example", "http://localhost:3000"] });
+    const listed = await server({ allowedOrigins: ["https://app.example:443", "http://localhost:3000/"] });
     (await connectWebSocket(`${listed.base}/ws`, { headers: { origin: "https://APP.example:443" } })).close();
     (await connectWebSocket(`${listed.base}/ws`, { headers: { origin: "http://localhost:3000" } })).close();
     await assert.rejects(connectWebSocket(`${listed.base}/ws`, { headers: { origin: "http://localhost:3001" } }), denied(/cross-origin/));
@@ -73,6 +74,20 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
     (await connectWebSocket(url)).close();
   });
 
+  it("closes a refused connection even when the client keeps its side open", async () => {
+    const s = await server();
+    const client = net.connect({ port: Number(new URL(s.base).port), host: "127.0.0.1", allowHalfOpen: true });
+    client.on("data", () => {});
+    client.write([
+      "GET /ws HTTP/1.1", "Host: 127.0.0.1", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Origin: https://evil.example", "", "",
+    ].join("\r\n"));
+    await once(client, "end"); // the answer came
+    const connections = () => new Promise<number>((resolve) => s.http.getConnections((_e, n) => resolve(n)));
+    await waitFor(async () => (await connections()) === 0, "the server to close the refused connection");
+    client.destroy();
+  });
+
   it("connectWebSocket reports a refusal whose body never ends within 2 s, with the status's code", async (t) => {
     const srv = http.createServer().on("upgrade", (_req, socket) => socket.write("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"));
     srv.listen(0, "127.0.0.1");
@@ -92,6 +107,7 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
       [{ maxTotalBytes: 1000, maxPayload: 2000 }, /maxTotalBytes \(1000\) must be at least maxPayload \(2000\)/],
       [{ allowedOrigins: ["app.example"] }, /"app.example" is not an origin; give scheme:\/\/host\[:port\]/],
       [{ allowedOrigins: ["https://app.example/path"] }, /is not an origin/],
+      [{ allowedOrigins: ["https://user@app.example"] }, /is not an origin/],
     ];
     for (const [options, message] of bad) {
       assert.throws(() => acceptWebSockets(srv, { path: "/ws", ...options }, () => {}), (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument && message.test(e.message));

@@ -56,12 +56,15 @@ export function resolveWebSocketHubOptions(o: WebSocketHubOptions = {}, prefix =
     throw new RpcError(Code.InvalidArgument, `${prefix}maxTotalBytes (${r.maxTotalBytes}) must be at least maxPayload (${r.maxPayload}), or a message that size could never arrive`);
   }
   for (const origin of r.allowedOrigins) {
-    if (origin !== "*" && normalOrigin(origin) !== origin.toLowerCase().replace(/\/$/, "")) {
+    if (origin !== "*" && !(ORIGIN.test(origin) && normalOrigin(origin) !== undefined)) {
       throw new RpcError(Code.InvalidArgument, `${prefix}allowedOrigins: "${origin}" is not an origin; give scheme://host[:port] (no path) or *`);
     }
   }
   return Object.freeze({ ...r, allowedOrigins: Object.freeze([...r.allowedOrigins]), allowedHosts: Object.freeze([...r.allowedHosts]) });
 }
+
+/** `scheme://host[:port]`, nothing after but an optional `/`. */
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]+\/?$/i;
 
 /**
  * The WebSockets of one server: who may open one (Origin and Host checks, a cap on sockets), the
@@ -139,15 +142,17 @@ export class WebSocketHub {
 /**
  * Answer an upgrade request with an HTTP error before any handshake: the error's status
  * (`httpStatusOf`, or `status`), `{"error": {code, status, message}}`, and `Retry-After` from a
- * `retry-after` metadata entry.
+ * `retry-after` metadata entry. The connection is closed once the answer is written, whether or
+ * not the client closes its side (upgrade sockets are half-open and have no HTTP timeouts).
  */
 export function refuseUpgrade(socket: Duplex, err: RpcError, status = httpStatusOf(err.code)): void {
   const body = JSON.stringify({ error: { code: err.code, status: codeName(err.code), message: err.rawMessage } });
   const retry = err.metadata.getString("retry-after");
+  socket.on("error", () => socket.destroy());
   socket.end([
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}`, "Connection: close", "Content-Type: application/json; charset=utf-8",
     `Content-Length: ${Buffer.byteLength(body)}`, ...(retry === undefined ? [] : [`Retry-After: ${retry}`]), "", body,
-  ].join("\r\n"));
+  ].join("\r\n"), () => socket.destroy());
 }
 
 function defined<T extends object>(o: T): Partial<T> {

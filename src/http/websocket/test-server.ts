@@ -12,6 +12,8 @@ export interface TestWsServer {
   /** `ws://127.0.0.1:<port>` */
   readonly base: string;
   readonly acceptor: WebSocketAcceptor;
+  /** The node:http server. */
+  readonly http: http.Server;
   /** The next server-side channel to arrive (in order of arrival). */
   next(): Promise<WebSocketChannel>;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export async function startWsServer(
   return {
     base: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     acceptor,
+    http: server,
     next: () => {
       const ch = arrived.shift();
       return ch ? Promise.resolve(ch) : new Promise((resolve) => waiting.push(resolve));
@@ -79,8 +82,8 @@ export async function sendUntilStalled(send: () => Promise<void>, bytes: number,
 }
 
 /** Poll `check` every 10 ms until it is true; fails naming `what` after `timeoutMs`. @internal */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !check(); await new Promise((r) => setTimeout(r, 10))) {
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !(await check()); await new Promise((r) => setTimeout(r, 10))) {
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
   }
 }
