@@ -82,7 +82,7 @@ describe("WebSocket backpressure and memory bounds", { timeout: 60_000 }, () => 
   });
 
   it("drops what a peer sends after the server's close, and cuts off a peer that keeps sending instead of closing", async () => {
-    const s = await server({ maxQueuedBytes: 256 * KiB, pongTimeoutMs: 60_000 });
+    const s = await server({ highWaterMark: 64 * KiB, pongTimeoutMs: 60_000 });
     const client = await connectWebSocket(`${s.base}/ws`);
     const ch = await s.next();
     client.socket.pause(); // never sees the close frame, so never answers it

@@ -13,7 +13,10 @@ export interface WebSocketChannelOptions {
   maxQueuedMessages?: number;
   /** Received bytes held for the reader before the socket is paused (TCP backpressure). Default 1 MiB. */
   maxQueuedBytes?: number;
-  /** Bytes buffered for sending above which `send()` waits until its frame is written. Default 64 KiB. */
+  /**
+   * Bytes buffered for sending above which `send()` waits until its frame is written; also what a
+   * peer may send after `close()` (what it had in flight) before it is cut off. Default 64 KiB.
+   */
   highWaterMark?: number;
   /**
    * Bytes buffered for sending (the peer has not taken them) past which `send()` fails with
@@ -84,7 +87,7 @@ export class WebSocketChannel implements AsyncIterable<WebSocketMessage>, Heartb
       pongTimeoutMs: options.pongTimeoutMs ?? d.pongTimeoutMs, idleTimeoutMs: options.idleTimeoutMs ?? d.idleTimeoutMs,
     };
     checkChannelOptions(maxQueued, this.limits);
-    this.inbound = new Inbound(socket, maxQueued, this.limits.maxQueuedBytes);
+    this.inbound = new Inbound(socket, maxQueued, this.limits.maxQueuedBytes, this.limits.highWaterMark);
     this.heartbeat = new Heartbeat(socket, this.limits, this);
     socket.on("message", this.onMessage);
     socket.on("close", this.onClose);
@@ -138,7 +141,8 @@ export class WebSocketChannel implements AsyncIterable<WebSocketMessage>, Heartb
 
   /**
    * Close the socket (default 1000, normal closure); the iteration ends once the close completes.
-   * Messages that arrive from now on are dropped; the peer has `pongTimeoutMs` to answer the close.
+   * Messages that arrive from now on are dropped; the peer has `pongTimeoutMs` to answer the close,
+   * and is cut off if it sends more than `highWaterMark` bytes instead (it had them in flight).
    */
   close(code = 1000, reason = ""): void {
     if (this.closing) return;

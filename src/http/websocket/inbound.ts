@@ -20,15 +20,17 @@ export class Inbound implements BudgetWaiter {
   private queuedBytes = 0;
   /** Bytes read from the connection since the last whole message (counted with a budget only). */
   private arriving = 0;
-  /** Bytes of messages dropped since the channel closed. */
+  /** Bytes received since the channel closed (raw bytes when counted, else message bytes). */
   private dropped = 0;
+  private countsRaw = false;
   private fullQueue = false;
   private overBudget = false;
   private closing = false;
   /** Whether the socket is being read. */
   reading = true;
 
-  constructor(private readonly ws: WebSocket, private readonly maxMessages: number, private readonly maxBytes: number) {}
+  /** `afterClose`: bytes a peer may send after the close before it is cut off. */
+  constructor(private readonly ws: WebSocket, private readonly maxMessages: number, private readonly maxBytes: number, private readonly afterClose: number) {}
 
   get length(): number {
     return this.queue.length;
@@ -40,7 +42,10 @@ export class Inbound implements BudgetWaiter {
 
   push(data: WebSocket.RawData, isBinary: boolean): void {
     const size = rawSize(data);
-    if (this.closing) return this.drop(size);
+    if (this.closing) {
+      if (!this.countsRaw) this.drop(size);
+      return;
+    }
     this.queue.push(isBinary ? toBytes(data) : data.toString());
     this.sizes.push(size);
     this.queuedBytes += size;
@@ -68,6 +73,7 @@ export class Inbound implements BudgetWaiter {
   /** Count received bytes in `budget`, shared with the other sockets of a server; `raw` is the connection under the WebSocket. */
   shareBudget(budget: WebSocketBudget, raw: Duplex): void {
     this.budget = budget;
+    this.countsRaw = true;
     raw.on("data", this.onRawData);
     this.ws.once("close", () => raw.off("data", this.onRawData));
   }
@@ -91,10 +97,13 @@ export class Inbound implements BudgetWaiter {
     this.budget = undefined;
   }
 
-  /** After close, a peer that keeps sending more than `maxBytes` instead of closing is cut off. */
+  /**
+   * After close, what the peer had in flight is dropped; a peer that keeps sending more than
+   * `afterClose` bytes instead of answering the close is cut off.
+   */
   private drop(size: number): void {
     this.dropped += size;
-    if (this.dropped > this.maxBytes) this.ws.terminate();
+    if (this.dropped > this.afterClose) this.ws.terminate();
   }
 
   /**
@@ -103,7 +112,8 @@ export class Inbound implements BudgetWaiter {
    * chunk that ended a message count twice until then: at most one read per socket.
    */
   private readonly onRawData = (chunk: Buffer): void => {
-    if (this.budget === undefined || this.closing) return;
+    if (this.closing) return this.drop(chunk.length);
+    if (this.budget === undefined) return;
     this.arriving += chunk.length;
     this.budget.adjust(chunk.length);
     this.checkBudget();
