@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
 import { Code, RpcError } from "../core/index.js";
-import { WebSocketChannel } from "../http/index.js";
+import { refuseUpgrade, WebSocketHub, type WebSocketChannel } from "../http/index.js";
 import { createGenericClient, type GenericClient } from "../rpc/index.js";
 import { RequestContext } from "./context.js";
 import { disconnectController, sendError, sendJson } from "./http-io.js";
@@ -41,7 +40,7 @@ class GatewayImpl implements Gateway {
   private readonly resumables: Resumables | undefined;
   private readonly inFlight = new Set<AbortController>();
   private readonly sockets = new Map<WebSocketChannel, AbortController>();
-  private wss: WebSocketServer | undefined;
+  private readonly hub: WebSocketHub;
   private closed = false;
 
   constructor(options: GatewayOptions) {
@@ -53,6 +52,8 @@ class GatewayImpl implements Gateway {
     this.client = options.client ?? (options.services && options.transport ? createGenericClient(options.services, options.transport, { middleware }) : undefined);
     this.routes = compileRoutes(options.routes, this.client, this.o);
     this.resumables = this.client && { client: this.client, store: this.store, middleware };
+    const { endMessage: _, ...limits } = this.o.websocket;
+    this.hub = new WebSocketHub(limits, "gateway option websocket.");
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -81,7 +82,7 @@ class GatewayImpl implements Gateway {
   };
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (!this.tryUpgrade(req, socket, head)) refuse(socket, 404);
+    if (!this.tryUpgrade(req, socket, head)) refuseUpgrade(socket, new RpcError(Code.NotFound, `no WebSocket route ${pathnameOf(req.url)}`));
   };
 
   readonly tryUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): boolean => {
@@ -100,18 +101,18 @@ class GatewayImpl implements Gateway {
     return this.store.stats();
   }
 
+  webSocketStats(): { sockets: number; bytes: number } {
+    return this.hub.stats();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const reason = new RpcError(Code.Unavailable, "the gateway is shutting down");
     for (const c of this.inFlight) c.abort(reason);
     this.store.close();
-    for (const [s, c] of this.sockets) {
-      c.abort(reason);
-      s.close(1001, "going away");
-    }
-    const wss = this.wss;
-    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
+    for (const c of this.sockets.values()) c.abort(reason);
+    await this.hub.close(1001, "going away");
   }
 
   private run(r: CompiledRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse): void {
@@ -150,23 +151,15 @@ class GatewayImpl implements Gateway {
       if (this.closed) throw new RpcError(Code.Unavailable, "the gateway is shutting down");
       ctx = new RequestContext(req, params, controller.signal, this.o, r.timeoutMs);
     } catch (e) {
-      return refuse(socket, RpcError.from(e).code === Code.Unavailable ? 503 : 400);
+      const err = RpcError.from(e, Code.InvalidArgument);
+      return refuseUpgrade(socket, err, err.code === Code.Unavailable ? 503 : 400);
     }
-    socket.on("error", () => socket.destroy());
-    this.wss ??= new WebSocketServer({ noServer: true, maxPayload: this.o.websocket.maxPayload });
-    this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      const channel = new WebSocketChannel(ws);
+    this.hub.upgrade(req, socket, head, (channel) => {
       this.sockets.set(channel, controller);
-      ws.once("close", () => this.sockets.delete(channel));
+      channel.socket.once("close", () => this.sockets.delete(channel));
       void serveWebSocket(this.client!, r, channel, ctx.callOptions(), this.o.websocket.endMessage);
     });
   }
-}
-
-const REASONS: Readonly<Record<number, string>> = { 400: "Bad Request", 404: "Not Found", 503: "Service Unavailable" };
-
-function refuse(socket: Duplex, status: number): void {
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? "Error"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 export type { ResolvedGatewayOptions };

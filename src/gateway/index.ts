@@ -7,6 +7,6 @@ export { PRINCIPAL, principalOf } from "./principal.js";
 export { errorJson, sendError, sendJson } from "./http-io.js";
 export { RESERVED_QUERY } from "./request-json.js";
 export type {
-  Gateway, GatewayOptions, GatewayRoute, RpcRoute, HandlerRoute, GatewayContext, HttpInput, ResumeOptions, ResolvedGatewayOptions,
+  Gateway, GatewayOptions, GatewayRoute, GatewayWebSocketOptions, RpcRoute, HandlerRoute, GatewayContext, HttpInput, ResumeOptions, ResolvedGatewayOptions,
 } from "./types.js";
 export * from "./openai/index.js";

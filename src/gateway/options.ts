@@ -1,6 +1,7 @@
 import { Code, RpcError } from "../core/index.js";
+import { resolveWebSocketHubOptions, WEBSOCKET_HUB_DEFAULTS } from "../http/index.js";
 import { RESUME_DEFAULTS } from "./resume/store.js";
-import type { GatewayOptions, ResolvedGatewayOptions, ResumeOptions } from "./types.js";
+import type { GatewayOptions, GatewayWebSocketOptions, ResolvedGatewayOptions, ResumeOptions } from "./types.js";
 
 /** The defaults of {@link GatewayOptions}. */
 export const GATEWAY_DEFAULTS = Object.freeze({
@@ -14,7 +15,7 @@ export const GATEWAY_DEFAULTS = Object.freeze({
   maxJsonDepth: 64,
   acceptTimeoutMs: 30_000,
   resume: RESUME_DEFAULTS,
-  websocket: Object.freeze({ maxPayload: 1 << 20, endMessage: "[DONE]" }),
+  websocket: Object.freeze({ ...WEBSOCKET_HUB_DEFAULTS, endMessage: "[DONE]" }),
 });
 
 /** Fill in defaults and check values; a bad value throws RpcError INVALID_ARGUMENT saying what to give. */
@@ -32,7 +33,7 @@ export function resolveGatewayOptions(o: GatewayOptions): ResolvedGatewayOptions
     sse: o.sse ?? {},
     acceptTimeoutMs: o.acceptTimeoutMs ?? GATEWAY_DEFAULTS.acceptTimeoutMs,
     resume,
-    websocket: { ...GATEWAY_DEFAULTS.websocket, ...defined(o.websocket ?? {}) },
+    websocket: resolveWebSocketOptions(o.websocket),
   };
   checkPositive("gateway option ", {
     maxTimeoutMs: out.maxTimeoutMs, maxBodyBytes: out.maxBodyBytes, maxJsonDepth: out.maxJsonDepth, acceptTimeoutMs: out.acceptTimeoutMs,
@@ -55,4 +56,9 @@ function checkPositive(prefix: string, values: Readonly<Record<string, number | 
 
 function defined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function resolveWebSocketOptions(o: GatewayWebSocketOptions = {}): ResolvedGatewayOptions["websocket"] {
+  const { endMessage = GATEWAY_DEFAULTS.websocket.endMessage, ...limits } = o;
+  return Object.freeze({ ...resolveWebSocketHubOptions(limits, "gateway option websocket."), endMessage });
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Metadata } from "../core/index.js";
-import type { SseWriterOptions } from "../http/index.js";
+import type { ResolvedWebSocketHubOptions, SseWriterOptions, WebSocketHubOptions } from "../http/index.js";
 import type { CallOptions, ClientCallContext, ClientTransport, GenericClient, JsonWriteOptions, Middleware, ServiceDescriptor } from "../rpc/index.js";
 
 /** What a route's `request` function gets to build the RPC request JSON from. */
@@ -155,8 +155,15 @@ export interface GatewayOptions {
   readonly acceptTimeoutMs?: number;
   /** Defaults for resumable routes. */
   readonly resume?: ResumeOptions;
-  /** WebSocket routes: largest message in bytes (default 1 MiB), and the text message that ends the request stream (default `[DONE]`). */
-  readonly websocket?: { readonly maxPayload?: number; readonly endMessage?: string };
+  /**
+   * WebSocket routes: the text message that ends the request stream (default `[DONE]`), and the
+   * limits of every socket and of all of them together: largest message (1 MiB), sockets open
+   * (256; more get HTTP 503), bytes held unread per socket (1 MiB) and in total (64 MiB) before
+   * reading stops, ping every 30 s with a 10 s pong timeout, idle close after 120 s, and who may
+   * connect (same-origin pages and non-browser clients; `allowedOrigins`, `allowedHosts`). See
+   * {@link WebSocketHubOptions} and docs/limits.md.
+   */
+  readonly websocket?: GatewayWebSocketOptions;
 }
 
 export interface ResolvedGatewayOptions {
@@ -171,7 +178,13 @@ export interface ResolvedGatewayOptions {
   readonly sse: SseWriterOptions;
   readonly acceptTimeoutMs: number;
   readonly resume: Required<ResumeOptions>;
-  readonly websocket: { readonly maxPayload: number; readonly endMessage: string };
+  readonly websocket: ResolvedWebSocketHubOptions & { readonly endMessage: string };
+}
+
+/** The `websocket` options of a gateway. */
+export interface GatewayWebSocketOptions extends WebSocketHubOptions {
+  /** The text message that ends the request stream (WebSocket has no half-close). Default `[DONE]`. */
+  readonly endMessage?: string;
 }
 
 /** A gateway: node:http listeners plus lifecycle. */
@@ -188,6 +201,8 @@ export interface Gateway {
   readonly client: GenericClient | undefined;
   /** Resumable streams held now, and the bytes of events they keep. */
   resumableStats(): { streams: number; bytes: number };
+  /** WebSockets open now, and the received bytes they hold. */
+  webSocketStats(): { sockets: number; bytes: number };
   /** Abort requests in flight, close WebSockets (1001), drop resumable streams. Idempotent. */
   close(): Promise<void>;
 }

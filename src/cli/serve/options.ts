@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { DETECTION_DEFAULTS } from "../../transport/detection/index.js";
+import { WEBSOCKET_HUB_DEFAULTS, type WebSocketHubOptions } from "../../http/index.js";
 import { UsageError } from "../io.js";
 import {
   GATEWAY_FLAG_SPECS, GATEWAY_SERVE_DEFAULTS, gatewayFlagsUsage, gatewayOptionsFromFlags, resolveGatewayServeOptions, type GatewayServeOptions,
@@ -28,6 +29,19 @@ export interface ServeOptions extends GatewayServeOptions {
   maxHttpConnections?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
   graceMs?: number;
+  /** WebSockets open at once on `/api/generate/ws`; more are refused with HTTP 503. Default 256. */
+  wsMaxSockets?: number;
+  /** Received bytes all WebSockets hold together before they stop reading. Default 64 MiB. */
+  wsMaxTotalBytes?: number;
+  /** Close a WebSocket with no message either way for this long, in ms; 0 = never. Default 120000. */
+  wsIdleTimeoutMs?: number;
+  /** Origins of other sites whose pages may open WebSockets (`*` = any); the server's own pages always may. Default none. */
+  wsAllowedOrigins?: readonly string[];
+  /**
+   * Host names a WebSocket handshake's `Host` may carry (`*` = any), against DNS rebinding.
+   * Default: `localhost`, `127.0.0.1`, `::1` when `host` is a loopback address, else any.
+   */
+  wsAllowedHosts?: readonly string[];
 }
 
 export type ResolvedServeOptions = Readonly<Required<ServeOptions>>;
@@ -43,6 +57,11 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxHttpConnections: 1024,
   graceMs: 5000,
   ...GATEWAY_SERVE_DEFAULTS,
+  wsMaxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets,
+  wsMaxTotalBytes: WEBSOCKET_HUB_DEFAULTS.maxTotalBytes,
+  wsIdleTimeoutMs: WEBSOCKET_HUB_DEFAULTS.idleTimeoutMs,
+  wsAllowedOrigins: Object.freeze([] as string[]),
+  wsAllowedHosts: Object.freeze(["localhost", "127.0.0.1", "::1"]),
 });
 
 /** Check options and fill in defaults. @throws UsageError naming the bad option. */
@@ -59,6 +78,11 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
     graceMs: o.graceMs ?? d.graceMs,
     ...resolveGatewayServeOptions(o),
+    wsMaxSockets: o.wsMaxSockets ?? d.wsMaxSockets,
+    wsMaxTotalBytes: o.wsMaxTotalBytes ?? d.wsMaxTotalBytes,
+    wsIdleTimeoutMs: o.wsIdleTimeoutMs ?? d.wsIdleTimeoutMs,
+    wsAllowedOrigins: Object.freeze([...(o.wsAllowedOrigins ?? d.wsAllowedOrigins)]),
+    wsAllowedHosts: Object.freeze([...(o.wsAllowedHosts ?? (isLoopback(o.host ?? d.host) ? d.wsAllowedHosts : ["*"]))]),
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
   port("--http-port", r.httpPort);
@@ -70,6 +94,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
   if (!Number.isInteger(r.maxHttpConnections) || r.maxHttpConnections < 1) throw new UsageError(`--max-http-connections must be a positive integer, got ${r.maxHttpConnections}`);
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
+  checkWebSocketOptions(r);
   return Object.freeze(r);
 }
 
@@ -92,6 +117,11 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-http-connections": { type: "string" },
         "grace-ms": { type: "string" },
         ...GATEWAY_FLAG_SPECS,
+        "ws-max-sockets": { type: "string" },
+        "ws-max-total-bytes": { type: "string" },
+        "ws-idle-timeout-ms": { type: "string" },
+        "ws-allowed-origins": { type: "string" },
+        "ws-allowed-hosts": { type: "string" },
       },
     }));
   } catch (e) {
@@ -108,6 +138,11 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
     ...gatewayOptionsFromFlags(values, num),
+    wsMaxSockets: num("--ws-max-sockets", values["ws-max-sockets"]),
+    wsMaxTotalBytes: num("--ws-max-total-bytes", values["ws-max-total-bytes"]),
+    wsIdleTimeoutMs: num("--ws-idle-timeout-ms", values["ws-idle-timeout-ms"]),
+    wsAllowedOrigins: list(values["ws-allowed-origins"]),
+    wsAllowedHosts: list(values["ws-allowed-hosts"]),
   });
 }
 
@@ -116,6 +151,35 @@ function num(flag: string, v: string | undefined): number | undefined {
   const n = v.trim() === "" ? NaN : Number(v);
   if (!Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got "${v}"`);
   return n;
+}
+
+/** A comma-separated flag value as a list (empty items dropped). */
+function list(v: string | undefined): string[] | undefined {
+  return v?.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function checkWebSocketOptions(r: ResolvedServeOptions): void {
+  if (!Number.isInteger(r.wsMaxSockets) || r.wsMaxSockets < 1) throw new UsageError(`--ws-max-sockets must be a positive integer, got ${r.wsMaxSockets}`);
+  const minTotal = WEBSOCKET_HUB_DEFAULTS.maxPayload;
+  if (!Number.isInteger(r.wsMaxTotalBytes) || r.wsMaxTotalBytes < minTotal) {
+    throw new UsageError(`--ws-max-total-bytes must be an integer >= ${minTotal} (the largest message), got ${r.wsMaxTotalBytes}`);
+  }
+  if (!Number.isInteger(r.wsIdleTimeoutMs) || r.wsIdleTimeoutMs < 0) throw new UsageError(`--ws-idle-timeout-ms must be a non-negative integer (0 = never), got ${r.wsIdleTimeoutMs}`);
+  const bad = r.wsAllowedOrigins.find((o) => o !== "*" && !/^https?:\/\/[^/\s]+$/i.test(o));
+  if (bad !== undefined) throw new UsageError(`--ws-allowed-origins takes origins such as https://app.example.com (or *), got "${bad}"`);
+}
+
+/** Whether `host` is a loopback address or name, where only local pages could reach the server. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The gateway's WebSocket options from `weir serve`'s. */
+export function webSocketOptionsOf(o: ResolvedServeOptions): WebSocketHubOptions {
+  return {
+    maxSockets: o.wsMaxSockets, maxTotalBytes: o.wsMaxTotalBytes, idleTimeoutMs: o.wsIdleTimeoutMs,
+    allowedOrigins: o.wsAllowedOrigins, allowedHosts: o.wsAllowedHosts,
+  };
 }
 
 function port(flag: string, v: number): void {
@@ -140,6 +204,12 @@ Flags:
   --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 ${gatewayFlagsUsage()}
+  --ws-max-sockets <n>        WebSockets open at once; more get HTTP 503 (default ${SERVE_DEFAULTS.wsMaxSockets})
+  --ws-max-total-bytes <n>    received bytes all WebSockets hold before they stop reading (default ${SERVE_DEFAULTS.wsMaxTotalBytes})
+  --ws-idle-timeout-ms <ms>   close a WebSocket with no message either way for this long, 0 = never (default ${SERVE_DEFAULTS.wsIdleTimeoutMs})
+  --ws-allowed-origins <list> comma-separated origins of other sites allowed to open WebSockets, * = any (default: none, same-origin only)
+  --ws-allowed-hosts <list>   comma-separated Host names a WebSocket handshake may use, * = any
+                              (default: localhost,127.0.0.1,::1 when --host is loopback, else *)
 
 Routes (HTTP):
   GET  /                      chat page

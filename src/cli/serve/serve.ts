@@ -12,7 +12,7 @@ import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.j
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
 import { serveRoutes } from "./routes.js";
-import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from "./options.js";
+import { resolveServeOptions, webSocketOptionsOf, type ResolvedServeOptions, type ServeOptions } from "./options.js";
 import { loadPage } from "./page.js";
 
 /** A running `weir serve`. */
@@ -61,6 +61,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
     resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
     routes: serveRoutes(openAiRoutes({ service: generationService(), transport })),
+    websocket: webSocketOptionsOf(o),
   });
   const closeTransports = () => Promise.all([transport.close(), healthTransport.close()]).then(() => undefined);
   const httpServer = createHttpServer(createApp({ client, metrics, page, inFlight, gateway }), {

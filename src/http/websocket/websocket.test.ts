@@ -1,28 +1,16 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
-import { acceptWebSockets, connectWebSocket, type AcceptWebSocketsOptions } from "./accept.js";
+import { connectWebSocket, type AcceptWebSocketsOptions } from "./accept.js";
 import type { WebSocketChannel } from "./channel.js";
+import { stillPendingAfter, wsServers } from "./test-server.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-after(async () => { for (const c of cleanups) await c(); });
+const server = wsServers();
 
-/** A server accepting /ws; returns the URL and the server-side channels as they arrive. */
+/** A server accepting /ws; returns its base URL. */
 async function wsServer(onChannel: (ch: WebSocketChannel) => void | Promise<void>, options: Partial<AcceptWebSocketsOptions> = {}) {
-  const server = http.createServer((_req, res) => res.writeHead(404).end());
-  const acceptor = acceptWebSockets(server, { path: "/ws", ...options }, onChannel);
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  cleanups.push(async () => { await acceptor.close(); server.closeAllConnections(); server.close(); });
-  return `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** Whether `p` is still pending after `ms` (a bounded observation of no progress). */
-async function stillPendingAfter(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([p.then(() => false), new Promise<boolean>((r) => setTimeout(r, ms, true).unref())]);
+  return (await server(options, onChannel)).base;
 }
 
 describe("WebSocket channel", { timeout: 20_000 }, () => {
