@@ -74,7 +74,7 @@ describe("weir serve flags", () => {
 
   it("takes --flag=value and --flag value", () => {
     const o = parseServeArgs(["--host", "0.0.0.0", "--http-port=0", "--rpc-port", "9191", "--tokens-per-second=0", "--grace-ms=100", "--max-tokens-limit=10", "--max-prompt-chars=100", "--max-http-connections=5", "--max-rpc-connections=64"]);
-    assert.deepEqual({ ...o }, { ...SERVE_DEFAULTS, host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10, maxPromptChars: 100, maxHttpConnections: 5, maxRpcConnections: 64, wsAllowedHosts: ["*"] });
+    assert.deepEqual({ ...o }, { ...SERVE_DEFAULTS, host: "0.0.0.0", httpPort: 0, rpcPort: 9191, tokensPerSecond: 0, graceMs: 100, maxTokensLimit: 10, maxPromptChars: 100, maxHttpConnections: 5, maxRpcConnections: 64, allowedHosts: ["*"] });
   });
 
   it("the gateway's bounds: upstream connections, queue and wait, request and stream deadlines", () => {

@@ -133,6 +133,21 @@ describe("createHttpServer limits", () => {
     s.destroy();
   });
 
+  it("answers 403 to a Host it does not serve, requests and upgrades alike (DNS rebinding)", async () => {
+    let upgraded = 0;
+    const port = await start({ allowedHosts: ["localhost"], onUpgrade: (_req, socket) => { upgraded++; socket.destroy(); } });
+    const ask = async (host: string, upgrade: boolean) => {
+      const s = await connect(port);
+      s.write(`GET / HTTP/1.1\r\nHost: ${host}\r\n${upgrade ? "Connection: Upgrade\r\nUpgrade: websocket\r\n" : ""}\r\n`);
+      return (await untilClosed(s, performance.now())).text;
+    };
+    assert.match(await ask(`evil.example:${port}`, false), /^HTTP\/1.1 403[^]*"status":"PERMISSION_DENIED"/);
+    assert.match(await ask(`evil.example:${port}`, true), /^HTTP\/1.1 403[^]*host \\"evil.example:\d+\\" is not allowed/);
+    assert.equal(upgraded, 0);
+    const ok = await fetch(`http://localhost:${port}/`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(await ok.text(), "ok");
+  });
+
   it("refuses bad limits with a message naming them", () => {
     assert.throws(() => resolveHttpServerLimits({ maxConnections: 0 }), /maxConnections must be a positive integer, got 0/);
     assert.throws(() => resolveHttpServerLimits({ headersTimeoutMs: 5000, requestTimeoutMs: 1000 }), /must not exceed requestTimeoutMs/);

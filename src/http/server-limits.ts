@@ -1,7 +1,9 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { Code, RpcError } from "../core/index.js";
+import { Code, RpcError, codeName } from "../core/index.js";
+import { hostRefusal } from "./host.js";
+import { refuseUpgrade } from "./websocket/hub.js";
 
 /** Bounds on the connections of an HTTP/1.1 server; see {@link createHttpServer}. */
 export interface HttpServerLimits {
@@ -27,8 +29,14 @@ export interface HttpServerLimits {
   idleTimeoutMs?: number;
 }
 
-/** Options of {@link createHttpServer}: its limits, and what to do with an upgrade request. */
+/** Options of {@link createHttpServer}: its limits, the Host names it answers, and what to do with an upgrade request. */
 export interface HttpServerOptions extends HttpServerLimits {
+  /**
+   * Names a request's `Host` header may carry (`*` = any); any other gets 403 and a JSON error,
+   * upgrades included. Give the server's names when it is bound to loopback: that stops DNS
+   * rebinding, which otherwise lets any web page read it. Default `["*"]`.
+   */
+  allowedHosts?: readonly string[];
   /** Handles upgrade requests (WebSocket); without it they are refused as Node does. Its sockets leave the limits' timeouts: the WebSocket layer keeps them alive. */
   onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
@@ -81,14 +89,20 @@ const BUSY_RESPONSE = `HTTP/1.1 503 Service Unavailable\r\nContent-Type: applica
  * server.listen(8080);
  */
 export function createHttpServer(handler: http.RequestListener, options: HttpServerOptions = {}): http.Server {
-  const { onUpgrade, ...limits } = options;
+  const { onUpgrade, allowedHosts = ["*"], ...limits } = options;
   const l = resolveHttpServerLimits(limits);
+  const hosts = new Set(allowedHosts.map((h) => h.toLowerCase()));
   const server = http.createServer({
     headersTimeout: l.headersTimeoutMs,
     requestTimeout: l.requestTimeoutMs,
     keepAliveTimeout: l.keepAliveTimeoutMs,
     connectionsCheckingInterval: Math.min(1000, l.headersTimeoutMs),
-  }, handler);
+  }, hosts.has("*") ? handler : (req, res) => {
+    const refused = hostRefusal(req, hosts);
+    if (refused === undefined) return handler(req, res);
+    const body = JSON.stringify({ error: errorBody(refused) });
+    res.writeHead(403, { "content-type": "application/json", "content-length": Buffer.byteLength(body), connection: "close" }).end(body);
+  });
   server.timeout = l.idleTimeoutMs;
   const connections = new Map<Socket, ConnectionState>(); // in the order they came: the oldest first
   server.on("connection", (socket: Socket) => {
@@ -119,10 +133,16 @@ export function createHttpServer(handler: http.RequestListener, options: HttpSer
         state.busy++;
       }
       req.socket.setTimeout(0);
+      const refused = hostRefusal(req, hosts);
+      if (refused !== undefined) return refuseUpgrade(socket, refused, 403);
       onUpgrade(req, socket, head);
     });
   }
   return server;
+}
+
+function errorBody(err: RpcError): { code: Code; status: string; message: string } {
+  return { code: err.code, status: codeName(err.code), message: err.rawMessage };
 }
 
 /** Close the oldest connection with no request in flight; false when every one is busy. */

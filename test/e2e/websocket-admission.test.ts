@@ -1,8 +1,9 @@
-// `weir serve` as a child process: who may open /api/generate/ws (issue 10, defect 12) and how
-// many at once (defect 2). Pages of other sites are refused with 403 (any web page could otherwise
-// drive a local `weir serve`), and so is DNS rebinding on a loopback-bound server; same-origin
-// pages and programs (no Origin) generate as before.
+// `weir serve` as a child process: who may open /api/generate/ws and how many at once. Pages of
+// other sites are refused with 403 (any web page could otherwise drive a local `weir serve`), and
+// so is DNS rebinding on a loopback-bound server, on every HTTP route too; same-origin pages and
+// programs (no Origin) generate as before.
 import assert from "node:assert/strict";
+import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError } from "../../src/core/index.js";
 import { connectWebSocket } from "../../src/http/index.js";
@@ -15,6 +16,17 @@ async function generate(url: string, headers?: Record<string, string>): Promise<
   let chunks = 0;
   for await (const m of ch) if (typeof JSON.parse(m as string).text === "string") chunks++;
   return { chunks };
+}
+
+/** A GET with the Host header given (fetch will not send another Host). */
+function rawGet(base: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${base}${path}`, { headers: { host }, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (c: string) => { body += c; }).on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${path} took over 5 s`))).on("error", reject);
+  });
 }
 
 const refused = (code: Code, pattern: RegExp) => (e: unknown) => e instanceof RpcError && e.code === code && pattern.test(e.message);
@@ -44,6 +56,16 @@ describe("weir serve: WebSocket admission", { timeout: 60_000 }, () => {
     const port = new URL(serve.httpUrl).port;
     const rebound = { host: `evil.example:${port}`, origin: `http://evil.example:${port}` };
     await assert.rejects(generate(wsUrl(serve), rebound), refused(Code.PermissionDenied, /HTTP 403: host "evil.example:\d+" is not allowed/));
+  });
+
+  it("refuses a rebound Host on plain HTTP routes too (a page could otherwise read the SSE stream)", async () => {
+    const port = new URL(serve.httpUrl).port;
+    for (const path of ["/api/generate?prompt=hi&max_tokens=2", "/v1/models", "/"]) {
+      const res = await rawGet(serve.httpUrl, path, `evil.example:${port}`);
+      assert.equal(res.status, 403, path);
+      assert.match(res.body, /"status":"PERMISSION_DENIED"/);
+      assert.equal((await rawGet(serve.httpUrl, path, `localhost:${port}`)).status, 200, `${path} by the loopback name`);
+    }
   });
 
   it("lets the pages of --ws-allowed-origins in, and refuses sockets past --ws-max-sockets with 503", async () => {

@@ -12,15 +12,15 @@ describe("weir serve: WebSocket flags", () => {
       maxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets, maxTotalBytes: WEBSOCKET_HUB_DEFAULTS.maxTotalBytes, idleTimeoutMs: WEBSOCKET_HUB_DEFAULTS.idleTimeoutMs,
       allowedOrigins: [], allowedHosts: ["localhost", "127.0.0.1", "::1"],
     });
-    assert.deepEqual(parseServeArgs(["--host=::1"]).wsAllowedHosts, SERVE_DEFAULTS.wsAllowedHosts);
-    assert.deepEqual(parseServeArgs(["--host=127.0.0.2"]).wsAllowedHosts, SERVE_DEFAULTS.wsAllowedHosts);
-    assert.deepEqual(parseServeArgs(["--host=0.0.0.0"]).wsAllowedHosts, ["*"], "any Host on a public interface");
+    assert.deepEqual(parseServeArgs(["--host=::1"]).allowedHosts, SERVE_DEFAULTS.allowedHosts);
+    assert.deepEqual(parseServeArgs(["--host=127.0.0.2"]).allowedHosts, SERVE_DEFAULTS.allowedHosts);
+    assert.deepEqual(parseServeArgs(["--host=0.0.0.0"]).allowedHosts, ["*"], "any Host on a public interface");
   });
 
   it("takes the limits, and comma-separated origins and hosts", () => {
     const o = parseServeArgs([
       "--ws-max-sockets=10", "--ws-max-total-bytes", "1048576", "--ws-idle-timeout-ms=0",
-      "--ws-allowed-origins=https://app.example, http://localhost:3000", "--ws-allowed-hosts=chat.example,localhost",
+      "--ws-allowed-origins=https://app.example, http://localhost:3000", "--allowed-hosts=chat.example,localhost",
     ]);
     assert.deepEqual(webSocketOptionsOf(o), {
       maxSockets: 10, maxTotalBytes: 1 << 20, idleTimeoutMs: 0,

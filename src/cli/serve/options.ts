@@ -38,10 +38,11 @@ export interface ServeOptions extends GatewayServeOptions {
   /** Origins of other sites whose pages may open WebSockets (`*` = any); the server's own pages always may. Default none. */
   wsAllowedOrigins?: readonly string[];
   /**
-   * Host names a WebSocket handshake's `Host` may carry (`*` = any), against DNS rebinding.
-   * Default: `localhost`, `127.0.0.1`, `::1` when `host` is a loopback address, else any.
+   * Names a request's `Host` may carry (`*` = any), on every HTTP route and WebSocket handshake,
+   * against DNS rebinding. Default: `localhost`, `127.0.0.1`, `::1` when `host` is a loopback
+   * address, else any.
    */
-  wsAllowedHosts?: readonly string[];
+  allowedHosts?: readonly string[];
 }
 
 export type ResolvedServeOptions = Readonly<Required<ServeOptions>>;
@@ -61,7 +62,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   wsMaxTotalBytes: WEBSOCKET_HUB_DEFAULTS.maxTotalBytes,
   wsIdleTimeoutMs: WEBSOCKET_HUB_DEFAULTS.idleTimeoutMs,
   wsAllowedOrigins: Object.freeze([] as string[]),
-  wsAllowedHosts: Object.freeze(["localhost", "127.0.0.1", "::1"]),
+  allowedHosts: Object.freeze(["localhost", "127.0.0.1", "::1"]),
 });
 
 /** Check options and fill in defaults. @throws UsageError naming the bad option. */
@@ -82,7 +83,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     wsMaxTotalBytes: o.wsMaxTotalBytes ?? d.wsMaxTotalBytes,
     wsIdleTimeoutMs: o.wsIdleTimeoutMs ?? d.wsIdleTimeoutMs,
     wsAllowedOrigins: Object.freeze([...(o.wsAllowedOrigins ?? d.wsAllowedOrigins)]),
-    wsAllowedHosts: Object.freeze([...(o.wsAllowedHosts ?? (isLoopback(o.host ?? d.host) ? d.wsAllowedHosts : ["*"]))]),
+    allowedHosts: Object.freeze([...(o.allowedHosts ?? (isLoopback(o.host ?? d.host) ? d.allowedHosts : ["*"]))]),
   };
   if (r.host === "") throw new UsageError("--host must not be empty");
   port("--http-port", r.httpPort);
@@ -121,7 +122,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "ws-max-total-bytes": { type: "string" },
         "ws-idle-timeout-ms": { type: "string" },
         "ws-allowed-origins": { type: "string" },
-        "ws-allowed-hosts": { type: "string" },
+        "allowed-hosts": { type: "string" },
       },
     }));
   } catch (e) {
@@ -142,7 +143,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     wsMaxTotalBytes: num("--ws-max-total-bytes", values["ws-max-total-bytes"]),
     wsIdleTimeoutMs: num("--ws-idle-timeout-ms", values["ws-idle-timeout-ms"]),
     wsAllowedOrigins: list(values["ws-allowed-origins"]),
-    wsAllowedHosts: list(values["ws-allowed-hosts"]),
+    allowedHosts: list(values["allowed-hosts"]),
   });
 }
 
@@ -178,7 +179,7 @@ function isLoopback(host: string): boolean {
 export function webSocketOptionsOf(o: ResolvedServeOptions): WebSocketHubOptions {
   return {
     maxSockets: o.wsMaxSockets, maxTotalBytes: o.wsMaxTotalBytes, idleTimeoutMs: o.wsIdleTimeoutMs,
-    allowedOrigins: o.wsAllowedOrigins, allowedHosts: o.wsAllowedHosts,
+    allowedOrigins: o.wsAllowedOrigins, allowedHosts: o.allowedHosts,
   };
 }
 
@@ -208,7 +209,7 @@ ${gatewayFlagsUsage()}
   --ws-max-total-bytes <n>    received bytes all WebSockets hold before they stop reading (default ${SERVE_DEFAULTS.wsMaxTotalBytes})
   --ws-idle-timeout-ms <ms>   close a WebSocket with no message either way for this long, 0 = never (default ${SERVE_DEFAULTS.wsIdleTimeoutMs})
   --ws-allowed-origins <list> comma-separated origins of other sites allowed to open WebSockets, * = any (default: none, same-origin only)
-  --ws-allowed-hosts <list>   comma-separated Host names a WebSocket handshake may use, * = any
+  --allowed-hosts <list>      comma-separated Host names HTTP requests and WebSockets may use, * = any
                               (default: localhost,127.0.0.1,::1 when --host is loopback, else *)
 
 Routes (HTTP):

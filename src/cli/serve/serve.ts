@@ -66,6 +66,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const closeTransports = () => Promise.all([transport.close(), healthTransport.close()]).then(() => undefined);
   const httpServer = createHttpServer(createApp({ client, metrics, page, inFlight, gateway }), {
     maxConnections: o.maxHttpConnections,
+    allowedHosts: o.allowedHosts,
     onUpgrade: (req, socket, head) => {
       socket.once("close", inFlight.enter());
       gateway.handleUpgrade(req, socket, head);

@@ -8,7 +8,8 @@ import { describe, it } from "node:test";
 import WebSocket from "ws";
 import { Code, RpcError } from "../../core/index.js";
 import { acceptWebSockets, connectWebSocket } from "./accept.js";
-import { hostName, normalOrigin, originRefusal } from "./origin.js";
+import { hostName } from "../host.js";
+import { normalOrigin, originRefusal } from "./origin.js";
 import { waitFor, wsServers } from "./test-server.js";
 
 const server = wsServers();

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { Code, RpcError } from "../../core/index.js";
+import { hostName, hostRefusal } from "../host.js";
 
 /**
  * Why a browser page may not open this WebSocket, or undefined when it may.
@@ -15,10 +16,9 @@ import { Code, RpcError } from "../../core/index.js";
  * @internal
  */
 export function originRefusal(req: IncomingMessage, allowedOrigins: ReadonlySet<string>, allowedHosts: ReadonlySet<string>): RpcError | undefined {
+  const refused = hostRefusal(req, allowedHosts);
+  if (refused !== undefined) return refused;
   const host = req.headers.host ?? "";
-  if (!allowedHosts.has("*") && !allowedHosts.has(hostName(host))) {
-    return new RpcError(Code.PermissionDenied, `host "${clip(host)}" is not allowed; the server accepts ${[...allowedHosts].join(", ")}`);
-  }
   const origin = req.headers.origin;
   if (origin === undefined || allowedOrigins.has("*")) return undefined;
   const normal = normalOrigin(origin);
@@ -35,15 +35,6 @@ export function normalOrigin(s: string): string | undefined {
     return undefined;
   }
 }
-
-/** A Host header's name: lower case, port and IPv6 brackets removed; "" when it is not `name[:port]`. */
-export function hostName(host: string): string {
-  const m = HOST.exec(host);
-  return m === null ? "" : (m[1] ?? m[2]!).toLowerCase();
-}
-
-/** `name[:port]` or `[ipv6][:port]`, nothing else (no user info, path or spaces). */
-const HOST = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9._-]+))(?::\d{1,5})?$/;
 
 /** Whether the origin names the same host and port as the Host header (read with the origin's scheme for its default port). */
 function sameHost(origin: string, host: string): boolean {
