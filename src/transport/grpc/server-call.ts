@@ -14,6 +14,7 @@ import {
   WITH_TRAILERS, checkSendSize, compressMessage, encodeResponse, resetStream, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
 } from "./server-send.js";
 import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
+import { connectionOf, type ConnectionState } from "./connection-state.js";
 
 /** @internal What every call shares with the engine that accepted it. */
 export interface CallEnv {
@@ -55,6 +56,8 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
   private batch: BatchWriter | undefined;
   private drained: (() => void) | undefined;
   private readonly sink = (compressed: boolean, payload: Buffer): void => this.onFrame(compressed, payload);
+  /** The connection's state (undefined for streams of an http2 server that is not a Weir Server). */
+  private conn: ConnectionState | undefined;
 
   constructor(
     private readonly env: CallEnv,
@@ -76,6 +79,11 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     const kind = this.route.method.kind;
     listen(stream, this);
     this.env.calls.add(this);
+    const conn = (this.conn = connectionOf(stream));
+    if (conn !== undefined) {
+      conn.calls++;
+      conn.started++;
+    }
     if (this.deadline !== Infinity) wheelAdd(this);
     if (kind === "server" || kind === "bidi") {
       this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
@@ -324,6 +332,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
 
   /** The stream closed: after our status this is the normal end; before it, the client went away. */
   onClose(): void {
+    if (this.conn !== undefined) this.conn.calls--;
     if (this.done) return;
     this.done = true;
     this.release();

@@ -26,7 +26,24 @@ export interface GrpcServerOptions {
   compression?: "gzip" | "deflate" | "identity";
   /** Keepalive pings to each client. Default every two hours, 20 s to answer. */
   keepalive?: ServerKeepaliveOptions;
-  /** A connection without calls for this long gets a GOAWAY. Default: never. */
+  /**
+   * Open HTTP/2 connections served at once, counting those handed over by `listenAllProtocols`.
+   * At the cap, a new connection takes the place of the oldest one that has not completed its
+   * handshake; when there is none, each call of the new connection is answered RESOURCE_EXHAUSTED
+   * (with a `retry-after` hint), then it gets a GOAWAY and closes. Default 512: room under a
+   * 1024 file-descriptor limit for the process's other sockets and files.
+   */
+  maxConnections?: number;
+  /**
+   * A connection that has not sent the HTTP/2 preface and its SETTINGS, and acknowledged ours,
+   * this long after it was accepted (after TLS, which gets the same time of its own) is destroyed.
+   * Default 10_000 ms.
+   */
+  handshakeTimeoutMs?: number;
+  /**
+   * A connection without calls in flight for this long gets a GOAWAY and closes, counted from
+   * its last call, or from its start when it never opened one. Default 300_000 ms (5 minutes).
+   */
   maxConnectionIdleMs?: number;
   /** A connection older than this (±10% jitter) gets a GOAWAY; its calls may finish. Default: never. */
   maxConnectionAgeMs?: number;
@@ -45,6 +62,8 @@ export interface ResolvedGrpcServerOptions {
   readonly maxConcurrentStreams: number;
   readonly compression: "gzip" | "deflate" | "identity";
   readonly keepalive: Readonly<Required<ServerKeepaliveOptions>>;
+  readonly maxConnections: number;
+  readonly handshakeTimeoutMs: number;
   readonly maxConnectionIdleMs: number;
   readonly maxConnectionAgeMs: number;
   readonly maxConnectionAgeGraceMs: number;
@@ -57,7 +76,9 @@ export const GRPC_SERVER_DEFAULTS = Object.freeze({
   maxConcurrentStreams: 100,
   compression: "identity" as const,
   keepalive: Object.freeze({ timeMs: 7_200_000, timeoutMs: 20_000 }),
-  maxConnectionIdleMs: Infinity,
+  maxConnections: 512,
+  handshakeTimeoutMs: 10_000,
+  maxConnectionIdleMs: 300_000,
   maxConnectionAgeMs: Infinity,
   maxConnectionAgeGraceMs: Infinity,
   shutdownGraceMs: 10_000,
@@ -75,6 +96,10 @@ export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrp
   const maxConcurrentStreams = integer("maxConcurrentStreams", o.maxConcurrentStreams ?? d.maxConcurrentStreams, 1, 2 ** 31 - 1);
   const streamWindowBytes = integer("streamWindowBytes", o.streamWindowBytes ?? d.streamWindowBytes, 65_535, 2 ** 31 - 1);
   const connectionWindowBytes = integer("connectionWindowBytes", o.connectionWindowBytes ?? d.connectionWindowBytes, 65_535, 2 ** 31 - 1);
+  const maxConnections = o.maxConnections ?? d.maxConnections;
+  if (!(maxConnections >= 1) || (maxConnections !== Infinity && !Number.isInteger(maxConnections))) {
+    throw new RpcError(Code.InvalidArgument, `maxConnections must be an integer >= 1 or Infinity, got ${maxConnections}`);
+  }
   return Object.freeze({
     limits,
     maxConcurrentStreams,
@@ -83,6 +108,8 @@ export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrp
       timeMs: duration("keepalive.timeMs", o.keepalive?.timeMs ?? d.keepalive.timeMs),
       timeoutMs: duration("keepalive.timeoutMs", o.keepalive?.timeoutMs ?? d.keepalive.timeoutMs),
     }),
+    maxConnections,
+    handshakeTimeoutMs: duration("handshakeTimeoutMs", o.handshakeTimeoutMs ?? d.handshakeTimeoutMs),
     maxConnectionIdleMs: duration("maxConnectionIdleMs", o.maxConnectionIdleMs ?? d.maxConnectionIdleMs),
     maxConnectionAgeMs: duration("maxConnectionAgeMs", o.maxConnectionAgeMs ?? d.maxConnectionAgeMs),
     maxConnectionAgeGraceMs: duration("maxConnectionAgeGraceMs", o.maxConnectionAgeGraceMs ?? d.maxConnectionAgeGraceMs, true),
