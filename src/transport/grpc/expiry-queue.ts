@@ -10,8 +10,16 @@ export class ExpiryQueue<T> {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  /** `timeoutMs` Infinity: items never expire. `onExpire` gets each item once, already removed. */
-  constructor(private readonly timeoutMs: number, private readonly onExpire: (item: T) => void) {}
+  /**
+   * `timeoutMs` Infinity: items never expire. `onExpire` gets each item once, already removed.
+   * `holdProcess`: the timer keeps the process alive while items wait (default false: whatever
+   * the items stand for, sockets for instance, does that).
+   */
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly onExpire: (item: T) => void,
+    private readonly holdProcess = false,
+  ) {}
 
   get size(): number {
     return this.items.size;
@@ -52,7 +60,7 @@ export class ExpiryQueue<T> {
   private arm(): void {
     for (const at of this.items.values()) {
       this.timer = setTimeout(expire, Math.max(0, at - Date.now()), this);
-      this.timer.unref();
+      if (!this.holdProcess) this.timer.unref();
       return;
     }
   }

@@ -15,12 +15,15 @@ import {
 } from "./server-send.js";
 import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
 import { connectionOf, type ConnectionState } from "./connection-state.js";
+import type { InflateGate } from "./compression.js";
 
 /** @internal What every call shares with the engine that accepted it. */
 export interface CallEnv {
   readonly options: ResolvedGrpcServerOptions;
   /** Calls in flight, for shutdown. */
   readonly calls: Set<ServerCall>;
+  /** The server's bound on messages inflating at once. */
+  readonly inflateGate: InflateGate;
 }
 
 /** @internal What the engine learned from the request headers. */
@@ -89,7 +92,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
       this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
     }
     if (kind === "client" || kind === "bidi") {
-      this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes);
+      this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes, this.env.inflateGate);
       void this.run(this.requests);
     }
   }
@@ -124,7 +127,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     // so that a cancelled call is CANCELLED and not a truncated message or a complete request stream.
     if (this.requests !== undefined || this.frame === undefined || !this.readerComplete()) return void setImmediate(endLater, this);
     if (this.frameCompressed) {
-      inflate(this.start.requestEncoding, this.frame, this.env.options.limits.maxReceiveMessageBytes)
+      inflate(this.start.requestEncoding, this.frame, this.env.options.limits.maxReceiveMessageBytes, this.env.inflateGate)
         .then((bytes) => this.decodeAndRun(bytes, true), (e) => this.fail(RpcError.from(e, Code.Internal)));
     } else {
       this.decodeAndRun(this.frame, false);

@@ -55,6 +55,24 @@ export interface GrpcServerOptions {
   streamWindowBytes?: number;
   /** HTTP/2 receive window of each connection, shared by its streams. Default 16 MiB. */
   connectionWindowBytes?: number;
+  /** Request messages decompressed at once, off the event loop, and the queue before that. */
+  decompression?: DecompressionOptions;
+}
+
+/**
+ * Bounds on decompressing request messages. Small messages (under 32 KiB compressed, 64 KiB
+ * inflated) inflate at once on the event loop; the rest inflate in Node's thread pool, at most
+ * `maxConcurrent` at a time server-wide, each holding up to `limits.maxReceiveMessageBytes` of
+ * output. The others wait in a queue; a call that finds it full, or waits longer than `maxWaitMs`,
+ * fails with RESOURCE_EXHAUSTED.
+ */
+export interface DecompressionOptions {
+  /** Messages inflating in the thread pool at once. Default 4. */
+  maxConcurrent?: number;
+  /** Messages waiting for a turn. Default 64. */
+  maxQueued?: number;
+  /** Longest wait for a turn. Default 2_000 ms. */
+  maxWaitMs?: number;
 }
 
 export interface ResolvedGrpcServerOptions {
@@ -70,6 +88,7 @@ export interface ResolvedGrpcServerOptions {
   readonly shutdownGraceMs: number;
   readonly streamWindowBytes: number;
   readonly connectionWindowBytes: number;
+  readonly decompression: Readonly<Required<DecompressionOptions>>;
 }
 
 export const GRPC_SERVER_DEFAULTS = Object.freeze({
@@ -84,6 +103,7 @@ export const GRPC_SERVER_DEFAULTS = Object.freeze({
   shutdownGraceMs: 10_000,
   streamWindowBytes: 1 << 20,
   connectionWindowBytes: 16 << 20,
+  decompression: Object.freeze({ maxConcurrent: 4, maxQueued: 64, maxWaitMs: 2_000 }),
 });
 
 export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrpcServerOptions {
@@ -116,6 +136,16 @@ export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrp
     shutdownGraceMs: duration("shutdownGraceMs", o.shutdownGraceMs ?? d.shutdownGraceMs, true),
     streamWindowBytes,
     connectionWindowBytes: Math.max(connectionWindowBytes, streamWindowBytes),
+    decompression: resolveDecompression(o.decompression),
+  });
+}
+
+function resolveDecompression(o: DecompressionOptions = {}): Readonly<Required<DecompressionOptions>> {
+  const d = GRPC_SERVER_DEFAULTS.decompression;
+  return Object.freeze({
+    maxConcurrent: integer("decompression.maxConcurrent", o.maxConcurrent ?? d.maxConcurrent, 1, 1024),
+    maxQueued: integer("decompression.maxQueued", o.maxQueued ?? d.maxQueued, 0, 2 ** 31 - 1),
+    maxWaitMs: duration("decompression.maxWaitMs", o.maxWaitMs ?? d.maxWaitMs),
   });
 }
 

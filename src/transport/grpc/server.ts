@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { Router } from "../../rpc/index.js";
 import { kitexGrpcRoute } from "../thrift/grpc-compat.js";
-import { ACCEPT_ENCODING_HEADER, isSupportedEncoding } from "./compression.js";
+import { ACCEPT_ENCODING_HEADER, InflateGate, isSupportedEncoding } from "./compression.js";
 import { ServerCall, type CallEnv, type CallStart } from "./server-call.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";
 import { respondHttp, respondTrailersOnly } from "./server-send.js";
@@ -20,10 +20,13 @@ import { parseGrpcTimeout } from "./timeout.js";
 export class GrpcServerEngine implements CallEnv {
   readonly options: ResolvedGrpcServerOptions;
   readonly calls = new Set<ServerCall>();
+  /** Request messages inflating in the thread pool, and waiting to (`options.decompression`). */
+  readonly inflateGate: InflateGate;
 
   /** `options` may be already resolved: resolving is idempotent. */
   constructor(private readonly router: Router, options: GrpcServerOptions = {}) {
     this.options = resolveGrpcServerOptions(options);
+    this.inflateGate = new InflateGate(this.options.decompression);
   }
 
   /** Handle one HTTP/2 stream (bound: pass it to `on("stream")` as it is). */
