@@ -5,6 +5,7 @@ import { once } from "node:events";
 import http2 from "node:http2";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { probe, rssMiB, type ProbeReport } from "../../../test/attack/harness.js";
 import type { ServerOptions } from "../server.js";
 import { Echo, frame } from "./server-fixture.js";
 
@@ -16,6 +17,8 @@ export interface AttackedServer {
   readonly port: number;
   /** Disconnect (the child closes its server and exits), SIGKILL after 5 s; resolves once it exited. */
   stop(): Promise<void>;
+  /** Have the child collect garbage; resolves with its memory usage then (rejects after 5 s). */
+  collectGarbage(): Promise<NodeJS.MemoryUsage>;
 }
 
 export interface AttackedServerOptions {
@@ -27,7 +30,10 @@ export interface AttackedServerOptions {
 
 /** Start the echo server in a child process with these options; resolves once it listens. */
 export async function startAttackedServer(options: ServerOptions, o: AttackedServerOptions = {}): Promise<AttackedServer> {
-  const child = fork(CHILD, [JSON.stringify(options), o.mode === "one-port" ? "all" : "listen"], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  const child = fork(CHILD, [JSON.stringify(options), o.mode === "one-port" ? "all" : "listen"], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+    execArgv: ["--expose-gc"],
+  });
   const exited = once(child, "exit");
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -44,7 +50,12 @@ export async function startAttackedServer(options: ServerOptions, o: AttackedSer
       const r = spawnSync("prlimit", [`--pid=${child.pid}`, `--nofile=${o.nofile}:${o.nofile}`]);
       if (r.status !== 0) throw new Error(`prlimit failed: ${r.stderr}`);
     }
-    return { child, pid: child.pid!, port: Number(text), stop };
+    const collectGarbage = async () => {
+      const reply = once(child, "message", { signal: AbortSignal.timeout(5000) });
+      child.send("gc");
+      return (await reply)[0] as NodeJS.MemoryUsage;
+    };
+    return { child, pid: child.pid!, port: Number(text), stop, collectGarbage };
   } catch (e) {
     await stop();
     throw e;
@@ -76,4 +87,42 @@ export async function unaryOn(session: http2.ClientHttp2Session, signal: AbortSi
   if (status !== "0") throw new Error(`status ${String(status)} (rst ${req.rstCode})`);
   const reply = Echo.methods.Unary.output.decode(Buffer.concat(body).subarray(5));
   if (reply.text !== "probe") throw new Error(`echo ${reply.text}`);
+}
+
+/** What happened during an attack: its result and duration, a well-behaved client's latencies, the server's RSS. */
+export interface AttackReport<T> {
+  readonly result: T;
+  readonly ms: number;
+  readonly probe: ProbeReport;
+  readonly rssBeforeMiB: number;
+  readonly rssPeakMiB: number;
+}
+
+/**
+ * Run `attack` while a well-behaved client sends `request` (one at a time, every 10 ms, failed after
+ * 2 s) and the server's RSS is sampled every 10 ms.
+ */
+export async function underAttack<T>(pid: number, request: (signal: AbortSignal) => Promise<unknown>, attack: () => Promise<T>): Promise<AttackReport<T>> {
+  const rssBeforeMiB = rssMiB(pid);
+  let rssPeakMiB = rssBeforeMiB;
+  const sampler = setInterval(() => (rssPeakMiB = Math.max(rssPeakMiB, rssMiB(pid))), 10);
+  const stop = new AbortController();
+  const probing = probe(request, stop.signal, { everyMs: 10, requestTimeoutMs: 2000 });
+  const t0 = performance.now();
+  try {
+    const result = await attack();
+    const ms = performance.now() - t0;
+    stop.abort();
+    return { result, ms, probe: await probing, rssBeforeMiB, rssPeakMiB: Math.max(rssPeakMiB, rssMiB(pid)) };
+  } finally {
+    stop.abort();
+    clearInterval(sampler);
+  }
+}
+
+/** The report's figures, for `t.diagnostic`. */
+export function describeAttack(r: AttackReport<unknown>): string {
+  const p = r.probe;
+  return `attack ${r.ms.toFixed(0)} ms; RSS ${r.rssBeforeMiB.toFixed(0)} MiB before, ${r.rssPeakMiB.toFixed(0)} MiB at most (sampled every 10 ms); `
+    + `probes ${p.latencies.length}, p50 ${p.p50.toFixed(1)} ms, p99 ${p.p99.toFixed(1)} ms, max ${p.max.toFixed(1)} ms`;
 }

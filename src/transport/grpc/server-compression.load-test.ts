@@ -10,9 +10,9 @@ import { once } from "node:events";
 import http2 from "node:http2";
 import zlib from "node:zlib";
 import { describe, it } from "node:test";
-import { peakRssMiB, probe, rssMiB, until } from "../../../test/attack/harness.js";
+import { peakRssMiB, rssMiB, until } from "../../../test/attack/harness.js";
 import { Code } from "../../core/index.js";
-import { startAttackedServer, unaryOn } from "./server-attack-fixture.js";
+import { describeAttack, startAttackedServer, unaryOn, underAttack } from "./server-attack-fixture.js";
 import { frame } from "./server-fixture.js";
 
 const BOMBS = 600;
@@ -62,23 +62,14 @@ describe("attack: gzip bombs in parallel", { timeout: 120_000 }, () => {
     const prober = sessions.pop()!;
     try {
       await unaryOn(prober, AbortSignal.timeout(5000));
-      const before = rssMiB(server.pid);
-      let peak = before;
-      const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(server.pid))), 10);
-      const stop = new AbortController();
-      const probing = probe((signal) => unaryOn(prober, signal), stop.signal, { everyMs: 10, requestTimeoutMs: 2000 });
-      const t0 = performance.now();
-      const statuses = await Promise.all(Array.from({ length: BOMBS }, (_, i) => bomb(sessions[i % CONNECTIONS]!, BOMB_KINDS[i % BOMB_KINDS.length]!)));
-      const attackMs = performance.now() - t0;
-      stop.abort();
-      const r = await probing;
-      clearInterval(sampler);
-      t.diagnostic(`${BOMBS} bombs answered in ${attackMs.toFixed(0)} ms; RSS ${before.toFixed(0)} MiB before, ${peak.toFixed(0)} MiB at most (sampled every 10 ms), VmHWM ${peakRssMiB(server.pid).toFixed(0)} MiB`);
-      t.diagnostic(`probes ${r.latencies.length}, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(1)} ms`);
-      assert.deepEqual([...new Set(statuses)], [Code.ResourceExhausted], "every bomb is refused with RESOURCE_EXHAUSTED");
-      assert.deepEqual(r.failures, []);
-      assert.ok(r.p99 < 250, `p99 ${r.p99.toFixed(1)} ms`);
+      const a = await underAttack(server.pid, (signal) => unaryOn(prober, signal), () =>
+        Promise.all(Array.from({ length: BOMBS }, (_, i) => bomb(sessions[i % CONNECTIONS]!, BOMB_KINDS[i % BOMB_KINDS.length]!))));
+      t.diagnostic(`${BOMBS} bombs; ${describeAttack(a)}; VmHWM ${peakRssMiB(server.pid).toFixed(0)} MiB`);
+      assert.deepEqual([...new Set(a.result)], [Code.ResourceExhausted], "every bomb is refused with RESOURCE_EXHAUSTED");
+      assert.deepEqual(a.probe.failures, []);
+      assert.ok(a.probe.p99 < 250, `p99 ${a.probe.p99.toFixed(1)} ms`);
       assert.ok(peakRssMiB(server.pid) < 512, `VmHWM ${peakRssMiB(server.pid).toFixed(0)} MiB`);
+      const before = a.rssBeforeMiB;
       await until(() => rssMiB(server.pid) < before + 96, `RSS back under ${(before + 96).toFixed(0)} MiB (now ${rssMiB(server.pid).toFixed(0)})`, 10_000, 100);
     } finally {
       for (const s of [...sessions, prober]) s.destroy();

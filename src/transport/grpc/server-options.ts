@@ -55,6 +55,24 @@ export interface GrpcServerOptions {
   streamWindowBytes?: number;
   /** HTTP/2 receive window of each connection, shared by its streams. Default 16 MiB. */
   connectionWindowBytes?: number;
+  /**
+   * A response the client takes no bytes of for this long (its flow-control window stays shut, or
+   * it stops reading) is reset with RST_STREAM CANCEL: a unary response, a stream's messages once
+   * its buffer is full, the rest of a stream once it ended. Taking some of it (a slice of 64 KiB of
+   * a large unary response, a write of a stream) starts the time again, so a slow reader is not
+   * cut. The reset is published on `weir:transport:error`, and a handler still running sees
+   * `ctx.signal` abort with DEADLINE_EXCEEDED ("send timeout"). Default 30_000 ms.
+   */
+  sendTimeoutMs?: number;
+  /**
+   * Response bytes written but not yet taken by the client, per connection: a response message
+   * that would go over it fails its call with RESOURCE_EXHAUSTED instead of being buffered (a unary
+   * one before it is even encoded). Messages of 32 KiB or less are not counted (a connection holds
+   * at most `maxConcurrentStreams` of them). Default 16 MiB.
+   */
+  maxConnectionSendBufferBytes?: number;
+  /** The same bound over every connection of the server together. Default 128 MiB. */
+  maxSendBufferBytes?: number;
   /** Request messages decompressed at once, off the event loop, and the queue before that. */
   decompression?: DecompressionOptions;
 }
@@ -88,6 +106,9 @@ export interface ResolvedGrpcServerOptions {
   readonly shutdownGraceMs: number;
   readonly streamWindowBytes: number;
   readonly connectionWindowBytes: number;
+  readonly sendTimeoutMs: number;
+  readonly maxConnectionSendBufferBytes: number;
+  readonly maxSendBufferBytes: number;
   readonly decompression: Readonly<Required<DecompressionOptions>>;
 }
 
@@ -103,6 +124,9 @@ export const GRPC_SERVER_DEFAULTS = Object.freeze({
   shutdownGraceMs: 10_000,
   streamWindowBytes: 1 << 20,
   connectionWindowBytes: 16 << 20,
+  sendTimeoutMs: 30_000,
+  maxConnectionSendBufferBytes: 16 << 20,
+  maxSendBufferBytes: 128 << 20,
   decompression: Object.freeze({ maxConcurrent: 4, maxQueued: 64, maxWaitMs: 2_000 }),
 });
 
@@ -136,6 +160,9 @@ export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrp
     shutdownGraceMs: duration("shutdownGraceMs", o.shutdownGraceMs ?? d.shutdownGraceMs, true),
     streamWindowBytes,
     connectionWindowBytes: Math.max(connectionWindowBytes, streamWindowBytes),
+    sendTimeoutMs: duration("sendTimeoutMs", o.sendTimeoutMs ?? d.sendTimeoutMs),
+    maxConnectionSendBufferBytes: integer("maxConnectionSendBufferBytes", o.maxConnectionSendBufferBytes ?? d.maxConnectionSendBufferBytes, 1 << 16, 2 ** 53 - 1),
+    maxSendBufferBytes: integer("maxSendBufferBytes", o.maxSendBufferBytes ?? d.maxSendBufferBytes, 1 << 16, 2 ** 53 - 1),
     decompression: resolveDecompression(o.decompression),
   });
 }

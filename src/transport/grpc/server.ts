@@ -22,6 +22,8 @@ export class GrpcServerEngine implements CallEnv {
   readonly calls = new Set<ServerCall>();
   /** Request messages inflating in the thread pool, and waiting to (`options.decompression`). */
   readonly inflateGate: InflateGate;
+  /** Response bytes written and not yet taken by HTTP/2, counted against `maxSendBufferBytes`. */
+  readonly sendBuffer = { bytes: 0 };
 
   /** `options` may be already resolved: resolving is idempotent. */
   constructor(private readonly router: Router, options: GrpcServerOptions = {}) {
