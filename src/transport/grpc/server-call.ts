@@ -9,7 +9,8 @@ import { GrpcServerContext } from "./server-context.js";
 import { RequestStream, inflate, type RequestSource } from "./server-request.js";
 import { endLater, listen, type StreamEvents } from "./server-listeners.js";
 import {
-  COUNTED_SEND_BYTES, SlicedWrite, WITH_TRAILERS, checkSendSize, encodeEnvelopeInto, compressMessage, encodeResponse, resetStream, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
+  COUNTED_SEND_BYTES, WITH_TRAILERS, checkSendSize, compressMessage, encodeEnvelopeInto, encodeResponse, resetStream,
+  respondTrailersOnly, responseHeaders, statusTrailers, stopReading, writeUnary, type Encoded, type SlicedWrite,
 } from "./server-send.js";
 import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
 import { GuardedCall, type CallEnv } from "./server-call-guard.js";
@@ -211,16 +212,7 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
       return this.ctx.abort(RpcError.from(e, Code.Internal));
     }
     this.trailers = statusTrailers(undefined, this.ctx.trailersIfAny());
-    if (Buffer.isBuffer(env)) {
-      if (SlicedWrite.wanted(env)) this.sliced = new SlicedWrite(stream, env);
-      else stream.end(env);
-    } else if (SlicedWrite.wanted(env[1])) {
-      stream.write(env[0]);
-      this.sliced = new SlicedWrite(stream, env[1]);
-    } else {
-      stream.write(env[0]);
-      stream.end(env[1]);
-    }
+    this.sliced = writeUnary(stream, env);
     this.watchSend();
     this.ctx.complete();
   }

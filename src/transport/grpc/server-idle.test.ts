@@ -2,15 +2,16 @@
 // is destroyed after handshakeTimeoutMs, one that completes it but has no call for
 // maxConnectionIdleMs gets a GOAWAY and closes, on listen() and on the one-port server alike.
 import assert from "node:assert/strict";
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import http2 from "node:http2";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { describe, it } from "node:test";
 import { listenAllProtocols } from "../detection/index.js";
 import { createServer, type Server, type ServerOptions } from "../server.js";
 import { GRPC_SERVER_DEFAULTS } from "./server-options.js";
-import { Echo, echoImpl, frame, rawRequest, rawStatus } from "./server-fixture.js";
-import { EventEmitter } from "node:events";
+import { Echo, TESTDATA, echoImpl, frame, rawRequest, rawStatus } from "./server-fixture.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 /** An empty SETTINGS frame (what a client sends right after the preface) and an ack of the server's. */
@@ -85,6 +86,23 @@ describe("connections that do nothing", { timeout: 30_000 }, () => {
       }
     });
   }
+
+  it("TLS: a connection that stops inside the TLS handshake, or after it without the HTTP/2 preface, is destroyed", async () => {
+    const tls = { key: readFileSync(`${TESTDATA}server-key.pem`), cert: readFileSync(`${TESTDATA}server-cert.pem`) };
+    const server = createServer({ health: false, reflection: false, tls, handshakeTimeoutMs: 300 });
+    const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const inTls = await silent(port, Buffer.from("16030100", "hex")); // the start of a ClientHello, then nothing
+      const afterTls = tlsConnect({ port, host: "127.0.0.1", ALPNProtocols: ["h2"], rejectUnauthorized: false });
+      afterTls.on("error", () => {});
+      afterTls.resume();
+      await once(afterTls, "secureConnect");
+      const ms = await Promise.all([closedWithin(inTls, 3000), closedWithin(afterTls as unknown as Socket, 3000)]);
+      assert.ok(ms.every((m) => m >= 250), `closed after ${ms.join(", ")} ms`);
+    } finally {
+      await server.close({ graceMs: 0 });
+    }
+  });
 
   it("a connection with a call in flight is not idle; after its last call it is closed after maxConnectionIdleMs", async () => {
     const s = await start("listen", { maxConnectionIdleMs: 300 });

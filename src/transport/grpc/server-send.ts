@@ -216,6 +216,18 @@ export class SlicedWrite {
   }
 }
 
+/**
+ * @internal Write a unary response's envelope (one buffer, or prefix and message) and end the
+ * stream; a large message goes out in slices, whose writer is returned.
+ */
+export function writeUnary(stream: ServerHttp2Stream, env: Buffer | [Buffer, Uint8Array]): SlicedWrite | undefined {
+  const body = Buffer.isBuffer(env) ? env : env[1];
+  if (!Buffer.isBuffer(env)) stream.write(env[0]);
+  if (SlicedWrite.wanted(body)) return new SlicedWrite(stream, body);
+  stream.end(body);
+  return undefined;
+}
+
 /** @internal A response the client does not take: RST_STREAM CANCEL (the queued bytes are dropped). */
 export function cancelStream(stream: ServerHttp2Stream): void {
   if (!stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
