@@ -4,7 +4,7 @@ import { Code, RpcError } from "../core/index.js";
 import { Router, type MethodMap, type Middleware, type ServerCallContext, type ServiceDescriptor, type ServiceImpl, type ServiceOptions } from "../rpc/index.js";
 import { HealthService } from "../rpc/health/index.js";
 import { ReflectionService } from "../rpc/reflection/index.js";
-import { ConnectionLimit } from "./connection-limit.js";
+import { Connections } from "./connections.js";
 import { manageSession } from "./grpc/keepalive.js";
 import { GrpcServerEngine } from "./grpc/server.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./grpc/server-options.js";
@@ -35,12 +35,6 @@ export interface ServerOptions extends GrpcServerOptions {
   health?: boolean;
   /** Serve server reflection (`grpc.reflection.v1` and `v1alpha`). Default true. */
   reflection?: boolean;
-  /**
-   * Open HTTP/2 connections served at once, counting those handed over by `listenAllProtocols`.
-   * A connection over the limit has each of its calls answered with RESOURCE_EXHAUSTED (with a
-   * `retry-after` hint), then gets a GOAWAY and closes. Default: unlimited (Infinity).
-   */
-  maxConnections?: number;
 }
 
 export interface ListenOptions {
@@ -83,7 +77,7 @@ export class Server {
   readonly health: HealthService;
   readonly options: ResolvedGrpcServerOptions;
   private readonly sessions = new Set<Http2Session>();
-  private readonly connectionLimit: ConnectionLimit | undefined;
+  private readonly connections: Connections;
   private closing: Promise<void> | undefined;
 
   constructor(options: ServerOptions = {}) {
@@ -91,9 +85,9 @@ export class Server {
     this.router = new Router({ middleware: options.middleware ?? [] });
     this.engine = new GrpcServerEngine(this.router, this.options);
     this.httpServer = createHttp2Server(this.options, options.tls);
-    const max = options.maxConnections ?? Infinity;
-    this.connectionLimit = max === Infinity ? undefined : new ConnectionLimit(max);
-    this.httpServer.on("stream", this.connectionLimit?.wrap(this.engine.handleStream) ?? this.engine.handleStream);
+    this.connections = new Connections(this.options);
+    const unlimited = this.options.maxConnections === Infinity;
+    this.httpServer.on("stream", unlimited ? this.engine.handleStream : this.connections.wrap(this.engine.handleStream));
     this.httpServer.on("session", (session: Http2Session) => this.adopt(session));
     this.httpServer.on("sessionError", ignore);
     this.health = new HealthService();
@@ -143,6 +137,7 @@ export class Server {
   close(options: { graceMs?: number } = {}): Promise<void> {
     if (this.closing === undefined) {
       this.health.shutdown();
+      this.connections.stop();
       const graceMs = options.graceMs ?? this.options.shutdownGraceMs;
       this.closing = shutdown({ listener: this.httpServer, sessions: this.sessions, engine: this.engine }, graceMs);
     }
@@ -154,7 +149,7 @@ export class Server {
     session.on("error", ignore);
     session.once("close", () => this.sessions.delete(session));
     if (this.closing !== undefined) return goaway(session);
-    if (this.connectionLimit !== undefined && !this.connectionLimit.admit(session)) return;
+    if (this.connections.admit(session) === undefined) return;
     try {
       session.setLocalWindowSize(this.options.connectionWindowBytes);
     } catch {
@@ -178,6 +173,8 @@ function createHttp2Server(o: ResolvedGrpcServerOptions, tls: ServerTlsOptions |
   if (tls === undefined) return http2.createServer(common);
   return http2.createSecureServer({
     ...common,
+    handshakeTimeout: o.handshakeTimeoutMs, // the TLS handshake; the HTTP/2 one gets as long again
+
     key: tls.key,
     cert: tls.cert,
     ca: tls.ca,

@@ -1,15 +1,14 @@
-import type { Http2Session, ServerHttp2Stream } from "node:http2";
+import type { Http2Session } from "node:http2";
 import type { ResolvedGrpcServerOptions } from "./server-options.js";
 
 /**
- * @internal Connection management for one server-side HTTP/2 session: keepalive pings, the idle
- * limit and the age limit, each only when its option is finite. Timers are per connection, never
- * per call, and are cleared when the session closes.
+ * @internal Connection management for one server-side HTTP/2 session: keepalive pings and the age
+ * limit, each only when its option is finite (the handshake and idle timeouts are the server's, in
+ * connections.ts). Timers are per connection, never per call, and are cleared when the session closes.
  */
 export function manageSession(session: Http2Session, o: ResolvedGrpcServerOptions): void {
   const stops: (() => void)[] = [];
   if (Number.isFinite(o.keepalive.timeMs)) stops.push(keepalive(session, o.keepalive.timeMs, o.keepalive.timeoutMs));
-  if (Number.isFinite(o.maxConnectionIdleMs)) stops.push(idleLimit(session, o.maxConnectionIdleMs));
   if (Number.isFinite(o.maxConnectionAgeMs)) stops.push(ageLimit(session, o.maxConnectionAgeMs, o.maxConnectionAgeGraceMs));
   if (stops.length > 0) session.once("close", () => { for (const stop of stops) stop(); });
 }
@@ -40,30 +39,6 @@ function keepalive(session: Http2Session, timeMs: number, timeoutMs: number): ()
     clearTimeout(timer);
     clearTimeout(ackTimer);
   };
-}
-
-/** GOAWAY after `idleMs` without a stream open. */
-function idleLimit(session: Http2Session, idleMs: number): () => void {
-  let active = 0;
-  let idleSince = Date.now();
-  const onStreamClose = () => {
-    if (--active === 0) idleSince = Date.now();
-  };
-  session.on("stream", (stream: ServerHttp2Stream) => {
-    active++;
-    stream.once("close", onStreamClose);
-  });
-  let timer: NodeJS.Timeout;
-  const check = () => {
-    if (session.destroyed || session.closed) return;
-    const idleFor = Date.now() - idleSince;
-    if (active === 0 && idleFor >= idleMs) return session.close();
-    timer = setTimeout(check, active === 0 ? idleMs - idleFor : idleMs);
-    timer.unref();
-  };
-  timer = setTimeout(check, idleMs);
-  timer.unref();
-  return () => clearTimeout(timer);
 }
 
 /**

@@ -128,6 +128,26 @@ describe("bad input", { timeout: 30_000 }, () => {
     }
   });
 
+  it("a gRPC content subtype the server cannot decode: HTTP 415 with UNIMPLEMENTED, not decoded as Protobuf", async () => {
+    session = await rawSession(s.port);
+    try {
+      for (const ct of ["application/grpc+json", "application/grpc+json;charset=utf-8", "application/grpc+thrift", "application/grpc+"]) {
+        const r = await rawRequest(session, UNARY, good(), { headers: { "content-type": ct } });
+        assert.equal(r.headers[":status"], 415, ct);
+        const st = rawStatus(r);
+        assert.equal(st.code, Code.Unimplemented, ct);
+        assert.match(st.message, /content-type "application\/grpc\+[^"]*" is not served for method \/weir\.test\.server\.Echo\/Unary \(Protobuf\): send application\/grpc or application\/grpc\+proto/);
+      }
+      for (const ct of ["application/grpc", "application/grpc+proto", "application/grpc;charset=utf-8", "application/grpc+proto;charset=utf-8"]) {
+        const r = await rawRequest(session, UNARY, good(), { headers: { "content-type": ct } });
+        assert.equal(rawStatus(r).code, Code.Ok, ct);
+      }
+      await stillServes();
+    } finally {
+      session.close();
+    }
+  });
+
   it("a method other than POST: HTTP 405", async () => {
     session = await rawSession(s.port);
     try {

@@ -6,21 +6,16 @@ import { EnvelopeReader, encodeEnvelope } from "./envelope.js";
 import { cancelledByPeer } from "../node-error.js";
 import { thriftDeclaredResult } from "../thrift/grpc-compat.js";
 import { GrpcServerContext } from "./server-context.js";
-import type { ResolvedGrpcServerOptions } from "./server-options.js";
 import { RequestStream, inflate, type RequestSource } from "./server-request.js";
-import { wheelAdd, wheelRemove, type WheelEntry } from "../../core/deadline-wheel.js";
 import { endLater, listen, type StreamEvents } from "./server-listeners.js";
 import {
-  WITH_TRAILERS, checkSendSize, compressMessage, encodeResponse, resetStream, respondTrailersOnly, responseHeaders, statusTrailers, stopReading, type Encoded,
+  COUNTED_SEND_BYTES, WITH_TRAILERS, checkSendSize, compressMessage, encodeEnvelopeInto, encodeResponse, resetStream,
+  respondTrailersOnly, responseHeaders, statusTrailers, stopReading, writeUnary, type Encoded, type SlicedWrite,
 } from "./server-send.js";
 import { BatchWriter, pumpResponses, type ResponseSink } from "./server-stream.js";
+import { GuardedCall, type CallEnv } from "./server-call-guard.js";
 
-/** @internal What every call shares with the engine that accepted it. */
-export interface CallEnv {
-  readonly options: ResolvedGrpcServerOptions;
-  /** Calls in flight, for shutdown. */
-  readonly calls: Set<ServerCall>;
-}
+export type { CallEnv } from "./server-call-guard.js";
 
 /** @internal What the engine learned from the request headers. */
 export interface CallStart {
@@ -34,7 +29,7 @@ export interface CallStart {
  * @internal One gRPC call on the server: reads request envelopes from the HTTP/2 stream, runs the
  * route (middleware and handler), writes response envelopes and the status.
  */
-export class ServerCall implements RequestSource, ResponseSink, StreamEvents, WheelEntry {
+export class ServerCall extends GuardedCall implements RequestSource, ResponseSink, StreamEvents {
   readonly ctx: GrpcServerContext;
   done = false;
   blocked = false;
@@ -45,29 +40,32 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
   private frames = 0;
   private requests: RequestStream | undefined;
   private trailers: OutgoingHttpHeaders | undefined;
-  /** @internal The deadline (Infinity: none), kept on the shared wheel: a Node timer per call costs several times more. */
-  readonly deadline: number;
-  /** @internal */
-  wheelSlot: WheelEntry[] | undefined = undefined;
-  /** @internal */
-  wheelIndex = 0;
   private sendEncoding = "identity";
   private batch: BatchWriter | undefined;
+  private sliced: SlicedWrite | undefined;
   private drained: (() => void) | undefined;
   private readonly sink = (compressed: boolean, payload: Buffer): void => this.onFrame(compressed, payload);
 
   constructor(
-    private readonly env: CallEnv,
-    private readonly stream: ServerHttp2Stream,
+    env: CallEnv,
+    stream: ServerHttp2Stream,
     private readonly route: Route,
     rawHeaders: readonly string[],
     private readonly start: CallStart,
   ) {
+    super(env, stream, start.deadline);
     const o = env.options;
     const wanted = o.compression === "identity" ? "identity" : pickEncoding(o.compression, start.acceptEncoding);
     this.ctx = new GrpcServerContext(route.method, stream, rawHeaders, start.deadline, wanted, this);
     this.reader = new EnvelopeReader(o.limits.maxReceiveMessageBytes);
-    this.deadline = start.deadline ?? Infinity;
+  }
+
+  protected get path(): string {
+    return this.route.method.path;
+  }
+
+  protected get writesDone(): number {
+    return (this.batch ?? this.sliced)?.writesDone ?? 0;
   }
 
   /** Attach to the stream and, for request-streaming methods, run the handler at once. */
@@ -75,20 +73,14 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     const stream = this.stream;
     const kind = this.route.method.kind;
     listen(stream, this);
-    this.env.calls.add(this);
-    if (this.deadline !== Infinity) wheelAdd(this);
+    this.guard();
     if (kind === "server" || kind === "bidi") {
-      this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, () => (this.blocked = true), () => this.onDrain());
+      this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, this, () => this.onFull(), () => this.onDrain());
     }
     if (kind === "client" || kind === "bidi") {
-      this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes);
+      this.requests = new RequestStream(this, this.route.method.input, this.start.requestEncoding, this.env.options.limits.maxReceiveMessageBytes, this.env.inflateGate);
       void this.run(this.requests);
     }
-  }
-
-  /** @internal The deadline passed. */
-  onWheelExpire(): void {
-    this.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
   }
 
   // --- request side --------------------------------------------------------------------------
@@ -116,7 +108,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     // so that a cancelled call is CANCELLED and not a truncated message or a complete request stream.
     if (this.requests !== undefined || this.frame === undefined || !this.readerComplete()) return void setImmediate(endLater, this);
     if (this.frameCompressed) {
-      inflate(this.start.requestEncoding, this.frame, this.env.options.limits.maxReceiveMessageBytes)
+      inflate(this.start.requestEncoding, this.frame, this.env.options.limits.maxReceiveMessageBytes, this.env.inflateGate)
         .then((bytes) => this.decodeAndRun(bytes, true), (e) => this.fail(RpcError.from(e, Code.Internal)));
     } else {
       this.decodeAndRun(this.frame, false);
@@ -177,19 +169,38 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     } catch (e) {
       const declared = thriftDeclaredResult(this.route.method, e); // Thrift: a declared exception is a normal response
       if (declared === undefined || this.done) return this.finish(RpcError.from(e));
-      return this.sendUnary({ bytes: declared, compressed: false });
+      return this.sendEncoded({ bytes: declared, compressed: false });
     }
     if (this.done) return;
     if (this.batch !== undefined) return pumpResponses(this, result as AsyncIterable<unknown>);
     try {
-      const encoded = encodeResponse(result, this.route.method.output, this.sendEncodingNow(), this.env.options.limits.maxSendMessageBytes);
-      this.sendUnary(encoded instanceof Promise ? await encoded : encoded);
+      const codec = this.route.method.output;
+      const maxBytes = this.env.options.limits.maxSendMessageBytes;
+      const encoding = this.sendEncodingNow();
+      // Straight into its envelope: one buffer, and a message over the send buffer bounds is refused before it is built.
+      if (encoding === "identity" && codec.encodeInto !== undefined && !(result instanceof OutgoingMessage)) {
+        return this.sendUnary(encodeEnvelopeInto(codec, result, maxBytes, this));
+      }
+      const encoded = encodeResponse(result, codec, encoding, maxBytes);
+      this.sendEncoded(encoded instanceof Promise ? await encoded : encoded);
     } catch (e) {
       this.finish(RpcError.from(e, Code.Internal));
     }
   }
 
-  private sendUnary(encoded: Encoded): void {
+  /** A unary response encoded on its own: counted against the send buffer bounds, then sent. */
+  private sendEncoded(encoded: Encoded): void {
+    if (this.done) return;
+    const size = encoded.bytes.byteLength + 5;
+    if (size > COUNTED_SEND_BYTES) {
+      const over = this.takeSend(size);
+      if (over !== undefined) return this.finish(over);
+    }
+    this.sendUnary(encodeEnvelope(encoded.bytes, encoded.compressed));
+  }
+
+  /** Send a unary response's envelope (its bytes already counted) and the status. */
+  private sendUnary(env: Buffer | [Buffer, Uint8Array]): void {
     if (this.done) return;
     this.done = true;
     this.release();
@@ -201,12 +212,8 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
       return this.ctx.abort(RpcError.from(e, Code.Internal));
     }
     this.trailers = statusTrailers(undefined, this.ctx.trailersIfAny());
-    const env = encodeEnvelope(encoded.bytes, encoded.compressed);
-    if (Buffer.isBuffer(env)) stream.end(env);
-    else {
-      stream.write(env[0]);
-      stream.end(env[1]);
-    }
+    this.sliced = writeUnary(stream, env);
+    this.watchSend();
     this.ctx.complete();
   }
 
@@ -280,10 +287,17 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     return new Promise((resolve) => (this.drained = resolve));
   }
 
+  /** The stream's buffer is full: the handler waits, and the client must take some within the send timeout. */
+  private onFull(): void {
+    this.blocked = true;
+    this.watchSend();
+  }
+
   /** The stream's buffer has room again. */
   onDrain(): void {
     if (!this.blocked) return;
     this.blocked = false;
+    this.unwatchSend();
     this.wake();
   }
 
@@ -312,6 +326,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
         this.trailers = statusTrailers(err, this.ctx.trailersIfAny());
         this.batch?.flush();
         stream.end();
+        this.watchSend();
       }
       if (!stream.readableEnded) stream.resume(); // discard what the client still sends until the status is out
     }
@@ -335,6 +350,7 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
 
   /** The stream closed: after our status this is the normal end; before it, the client went away. */
   onClose(): void {
+    this.unguard();
     if (this.done) return;
     this.done = true;
     this.release();
@@ -349,8 +365,12 @@ export class ServerCall implements RequestSource, ResponseSink, StreamEvents, Wh
     this.finish(err);
   }
 
-  private release(): void {
-    wheelRemove(this);
-    this.env.calls.delete(this);
+  /** The call is given up without a status (its stream is being reset). */
+  protected abandon(err: RpcError): void {
+    this.done = true;
+    this.release();
+    this.ctx.abort(err);
+    this.requests?.close(err);
+    this.wake();
   }
 }

@@ -1,7 +1,9 @@
 // The server's maxConnections: N connections served, the next refused with RESOURCE_EXHAUSTED
 // (not a reset), and a new one accepted once one closes; with Weir's client and grpc-js.
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import type { Http2Session } from "node:http2";
+import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError, createClient } from "../../index.js";
@@ -89,3 +91,55 @@ describe("server maxConnections", { timeout: 20_000 }, () => {
     assert.throws(() => createServer({ maxConnections: 1.5 }), (e: RpcError) => e.code === Code.InvalidArgument);
   });
 });
+
+describe("server maxConnections and handshakes", { timeout: 20_000 }, () => {
+  it("at the cap, a new connection takes the place of the oldest one that has not finished its handshake", async () => {
+    const s = await startEchoServer({ maxConnections: 2 });
+    const partial = Buffer.from("PRI * HT", "latin1");
+    const first = connect(s.port, "127.0.0.1");
+    const second = connect(s.port, "127.0.0.1");
+    const c = weirClient(s.target);
+    try {
+      for (const sock of [first, second]) {
+        sock.on("error", () => {});
+        sock.resume();
+        await once(sock, "connect");
+        sock.write(partial);
+      }
+      const firstClosed = once(first, "close");
+      assert.equal((await c.client.Unary({ text: "c" })).text, "c", "the new client is served");
+      await firstClosed;
+      assert.equal(second.closed, false, "the younger half-open connection stays, within its handshake timeout");
+    } finally {
+      first.destroy();
+      second.destroy();
+      await c.transport.close();
+      await s.server.close({ graceMs: 0 });
+    }
+  });
+
+  it("closes a refused connection that opens no call within a second", async () => {
+    const s = await startEchoServer({ maxConnections: 1 });
+    const a = weirClient(s.target);
+    let idle: Socket | undefined;
+    try {
+      assert.equal((await a.client.Unary({ text: "a" })).text, "a");
+      idle = connect(s.port, "127.0.0.1");
+      idle.on("error", () => {});
+      idle.resume();
+      await once(idle, "connect");
+      idle.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"), Buffer.from("000000040000000000", "hex")]));
+      const t0 = performance.now();
+      await Promise.race([once(idle, "close"), rejectAfter(3000, "the refused connection is still open")]);
+      assert.ok(performance.now() - t0 < 2000);
+    } finally {
+      idle?.destroy();
+      await a.transport.close();
+      await s.server.close({ graceMs: 0 });
+    }
+  });
+});
+
+function rejectAfter(ms: number, what: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref());
+}

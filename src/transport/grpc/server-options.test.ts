@@ -101,6 +101,31 @@ describe("compression", { timeout: 20_000 }, () => {
       await server.close({ graceMs: 0 });
     }
   });
+  it("inflates a bounded number of large messages at once, server-wide: the rest are RESOURCE_EXHAUSTED", async () => {
+    const server = createServer({ decompression: { maxConcurrent: 1, maxQueued: 1, maxWaitMs: 5000 } }).service(Echo, { Unary: (r) => ({ text: r.text }) });
+    const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+    const session = await rawSession(port);
+    try {
+      // Deflate has no size trailer: each message is inflated (in the thread pool) to find out it
+      // holds 3 MiB. Sent together, they arrive in one read: one inflates, one waits, the rest are refused.
+      const large = frame(zlib.deflateSync(encodeReq({ text: "x".repeat(3 << 20) })), true);
+      const headers = { "grpc-encoding": "deflate" };
+      const results = await Promise.all([1, 2, 3, 4, 5, 6].map(() => rawRequest(session, UNARY, large, { headers })));
+      const codes = results.map((r) => rawStatus(r).code);
+      assert.ok(codes.filter((c) => c === Code.Ok).length >= 2, `codes ${codes}`);
+      const refused = results.map(rawStatus).filter((st) => st.code !== Code.Ok);
+      assert.ok(refused.length >= 1, "more than the turn and the queue hold at once are refused");
+      for (const st of refused) {
+        assert.equal(st.code, Code.ResourceExhausted);
+        assert.match(st.message, /busy decompressing other messages/);
+      }
+      const again = await rawRequest(session, UNARY, large, { headers });
+      assert.equal(rawStatus(again).code, Code.Ok, "turns are given back");
+    } finally {
+      session.close();
+      await server.close({ graceMs: 0 });
+    }
+  });
 });
 
 describe("limits", { timeout: 20_000 }, () => {
@@ -158,6 +183,8 @@ describe("limits", { timeout: 20_000 }, () => {
     assert.throws(() => createServer({ maxConcurrentStreams: 0 }), (e: { code: Code }) => e.code === Code.InvalidArgument);
     assert.throws(() => createServer({ compression: "br" as never }), (e: { code: Code }) => e.code === Code.InvalidArgument);
     assert.throws(() => createServer({ keepalive: { timeMs: -1 } }), (e: { code: Code }) => e.code === Code.InvalidArgument);
+    assert.throws(() => createServer({ decompression: { maxConcurrent: 0 } }), /decompression.maxConcurrent must be an integer from 1 to 1024, got 0/);
+    assert.throws(() => createServer({ decompression: { maxWaitMs: 0 } }), /decompression.maxWaitMs must be a positive number of ms/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import type { Codec } from "../../rpc/index.js";
-import { decompress } from "./compression.js";
+import { decompress, type InflateGate } from "./compression.js";
 
 /** What a request stream needs from its call. */
 export interface RequestSource {
@@ -41,6 +41,7 @@ export class RequestStream implements AsyncIterableIterator<unknown> {
     private readonly codec: Codec,
     private readonly encoding: string,
     private readonly maxBytes: number,
+    private readonly gate: InflateGate,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -112,7 +113,7 @@ export class RequestStream implements AsyncIterableIterator<unknown> {
   private async deliver(compressed: boolean, payload: Buffer): Promise<IteratorResult<unknown>> {
     let bytes: Uint8Array = payload;
     try {
-      if (compressed) bytes = await inflate(this.encoding, payload, this.maxBytes);
+      if (compressed) bytes = await inflate(this.encoding, payload, this.maxBytes, this.gate);
       const value = this.codec.decode(bytes);
       this.source.handedOut(compressed);
       return { done: false, value };
@@ -156,11 +157,12 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Decompress one received message. A compressed flag on a call without `grpc-encoding` is a
- * protocol error (INTERNAL); the size limit applies after inflation.
+ * protocol error (INTERNAL); the size limit applies after inflation, and `gate` bounds the messages
+ * inflating in the thread pool at once.
  */
-export function inflate(encoding: string, payload: Uint8Array, maxBytes: number): Promise<Buffer> {
+export function inflate(encoding: string, payload: Uint8Array, maxBytes: number, gate: InflateGate): Promise<Buffer> {
   if (encoding === "identity") {
     return Promise.reject(new RpcError(Code.Internal, "message has the compressed flag set but the call has no grpc-encoding"));
   }
-  return decompress(encoding, payload, maxBytes);
+  return decompress(encoding, payload, maxBytes, gate);
 }

@@ -37,11 +37,64 @@ export function encodeResponse(
   return packed instanceof Promise ? packed.then(toCompressed) : { bytes: packed, compressed: true };
 }
 
+/** Messages this large count against the send buffer bounds (see `GuardedCall.takeSend`). */
+export const COUNTED_SEND_BYTES = 32 * 1024;
+
+/** The send buffer bounds of a call. */
+export interface SendBudget {
+  /** Count `n` bytes; an error (RESOURCE_EXHAUSTED) instead when they would go over. */
+  takeSend(n: number): RpcError | undefined;
+}
+
+/**
+ * Where a unary response is encoded: its whole envelope in one buffer, sized by the codec before
+ * it writes, so that a message over the send limit or the send buffer bounds is refused before it
+ * is built. One target serves every call: `encodeInto` is synchronous.
+ */
+class EnvelopeTarget {
+  buffer: Buffer = EMPTY_BUFFER;
+  offset = 0;
+  maxBytes = 0;
+  budget: SendBudget | undefined;
+
+  reserve(size: number): void {
+    if (size > this.maxBytes) throw tooLarge(size, this.maxBytes);
+    if (size + 5 > COUNTED_SEND_BYTES) {
+      const over = this.budget!.takeSend(size + 5);
+      if (over !== undefined) throw over;
+    }
+    const out = Buffer.allocUnsafe(5 + size);
+    out[0] = 0;
+    out.writeUInt32BE(size, 1);
+    this.buffer = out;
+    this.offset = 5;
+  }
+}
+
+const EMPTY_BUFFER = Buffer.alloc(0);
+const envelopeTarget = new EnvelopeTarget();
+
+/** @internal Encode a unary response (uncompressed) straight into its envelope; counts it against `budget` when large. */
+export function encodeEnvelopeInto(codec: Codec, value: unknown, maxBytes: number, budget: SendBudget): Buffer {
+  const t = envelopeTarget;
+  t.maxBytes = maxBytes;
+  t.budget = budget;
+  try {
+    codec.encodeInto!(value, t);
+    return t.buffer;
+  } finally {
+    t.buffer = EMPTY_BUFFER;
+    t.budget = undefined;
+  }
+}
+
 /** @internal RESOURCE_EXHAUSTED for a response message over the send limit. */
 export function checkSendSize(bytes: Uint8Array, maxBytes: number): void {
-  if (bytes.byteLength > maxBytes) {
-    throw new RpcError(Code.ResourceExhausted, `response message of ${bytes.byteLength} bytes exceeds the limit of ${maxBytes} bytes`);
-  }
+  if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength, maxBytes);
+}
+
+function tooLarge(size: number, maxBytes: number): RpcError {
+  return new RpcError(Code.ResourceExhausted, `response message of ${size} bytes exceeds the limit of ${maxBytes} bytes`);
 }
 
 /** @internal Compress one message: on this thread when small, in the thread pool when large. */
@@ -123,6 +176,61 @@ export function respondHttp(stream: ServerHttp2Stream, status: number, extra: Re
 /** @internal A response that cannot be sent in any form: RST_STREAM INTERNAL_ERROR (the client sees INTERNAL). */
 export function resetStream(stream: ServerHttp2Stream): void {
   if (!stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+}
+
+/** Large unary responses are written in slices of this size, two at a time. */
+const SLICE_BYTES = 64 * 1024;
+
+/**
+ * @internal A large unary response written in slices, at most two queued at a time: each slice
+ * the client takes completes a write, which the send timeout counts as progress (one write of the
+ * whole message would complete only once all of it was taken, and a slow reader would look stalled).
+ */
+export class SlicedWrite {
+  /** Slices taken so far. */
+  writesDone = 0;
+  private offset = 0;
+  private readonly written = (): void => {
+    this.writesDone++;
+    this.next();
+  };
+
+  constructor(private readonly stream: ServerHttp2Stream, private readonly bytes: Uint8Array) {
+    this.next();
+    this.next();
+  }
+
+  /** Whether `bytes` is large enough to be written in slices. */
+  static wanted(bytes: Uint8Array): boolean {
+    return bytes.byteLength > 2 * SLICE_BYTES;
+  }
+
+  private next(): void {
+    const n = this.bytes.byteLength;
+    if (this.offset >= n || this.stream.destroyed) return;
+    const end = Math.min(this.offset + SLICE_BYTES, n);
+    const slice = this.bytes.subarray(this.offset, end);
+    this.offset = end;
+    if (end === n) this.stream.end(slice, this.written);
+    else this.stream.write(slice, this.written);
+  }
+}
+
+/**
+ * @internal Write a unary response's envelope (one buffer, or prefix and message) and end the
+ * stream; a large message goes out in slices, whose writer is returned.
+ */
+export function writeUnary(stream: ServerHttp2Stream, env: Buffer | [Buffer, Uint8Array]): SlicedWrite | undefined {
+  const body = Buffer.isBuffer(env) ? env : env[1];
+  if (!Buffer.isBuffer(env)) stream.write(env[0]);
+  if (SlicedWrite.wanted(body)) return new SlicedWrite(stream, body);
+  stream.end(body);
+  return undefined;
+}
+
+/** @internal A response the client does not take: RST_STREAM CANCEL (the queued bytes are dropped). */
+export function cancelStream(stream: ServerHttp2Stream): void {
+  if (!stream.destroyed && !stream.closed) stream.close(constants.NGHTTP2_CANCEL);
 }
 
 export function stopReading(stream: ServerHttp2Stream): void {

@@ -1,6 +1,7 @@
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { Codec } from "../../rpc/index.js";
+import type { SendBudget } from "./server-send.js";
 
 /** Where a codec's `encodeInto` writes (the EncodeTarget of idl/, reached through rpc/). */
 type EncodeTarget = Parameters<NonNullable<Codec["encodeInto"]>>[1];
@@ -66,8 +67,14 @@ function ignore(): void {}
 
 /** Bytes of one slab: messages are packed into it and written in chunks. */
 const SLAB_BYTES = 64 * 1024;
-/** A message this large gets a buffer of its own. */
+/** A message this large gets a buffer of its own, and counts against the send buffer bounds. */
 const LARGE_BYTES = SLAB_BYTES / 2;
+
+/** The send buffer bounds of the call (see `GuardedCall.takeSend`). */
+export interface SendBuffer extends SendBudget {
+  /** `n` counted bytes were taken. */
+  giveSend(n: number): void;
+}
 /** A batch this large is written at once: about one HTTP/2 DATA frame. */
 const FLUSH_BYTES = 16 * 1024;
 /**
@@ -85,7 +92,8 @@ const LOW_WATER_BYTES = 16 * 1024;
  * stream of many small messages costs few writes; codecs with `encodeInto` encode straight into
  * the slab. Written regions are never reused; the rest of a slab takes the next batch. A batch is
  * written when it reaches 16 KiB, when `flush()` is called (the end of the call), or on the next
- * turn of the event loop: latency stays within one turn.
+ * turn of the event loop: latency stays within one turn. A message of its own (LARGE_BYTES or more)
+ * counts against the send buffer bounds until it is written out.
  */
 export class BatchWriter implements EncodeTarget {
   /** Where `encodeInto` writes, after `reserve`. */
@@ -97,8 +105,17 @@ export class BatchWriter implements EncodeTarget {
   private reserved = 0;
   private large = false;
   private scheduled = false;
+  /** Writes completed: the send timeout's measure of a client taking bytes. */
+  writesDone = 0;
+  /** Sizes of the large messages being written, in order. */
+  private readonly largeSizes: number[] = [];
   private readonly afterWrite = (): void => {
+    this.writesDone++;
     if (this.stream.writableLength < LOW_WATER_BYTES) this.onWritable();
+  };
+  private readonly afterLargeWrite = (): void => {
+    this.budget.giveSend(this.largeSizes.shift() ?? 0);
+    this.afterWrite();
   };
 
   /**
@@ -108,6 +125,7 @@ export class BatchWriter implements EncodeTarget {
   constructor(
     private readonly stream: ServerHttp2Stream,
     private readonly maxMessageBytes: number,
+    private readonly budget: SendBuffer,
     private readonly onFull: () => void,
     private readonly onWritable: () => void,
   ) {}
@@ -132,6 +150,13 @@ export class BatchWriter implements EncodeTarget {
     if (buf === undefined || size + 5 > buf.length - at) {
       this.flush();
       this.large = size + 5 > LARGE_BYTES;
+      if (this.large) {
+        const over = this.budget.takeSend(size + 5);
+        if (over !== undefined) {
+          this.large = false;
+          throw over;
+        }
+      }
       buf = Buffer.allocUnsafe(this.large ? size + 5 : SLAB_BYTES);
       at = 0;
       if (!this.large) {
@@ -155,7 +180,11 @@ export class BatchWriter implements EncodeTarget {
       this.large = false;
       const whole = this.buffer;
       this.buffer = EMPTY;
-      return this.write(whole);
+      if (this.stream.destroyed) return this.budget.giveSend(whole.length);
+      this.largeSizes.push(whole.length);
+      this.stream.write(whole, this.afterLargeWrite);
+      if (this.stream.writableLength >= HIGH_WATER_BYTES) this.onFull();
+      return;
     }
     this.used = this.offset + this.reserved;
     if (this.used - this.start >= FLUSH_BYTES) this.flush();

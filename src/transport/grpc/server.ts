@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
-import type { Router } from "../../rpc/index.js";
+import type { Route, Router } from "../../rpc/index.js";
 import { kitexGrpcRoute } from "../thrift/grpc-compat.js";
-import { ACCEPT_ENCODING_HEADER, isSupportedEncoding } from "./compression.js";
+import { ACCEPT_ENCODING_HEADER, InflateGate, isSupportedEncoding } from "./compression.js";
 import { ServerCall, type CallEnv, type CallStart } from "./server-call.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";
 import { respondHttp, respondTrailersOnly } from "./server-send.js";
+import { encodeGrpcMessage } from "./status.js";
 import { parseGrpcTimeout } from "./timeout.js";
 
 /**
@@ -20,10 +21,15 @@ import { parseGrpcTimeout } from "./timeout.js";
 export class GrpcServerEngine implements CallEnv {
   readonly options: ResolvedGrpcServerOptions;
   readonly calls = new Set<ServerCall>();
+  /** Request messages inflating in the thread pool, and waiting to (`options.decompression`). */
+  readonly inflateGate: InflateGate;
+  /** Response bytes written and not yet taken by HTTP/2, counted against `maxSendBufferBytes`. */
+  readonly sendBuffer = { bytes: 0 };
 
   /** `options` may be already resolved: resolving is idempotent. */
   constructor(private readonly router: Router, options: GrpcServerOptions = {}) {
     this.options = resolveGrpcServerOptions(options);
+    this.inflateGate = new InflateGate(this.options.decompression);
   }
 
   /** Handle one HTTP/2 stream (bound: pass it to `on("stream")` as it is). */
@@ -33,6 +39,7 @@ export class GrpcServerEngine implements CallEnv {
     if (start === undefined) return;
     const route = this.router.lookup(headers[":path"]!) ?? kitexGrpcRoute(this.router, headers[":path"]!);
     if (route === undefined) return reject(stream, start.contentType, this.unimplemented(headers[":path"]));
+    if (start.contentType.length !== 16 && !servesSubtype(start.contentType, route.service.idl)) return refuseSubtype(stream, start.contentType, route);
     new ServerCall(this, stream, route, rawHeaders ?? flatten(headers), start).begin();
   };
 
@@ -95,6 +102,30 @@ function flatten(headers: IncomingHttpHeaders): string[] {
     else for (const one of v) out.push(key, one);
   }
   return out;
+}
+
+/**
+ * Whether a method of `idl` can be called with `contentType` (`application/grpc…`, checked): the
+ * bare type, or the subtype of its payloads, `+proto` for Protobuf and `+thrift` for Thrift (as
+ * Kitex sends); parameters after `;` do not matter. Any other subtype (`+json`) would be read as
+ * the method's own payload format and misread.
+ */
+function servesSubtype(contentType: string, idl: "proto" | "thrift"): boolean {
+  if (contentType.charCodeAt(16) !== 0x2b /* + */) return true;
+  const end = contentType.indexOf(";", 17);
+  const subtype = contentType.slice(17, end === -1 ? undefined : end).trim();
+  return subtype === (idl === "thrift" ? "thrift" : "proto");
+}
+
+/**
+ * A content subtype the method cannot be read in: HTTP 415, as gRPC's PROTOCOL-HTTP2 asks for a
+ * content type it does not serve, with a gRPC status (UNIMPLEMENTED) for gRPC clients.
+ */
+function refuseSubtype(stream: ServerHttp2Stream, contentType: string, route: Route): void {
+  const thrift = route.service.idl === "thrift";
+  const want = thrift ? "application/grpc or application/grpc+thrift" : "application/grpc or application/grpc+proto";
+  const message = `content-type "${contentType}" is not served for method ${route.method.path} (${thrift ? "Thrift" : "Protobuf"}): send ${want}`;
+  respondHttp(stream, 415, { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeGrpcMessage(message) });
 }
 
 function isGrpcContentType(ct: string | undefined): ct is string {

@@ -105,6 +105,32 @@ describe("Thrift over gRPC", () => {
     }
   });
 
+  it("refuses a Protobuf or JSON subtype for a Thrift method (HTTP 415, UNIMPLEMENTED) and takes the bare type", async () => {
+    const session = http2.connect(`http://${target}`);
+    session.on("error", () => {});
+    const send = (contentType: string) => new Promise<http2.IncomingHttpHeaders>((resolve) => {
+      const req = session.request({ ":method": "POST", ":path": "/echo.Echo/EchoUnary", "content-type": contentType, te: "trailers" });
+      let headers: http2.IncomingHttpHeaders = {};
+      req.on("response", (h) => (headers = h));
+      req.on("trailers", (t) => (headers = { ...headers, ...t }));
+      req.on("error", () => {});
+      req.resume();
+      req.on("close", () => resolve(headers));
+      req.end(Buffer.from(GOLDEN_GRPC_THRIFT.unaryArgs, "hex"));
+    });
+    try {
+      for (const ct of ["application/grpc+proto", "application/grpc+json"]) {
+        const h = await send(ct);
+        assert.equal(h[":status"], 415, ct);
+        assert.equal(h["grpc-status"], "12", ct);
+        assert.match(decodeURIComponent(String(h["grpc-message"])), /is not served for method \/Echo\/EchoUnary \(Thrift\): send application\/grpc or application\/grpc\+thrift/);
+      }
+      assert.equal((await send("application/grpc"))["grpc-status"], "0");
+    } finally {
+      session.close();
+    }
+  });
+
   it("runs all four call kinds with deadline, metadata and gzip", async () => {
     const t = createGrpcTransport({ target });
     try {
