@@ -5,3 +5,4 @@ export { createCallScope, abortReason, type CallScope, type CallScopeOptions } f
 export { LIMIT_DEFAULTS, resolveLimits, type Limits } from "./limits.js";
 export { channels } from "./diagnostics.js";
 export { describeValue, clip } from "./describe.js";
+export { openFileLimit, connectionCapFor } from "./file-limit.js";

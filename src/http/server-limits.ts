@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { Code, RpcError, codeName } from "../core/index.js";
+import { Code, RpcError, codeName, connectionCapFor } from "../core/index.js";
 import { hostRefusal } from "./host.js";
 import { refuseUpgrade } from "./websocket/hub.js";
 
@@ -10,7 +10,8 @@ export interface HttpServerLimits {
   /**
    * Connections open at once. A connection past the limit closes the oldest one that has no
    * request in flight (one that never sent a request, or an idle keep-alive one); when every
-   * connection is busy, the new one is answered 503 and closed. Default 1024.
+   * connection is busy, the new one is answered 503 and closed. Default 1024, or 45% of the
+   * process's open-file limit when that is less (`connectionCapFor`).
    */
   maxConnections?: number;
   /** A new connection must deliver its first request's headers within this, in ms. Default 10 000. */
@@ -44,7 +45,7 @@ export interface HttpServerOptions extends HttpServerLimits {
 export type ResolvedHttpServerLimits = Readonly<Required<HttpServerLimits>>;
 
 export const HTTP_SERVER_LIMIT_DEFAULTS: ResolvedHttpServerLimits = Object.freeze({
-  maxConnections: 1024,
+  maxConnections: connectionCapFor(1024),
   firstRequestTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,

@@ -57,6 +57,9 @@ describe("attack: WebSocket flood against weir serve", { timeout: 120_000 }, () 
     let flood: Flood | undefined;
     try {
       const pid = serve.child.pid!;
+      // warm: the gateway's connection to the model server and the health probe's own one are open
+      await fetchOk(`${serve.httpUrl}/healthz`, AbortSignal.timeout(5000));
+      await fetchOk(`${serve.httpUrl}/api/generate?prompt=Hi&max_tokens=1`, AbortSignal.timeout(5000));
       const idleFds = openFds(pid);
       const stop = new AbortController();
       const health = probe((signal) => fetchOk(`${serve.httpUrl}/healthz`, signal), stop.signal);

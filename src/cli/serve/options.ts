@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { HTTP_SERVER_LIMIT_DEFAULTS } from "../../http/index.js";
 import { DETECTION_DEFAULTS } from "../../transport/detection/index.js";
 import { WEBSOCKET_HUB_DEFAULTS, type WebSocketHubOptions } from "../../http/index.js";
 import { UsageError } from "../io.js";
@@ -15,8 +16,9 @@ export interface ServeOptions extends GatewayServeOptions {
   /** Port of the model server (gRPC, Generation service); 0 picks a free one. Default 9090. */
   rpcPort?: number;
   /**
-   * Connections open on the model port at once, whatever protocol they speak; past it, new ones
-   * are closed as soon as they are accepted. Default 512.
+   * Connections open on the model port at once, whatever protocol they speak; past it, a new one
+   * displaces the oldest that has not said what it speaks, or is closed. Default 1000, or 45% of
+   * the open-file limit (after 64 kept back) when that is less.
    */
   maxRpcConnections?: number;
   /** Pace of the built-in engine, tokens per second per generation; 0 = as fast as it can. Default 25. */
@@ -25,7 +27,7 @@ export interface ServeOptions extends GatewayServeOptions {
   maxTokensLimit?: number;
   /** Longest prompt (all messages together) in characters, refused before tokenizing. Default 65536 (8 per token of the 8192-token context). */
   maxPromptChars?: number;
-  /** HTTP connections open at once; idle ones make way for new ones (see docs/limits.md). Default 1024. */
+  /** HTTP connections open at once; idle ones make way for new ones (see docs/limits.md). Default 1024, or 45% of the open-file limit (after 64 kept back) when that is less. */
   maxHttpConnections?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
   graceMs?: number;
@@ -55,7 +57,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
   maxPromptChars: 65_536,
-  maxHttpConnections: 1024,
+  maxHttpConnections: HTTP_SERVER_LIMIT_DEFAULTS.maxConnections,
   graceMs: 5000,
   ...GATEWAY_SERVE_DEFAULTS,
   wsMaxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets,
@@ -198,11 +200,11 @@ Flags:
   --host <address>            interface both servers bind (default ${SERVE_DEFAULTS.host})
   --http-port <port>          HTTP gateway port, 0 = any free port (default ${SERVE_DEFAULTS.httpPort})
   --rpc-port <port>           model server (gRPC) port, 0 = any free port (default ${SERVE_DEFAULTS.rpcPort})
-  --max-rpc-connections <n>   connections open on the model port at once; more are closed (default ${SERVE_DEFAULTS.maxRpcConnections})
+  --max-rpc-connections <n>   connections open on the model port at once; silent ones make way (default ${SERVE_DEFAULTS.maxRpcConnections}, from ulimit -n)
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
-  --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections})
+  --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections}, from ulimit -n)
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 ${gatewayFlagsUsage()}
   --ws-max-sockets <n>        WebSockets open at once; more get HTTP 503 (default ${SERVE_DEFAULTS.wsMaxSockets})

@@ -7,6 +7,7 @@ import {
   createBuiltinEngine, createGenerationService, EngineStats, generationService, generationThriftService, type Engine,
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
+import { GRPC_SERVER_DEFAULTS } from "../../transport/grpc/index.js";
 import { createGrpcTransport, createServer } from "../../transport/index.js";
 import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
 import { createApp } from "./app.js";
@@ -96,7 +97,9 @@ async function startModelServer(o: ResolvedServeOptions): Promise<{ engine: Engi
   const stats = new EngineStats();
   const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars } });
   const impl = createGenerationService({ engines: [engine] });
-  const server = createServer({ shutdownGraceMs: o.graceMs }).service(generationService(), impl).service(generationThriftService(), impl);
+  // The gRPC server's own cap sits under the port's, with room for the connections it refuses (64 at most, for a second).
+  const grpcConnections = Math.max(1, Math.min(GRPC_SERVER_DEFAULTS.maxConnections, o.maxRpcConnections - 64));
+  const server = createServer({ shutdownGraceMs: o.graceMs, maxConnections: grpcConnections }).service(generationService(), impl).service(generationThriftService(), impl);
   try {
     const rpc = await listenAllProtocols(server, {
       host: o.host, port: o.rpcPort, maxConnections: o.maxRpcConnections, log: () => {}, thrift: { fallbackService: "Generation" },

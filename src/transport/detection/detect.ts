@@ -1,13 +1,13 @@
 import type { Socket } from "node:net";
-import { channels } from "../../core/index.js";
+import { channels, connectionCapFor } from "../../core/index.js";
 import { sniff, type Sniffed } from "./sniff.js";
 
 /**
- * Defaults of protocol detection on a shared port: 10 s to send the first bytes, 512 connections
- * open at once (well below the usual limit of 1024 open files, so that the rest of the process
- * keeps some).
+ * Defaults of protocol detection on a shared port: 10 s to send the first bytes, 1000 connections
+ * open at once (the gRPC server behind it holds at most 512 of them, and makes room for new ones
+ * itself), or 45% of the process's open-file limit when that is less (`connectionCapFor`).
  */
-export const DETECTION_DEFAULTS = Object.freeze({ sniffTimeoutMs: 10_000, maxConnections: 512 });
+export const DETECTION_DEFAULTS = Object.freeze({ sniffTimeoutMs: 10_000, maxConnections: connectionCapFor(1000) });
 
 /** Where each kind of connection goes once its first bytes are known. */
 export interface DetectionHandlers {

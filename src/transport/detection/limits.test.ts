@@ -35,26 +35,44 @@ function closedWithin(s: Socket, ms: number): Promise<boolean> {
 }
 
 describe("one port: connection cap and handshake timeout", () => {
-  it("closes connections past maxConnections at once, and serves again once some close", async () => {
-    const logs: string[] = [];
+  it("at maxConnections, a new connection displaces the oldest silent one: silent sockets lock nobody out", async () => {
     const weir = createServer({ health: false, reflection: false }).service(Svc, { ping: ({ msg }) => msg });
-    const server = await listenAllProtocols(weir, { host: "127.0.0.1", maxConnections: 3, sniffTimeoutMs: 10_000, log: (m) => logs.push(m) });
-    const idle: Socket[] = [];
+    const server = await listenAllProtocols(weir, { host: "127.0.0.1", maxConnections: 3, sniffTimeoutMs: 10_000, log: () => {} });
+    const silent: Socket[] = [];
     const transport = createThriftTransport({ target: `127.0.0.1:${server.address.port}`, transport: "framed", maxConnections: 1, connectTimeoutMs: 1000 });
     try {
-      for (let i = 0; i < 3; i++) idle.push(await open(server.address.port));
-      const extra = await open(server.address.port);
-      assert.ok(await closedWithin(extra, 1000), "the connection over the cap is closed at once, not after the handshake timeout");
-      await assert.rejects(createClient(Svc, transport).ping({ msg: "x" }, { timeoutMs: 2000 }), (e: RpcError) => e.code === Code.Unavailable);
-      idle.pop()!.destroy();
-      const count = () => new Promise<number>((r) => server.listener.getConnections((_, n) => r(n)));
-      await until(async () => (await count()) === 2, "the server to see the close");
-      assert.equal(await createClient(Svc, transport).ping({ msg: "again" }, { timeoutMs: 2000 }), "again");
-      // Refusals are logged at most once a second, with their count.
-      await until(() => logs.some((l) => /refused 2 connection\(s\): 3 connections are open/.test(l)), "the refusals to be logged");
+      for (let i = 0; i < 3; i++) silent.push(await open(server.address.port));
+      const fourth = await open(server.address.port);
+      assert.ok(await closedWithin(silent[0]!, 1000), "the oldest silent connection made room, long before the sniff timeout");
+      assert.equal(fourth.destroyed, false);
+      assert.equal(await createClient(Svc, transport).ping({ msg: "through" }, { timeoutMs: 2000 }), "through");
+      assert.ok(await closedWithin(silent[1]!, 1000), "the next oldest made room for the client");
     } finally {
-      for (const s of idle) s.destroy();
+      for (const s of silent) s.destroy();
       await transport.close();
+      await server.close({ graceMs: 100 });
+    }
+  });
+
+  it("refuses a new connection at once when every open one speaks a protocol, and logs it", async () => {
+    const logs: string[] = [];
+    const weir = createServer({ health: false, reflection: false }).service(Svc, { ping: ({ msg }) => msg });
+    const server = await listenAllProtocols(weir, { host: "127.0.0.1", maxConnections: 2, sniffTimeoutMs: 10_000, log: (m) => logs.push(m) });
+    const target = `127.0.0.1:${server.address.port}`;
+    const clients = [1, 2].map(() => createThriftTransport({ target, transport: "framed", maxConnections: 1, connectTimeoutMs: 1000 }));
+    const late = createThriftTransport({ target, transport: "framed", maxConnections: 1, connectTimeoutMs: 1000 });
+    try {
+      for (const c of clients) assert.equal(await createClient(Svc, c).ping({ msg: "held" }, { timeoutMs: 2000 }), "held");
+      const extra = await open(server.address.port);
+      assert.ok(await closedWithin(extra, 1000), "refused at once, not after the sniff timeout");
+      await assert.rejects(createClient(Svc, late).ping({ msg: "x" }, { timeoutMs: 2000 }), (e: RpcError) => e.code === Code.Unavailable);
+      await clients[0]!.close();
+      const count = () => new Promise<number>((r) => server.listener.getConnections((_, n) => r(n)));
+      await until(async () => (await count()) === 1, "the server to see the close");
+      assert.equal(await createClient(Svc, late).ping({ msg: "again" }, { timeoutMs: 2000 }), "again");
+      await until(() => logs.some((l) => /refused [12] connection\(s\): 2 connections are open/.test(l)), "the refusals to be logged");
+    } finally {
+      for (const c of [...clients, late]) await c.close();
       await server.close({ graceMs: 100 });
     }
   });

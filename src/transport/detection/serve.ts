@@ -4,6 +4,7 @@ import { Code, RpcError } from "../../core/index.js";
 import type { ListenOptions, Server, ServerAddress } from "../server.js";
 import { ThriftServerEngine, type ThriftServerOptions } from "../thrift/server.js";
 import { DETECTION_DEFAULTS, detectProtocol } from "./detect.js";
+import { PortSlots } from "./port-slots.js";
 
 /** Options of `listenAllProtocols`: where to listen, plus Thrift and detection settings. */
 export interface MultiProtocolOptions extends ListenOptions {
@@ -15,8 +16,9 @@ export interface MultiProtocolOptions extends ListenOptions {
   sniffTimeoutMs?: number;
   /**
    * Connections open on the port at once, whatever they speak (including those not yet
-   * recognised). Past it, a new connection is closed as soon as it is accepted, and refusals are
-   * logged (at most once a second, with their count). Default 512.
+   * recognised). Past it, a new connection takes the place of the oldest one that has not yet
+   * said what it speaks; when there is none, the new one is closed as soon as it is accepted, and
+   * refusals are logged (at most once a second, with their count). Default 1000.
    */
   maxConnections?: number;
 }
@@ -36,7 +38,7 @@ function resolveDetectionOptions(o: MultiProtocolOptions): Readonly<{ sniffTimeo
   return Object.freeze(out);
 }
 
-/** A listener's `drop` handler: logs refused connections at most once a second, with their count. */
+/** Counts a refused connection: logs refusals at most once a second, with their count. */
 function countRefusals(log: (message: string) => void, max: number): () => void {
   let refused = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -80,14 +82,25 @@ export async function listenAllProtocols(server: Server, options: MultiProtocolO
   const { sniffTimeoutMs, maxConnections } = resolveDetectionOptions(options);
   const log = options.log ?? ((m: string) => console.warn(m));
   const thrift = new ThriftServerEngine(server.router, { log, ...options.thrift });
-  const listener = createNetServer(detectProtocol({
-    http2: (socket) => server.httpServer.emit("connection", socket),
-    thrift: thrift.handleConnection,
+  const slots = new PortSlots(maxConnections);
+  const refused = countRefusals(log, maxConnections);
+  const detect = detectProtocol({
+    http2: (socket) => {
+      slots.handedOver(socket);
+      server.httpServer.emit("connection", socket);
+    },
+    thrift: (socket, initial) => {
+      slots.handedOver(socket);
+      thrift.handleConnection(socket, initial);
+    },
     log,
     sniffTimeoutMs,
-  }));
-  listener.maxConnections = maxConnections;
-  listener.on("drop", countRefusals(log, maxConnections));
+  });
+  const listener = createNetServer((socket) => {
+    if (slots.admit(socket)) return detect(socket);
+    socket.destroy();
+    refused();
+  });
   return new Promise((resolve, reject) => {
     const onError = (e: Error) => reject(new RpcError(Code.Unavailable, `cannot listen: ${e.message}`, { cause: e }));
     listener.once("error", onError);
