@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { Code, RpcError } from "../../core/index.js";
+import { ExpiryQueue } from "../grpc/expiry-queue.js";
 import type { AbortSource } from "./abort-source.js";
 import { rpcErrorFromNodeError } from "../node-error.js";
 import { UnitReader } from "./unit-reader.js";
@@ -12,26 +13,40 @@ export interface PoolOptions {
   /** Connections open at once; calls wait for a free one beyond that. */
   readonly maxConnections: number;
   readonly connectTimeoutMs: number;
+  /** How long a call waits for a free connection. */
+  readonly acquireTimeoutMs: number;
+  /** Calls that may wait for a free connection at once. */
+  readonly maxWaitingCalls: number;
   readonly maxFrameBytes: number;
   readonly maxDepth: number;
 }
 
-interface Waiter { resolve(c: PooledConnection): void; reject(e: RpcError): void }
-
-const NEVER: AbortSource = { reason: undefined, onAbort() {}, offAbort() {} };
+/** A call waiting for a connection; `resolve` and `reject` stop listening to its abort. */
+interface Waiter { readonly abort: AbortSource; resolve(c: PooledConnection): void; reject(e: RpcError): void }
 
 /**
  * Long-lived connections to one Thrift server, one call in flight on each (as Kitex's
  * long-connection pool and every Apache Thrift client do): replies then need no seq id matching,
- * and servers that answer in order, or one connection at a time, work unchanged.
+ * and servers that answer in order, or one connection at a time, work unchanged. When every
+ * connection carries a call, calls wait in a bounded line (`maxWaitingCalls`), each at most
+ * `acquireTimeoutMs`; one timer serves the whole line (every wait has the same length).
  */
 export class ConnectionPool {
   private readonly idle: PooledConnection[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: ExpiryQueue<Waiter>;
   private open = 0;
   private closed = false;
 
-  constructor(private readonly opts: PoolOptions) {}
+  constructor(private readonly opts: PoolOptions) {
+    this.waiters = new ExpiryQueue(opts.acquireTimeoutMs, (w) => w.reject(busy(Code.Unavailable,
+      `no connection to ${this.address} became free within ${opts.acquireTimeoutMs} ms (all ${opts.maxConnections} carry a call); ` +
+      "raise maxConnections or acquireTimeoutMs")));
+  }
+
+  /** Calls waiting for a connection now. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
 
   /**
    * Send one request and, unless `oneway`, resolve to the reply unit. An abort destroys the
@@ -39,6 +54,10 @@ export class ConnectionPool {
    */
   async exchange(parts: readonly Uint8Array[], oneway: boolean, abort: AbortSource): Promise<RawUnit | undefined> {
     const conn = await this.acquire(abort);
+    if (abort.reason) {
+      this.release(conn); // aborted as the connection came: nothing was sent on it
+      throw abort.reason;
+    }
     try {
       const reply = await conn.exchange(parts, oneway, abort);
       this.release(conn);
@@ -53,7 +72,12 @@ export class ConnectionPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const c of this.idle.splice(0)) c.destroy();
-    for (const w of this.waiters.splice(0)) w.reject(new RpcError(Code.Unavailable, "thrift client closed"));
+    this.waiters.stop();
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) w.reject(new RpcError(Code.Unavailable, "thrift client closed"));
+  }
+
+  private get address(): string {
+    return `thrift server ${this.opts.host}:${this.opts.port}`;
   }
 
   private async acquire(abort: AbortSource): Promise<PooledConnection> {
@@ -77,21 +101,26 @@ export class ConnectionPool {
     return this.wait(abort);
   }
 
-  /** Wait for a connection another call releases. */
+  /** Wait for a connection another call releases, or a free slot to open one. */
   private wait(abort: AbortSource): Promise<PooledConnection> {
     if (abort.reason) return Promise.reject(abort.reason);
+    const { maxWaitingCalls, maxConnections } = this.opts;
+    if (this.waiters.size >= maxWaitingCalls) {
+      return Promise.reject(busy(Code.ResourceExhausted,
+        `all ${maxConnections} connections to ${this.address} carry a call and ${this.waiters.size} calls already wait for one; ` +
+        "raise maxConnections or maxWaitingCalls"));
+    }
     return new Promise<PooledConnection>((resolve, reject) => {
       const onAbort = (reason: RpcError) => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(reason);
+        if (this.waiters.delete(waiter)) reject(reason); // else it is opening a connection with this abort
       };
       const waiter: Waiter = {
+        abort,
         resolve: (c) => { abort.offAbort(onAbort); resolve(c); },
         reject: (e) => { abort.offAbort(onAbort); reject(e); },
       };
       abort.onAbort(onAbort);
-      this.waiters.push(waiter);
+      this.waiters.add(waiter);
     });
   }
 
@@ -107,16 +136,26 @@ export class ConnectionPool {
     else this.idle.push(conn);
   }
 
-  /** A connection slot freed up: let a waiting call open a new one. */
+  /**
+   * A connection slot freed up: the oldest waiting call opens a new connection, under its own
+   * abort (a call that leaves meanwhile gives the slot back); when that fails the next one tries.
+   */
   private wakeOne(): void {
+    if (this.closed) return;
     const w = this.waiters.shift();
     if (!w) return;
     this.open++;
-    PooledConnection.open(this.opts, NEVER).then(w.resolve, (e: RpcError) => {
+    PooledConnection.open(this.opts, w.abort).then(w.resolve, (e: RpcError) => {
       this.open--;
       w.reject(e);
+      this.wakeOne();
     });
   }
+}
+
+/** The error of a call the busy pool could not start, with a retry hint (as the gRPC client's). */
+function busy(code: Code, message: string): RpcError {
+  return new RpcError(code, message, { metadata: { "retry-after": "1" } });
 }
 
 /** One socket; at most one exchange at a time. */

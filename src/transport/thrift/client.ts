@@ -4,43 +4,16 @@ import { bizErrorFromKeys } from "../ttheader/biz-error.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { abortSourceOf } from "./abort-source.js";
 import { appExceptionToError, decodeAppException } from "./app-exception.js";
+import { resolveThriftClientOptions, type ResolvedThriftClientOptions, type ThriftClientOptions } from "./client-options.js";
 import { ConnectionPool } from "./client-pool.js";
 import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
 import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import { bareServiceName } from "./routes.js";
 import { THeaderProtocolId, THeaderTransform } from "./theader.js";
-import { openUnit, type WireKind, type WireMessage } from "./wire.js";
+import { openUnitAsync, type WireKind, type WireMessage } from "./wire.js";
 
-/** Transports a Thrift client can speak: Apache framed, buffered (unframed) and THeader, Kitex TTHeader. */
-export type ThriftTransportKind = "framed" | "buffered" | "header" | "ttheader";
-
-/** Options of `createThriftTransport`; every field but `target` has a default. */
-export interface ThriftClientOptions {
-  /** `host:port` of the server. */
-  target: string;
-  /** Default "framed". */
-  transport?: ThriftTransportKind;
-  /** Default "binary". TTHeader carries binary only, as Kitex requires. */
-  protocol?: ThriftProtocol;
-  /** THeader only: compress requests with the zlib transform. Default false. */
-  zlib?: boolean;
-  /** TTHeader only: a framed payload inside the header (Kitex TTHeaderFramed). Default false. */
-  ttheaderFramed?: boolean;
-  /**
-   * IDL service name sent as `isn` (TTHeader string key, THeader header) for servers with several
-   * services. Default: the bare name of the called method's service (`Echo`).
-   */
-  serviceName?: string;
-  /** Send method names as `Service:method` (Apache TMultiplexedProtocol). Default false. */
-  multiplexed?: boolean;
-  /** Connections opened to the server at most; each carries one call at a time. Default 8. */
-  maxConnections?: number;
-  /** Default 5000 ms. */
-  connectTimeoutMs?: number;
-  /** Largest reply frame accepted. Default 16 MiB. */
-  maxFrameBytes?: number;
-}
+export type { ThriftClientOptions, ThriftTransportKind } from "./client-options.js";
 
 /**
  * A client transport for the Thrift message protocols: pass it to `createClient` with a service
@@ -64,22 +37,17 @@ class ThriftClientTransport implements ClientTransport {
   private readonly pool: ConnectionPool;
   private readonly kind: WireKind;
   private readonly wireProtocol: ThriftProtocol;
+  private readonly o: ResolvedThriftClientOptions;
   private seq = 0;
 
-  constructor(private readonly o: ThriftClientOptions) {
-    const transport = o.transport ?? "framed";
-    this.kind = transport === "header" ? "theader" : transport;
-    this.wireProtocol = o.protocol ?? "binary";
-    if (transport === "ttheader" && this.wireProtocol !== "binary") {
-      throw new RpcError(Code.InvalidArgument, "TTHeader carries Thrift binary only (Kitex rejects compact)");
-    }
+  constructor(options: ThriftClientOptions) {
+    const o = (this.o = resolveThriftClientOptions(options));
+    this.kind = o.transport === "header" ? "theader" : o.transport;
+    this.wireProtocol = o.protocol;
     const { host, port } = parseTarget(o.target);
     this.target = o.target;
-    this.protocol = transport === "ttheader" ? "ttheader" : `thrift-${transport}-${this.wireProtocol}`;
-    this.pool = new ConnectionPool({
-      host, port, maxConnections: o.maxConnections ?? 8, connectTimeoutMs: o.connectTimeoutMs ?? 5000,
-      maxFrameBytes: o.maxFrameBytes ?? 16 << 20, maxDepth: 64,
-    });
+    this.protocol = o.transport === "ttheader" ? "ttheader" : `thrift-${o.transport}-${this.wireProtocol}`;
+    this.pool = new ConnectionPool({ ...o, host, port, maxDepth: 64 });
   }
 
   async call(call: Call<ClientCallContext>): Promise<unknown> {
@@ -97,7 +65,7 @@ class ThriftClientTransport implements ClientTransport {
     const parts = wrapRequest(this.envelope(seqId), message, this.meta(call, name));
     const unit = await this.pool.exchange(parts, wire.oneway, abortSourceOf(ctx));
     if (!unit) return undefined;
-    return this.readReply(openUnit(unit, this.o.maxFrameBytes ?? 16 << 20), wire, seqId, ctx);
+    return this.readReply(await openUnitAsync(unit, this.o.maxFrameBytes), wire, seqId, ctx);
   }
 
   close(): Promise<void> {

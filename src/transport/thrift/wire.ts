@@ -2,7 +2,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { decodeTTHeader, type TTHeaderFrame } from "../ttheader/header.js";
 import { TTHeaderFlag, TTHeaderProtocol } from "../ttheader/keys.js";
 import { readMessageHeader, type MessageHeader, type ThriftProtocol } from "./message.js";
-import { decodeTHeader, readTHeader, THeaderProtocolId, type THeaderFrame } from "./theader.js";
+import { decodeTHeader, inflateTHeader, readTHeader, THeaderProtocolId, type THeaderFrame } from "./theader.js";
 
 /** How one Thrift message travels: the transport around it. */
 export type WireKind = "framed" | "buffered" | "theader" | "ttheader";
@@ -48,6 +48,15 @@ export function openServerUnit(unit: RawUnit, maxMessageBytes: number): WireMess
   if (unit.kind !== "theader") return openUnit(unit, maxMessageBytes);
   const th = readTHeader(unit.bytes);
   return th.transforms.length > 0 ? th : openTHeaderFrame(th);
+}
+
+/**
+ * `openUnit` for a client: a THeader zlib payload is inflated off the event loop (as the server
+ * does, `inflateTHeader`), to at most `maxMessageBytes` (RESOURCE_EXHAUSTED past it).
+ */
+export async function openUnitAsync(unit: RawUnit, maxMessageBytes: number): Promise<WireMessage> {
+  const opened = openServerUnit(unit, maxMessageBytes);
+  return isCompressedFrame(opened) ? openTHeaderFrame(await inflateTHeader(opened, maxMessageBytes)) : opened;
 }
 
 /** True for the compressed THeader frame `openServerUnit` may give. */
