@@ -15,7 +15,12 @@ export function describeValue(v: unknown): string {
   return t === "object" ? "an object" : t;
 }
 
-/** `s` cut to `maxChars` characters, with "…" when it was longer: for names and paths quoted in errors. */
+/**
+ * `s` cut to `maxChars` characters, with "…" when it was longer: for names and paths quoted in
+ * errors. A surrogate pair is never split (the cut comes one character earlier).
+ */
 export function clip(s: string, maxChars = 200): string {
-  return s.length > maxChars ? `${s.slice(0, maxChars)}…` : s;
+  if (s.length <= maxChars) return s;
+  const c = s.charCodeAt(maxChars - 1);
+  return `${s.slice(0, c >= 0xd800 && c <= 0xdbff ? maxChars - 1 : maxChars)}…`;
 }

@@ -1,4 +1,4 @@
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError, clip } from "../../core/index.js";
 import { loadProtoSync, type ServiceDescriptor, type UnaryMethod, type ServerStreamMethod } from "../../idl/index.js";
 import type { ServerCallContext } from "../context.js";
 import type { ServiceImpl } from "../handler.js";
@@ -74,7 +74,7 @@ export class HealthService {
     Check: (req) => {
       const name = req.service ?? "";
       const status = this.statuses.get(name);
-      if (status === undefined) throw new RpcError(Code.NotFound, `unknown service "${name}"`);
+      if (status === undefined) throw new RpcError(Code.NotFound, `unknown service "${clip(name)}"`);
       return { status: STATUS_NUMBER[status] };
     },
     List: () => {

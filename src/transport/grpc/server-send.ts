@@ -4,7 +4,7 @@ import { Code, RpcError, type Metadata } from "../../core/index.js";
 import { OutgoingMessage, type Codec } from "../../rpc/index.js";
 import { ACCEPT_ENCODING_HEADER, compress } from "./compression.js";
 import { metadataToHeaders } from "./headers.js";
-import { encodeGrpcMessage } from "./status.js";
+import { statusMessage } from "./status.js";
 
 /** Below this size a message is compressed on the calling thread: cheaper than the thread pool. */
 const SYNC_COMPRESS_BYTES = 32 * 1024;
@@ -116,7 +116,7 @@ export function statusTrailers(err: RpcError | undefined, trailers: Metadata | u
   }
   if (err.metadata.size > 0) metadataToHeaders(err.metadata, into);
   into["grpc-status"] = String(err.code);
-  if (err.rawMessage !== "") into["grpc-message"] = encodeGrpcMessage(err.rawMessage);
+  if (err.rawMessage !== "") into["grpc-message"] = statusMessage(err.rawMessage);
   return into;
 }
 

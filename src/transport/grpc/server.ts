@@ -6,7 +6,7 @@ import { ACCEPT_ENCODING_HEADER, InflateGate, isSupportedEncoding } from "./comp
 import { ServerCall, type CallEnv, type CallStart } from "./server-call.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";
 import { respondHttp, respondTrailersOnly } from "./server-send.js";
-import { encodeGrpcMessage } from "./status.js";
+import { statusMessage } from "./status.js";
 import { parseGrpcTimeout } from "./timeout.js";
 
 /**
@@ -125,7 +125,7 @@ function refuseSubtype(stream: ServerHttp2Stream, contentType: string, route: Ro
   const thrift = route.service.idl === "thrift";
   const want = thrift ? "application/grpc or application/grpc+thrift" : "application/grpc or application/grpc+proto";
   const message = `content-type "${contentType}" is not served for method ${route.method.path} (${thrift ? "Thrift" : "Protobuf"}): send ${want}`;
-  respondHttp(stream, 415, { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": encodeGrpcMessage(message) });
+  respondHttp(stream, 415, { "content-type": "application/grpc", "grpc-status": String(Code.Unimplemented), "grpc-message": statusMessage(message) });
 }
 
 function isGrpcContentType(ct: string | undefined): ct is string {

@@ -1,3 +1,21 @@
+import { clip } from "../../core/index.js";
+
+/**
+ * Longest `grpc-message` a server sends, in bytes once percent-encoded: a longer status message
+ * is cut, ending with "…", so that the trailers stay well within a peer's metadata limit (8 KiB
+ * by default, for Weir, grpc-js and C-core) and HTTP/2's frame size: an error that quotes a huge
+ * input would otherwise reach the client as a reset stream or a metadata error, not as itself.
+ */
+export const MAX_STATUS_MESSAGE_BYTES = 4096;
+
+/** The `grpc-message` value of a status message: percent-encoded, at most `MAX_STATUS_MESSAGE_BYTES`. */
+export function statusMessage(message: string): string {
+  const max = MAX_STATUS_MESSAGE_BYTES;
+  const whole = encodeGrpcMessage(clip(message, max - 16));
+  // escapes take up to 9 bytes per character: cut again so that even those fit
+  return whole.length <= max ? whole : encodeGrpcMessage(clip(message, Math.floor(max / 9) - 2));
+}
+
 /** grpc-message is percent-encoded UTF-8: bytes outside 0x20..0x7e, and '%', are escaped. */
 export function encodeGrpcMessage(message: string): string {
   let plain = true;
