@@ -8,6 +8,7 @@ import { createSocket } from "node:dgram";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Code, RpcError } from "../../src/core/index.js";
 import { dnsResolver, type Endpoint } from "../../src/governance/index.js";
 
 const DNSMASQ = process.env.DNSMASQ_BIN ?? "/usr/sbin/dnsmasq";
@@ -79,5 +80,34 @@ describe("DNS discovery", () => {
   it("the system resolver reads /etc/hosts", async () => {
     const eps = await nextList(dnsResolver({ host: "localhost", port: 1234, family: 4 }), () => true);
     assert.ok(eps.some((e) => e.address === "127.0.0.1:1234"));
+  });
+});
+
+describe("DNS discovery limits", { timeout: 10_000 }, () => {
+  it("a lookup that gets no answer fails after lookupTimeoutMs, and its queries are cancelled", async () => {
+    const silent = createSocket("udp4"); // takes queries, never answers
+    let queries = 0;
+    silent.on("message", () => queries++);
+    await new Promise<void>((r) => silent.bind(0, "127.0.0.1", r));
+    try {
+      const r = dnsResolver({ host: "chat.weir.test", port: 1, servers: [`127.0.0.1:${silent.address().port}`], lookupTimeoutMs: 200 });
+      const start = performance.now();
+      const err = await new Promise<RpcError>((resolve) => {
+        const w = r.watch(() => assert.fail("no list without an answer"), (e) => { void w.close(); resolve(e); });
+      });
+      const waited = performance.now() - start;
+      assert.ok(waited >= 190 && waited < 3000, `failed after ${waited} ms`);
+      assert.equal(err.code, Code.Unavailable);
+      assert.match(err.rawMessage, /DNS lookup of chat\.weir\.test failed: timed out after 200 ms/);
+      assert.ok(queries > 0, "the server was asked");
+    } finally {
+      silent.close();
+    }
+  });
+
+  it("refuses refresh and lookup times that are not positive", () => {
+    for (const bad of [{ refreshMs: 0 }, { refreshMs: Number.NaN }, { lookupTimeoutMs: -1 }, { lookupTimeoutMs: Infinity }]) {
+      assert.throws(() => dnsResolver({ host: "h", port: 1, ...bad }), (e: RpcError) => e.code === Code.InvalidArgument && e.message.includes(Object.keys(bad)[0]!));
+    }
   });
 });

@@ -3,9 +3,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { createClient } from "../../src/index.js";
+import { Code, RpcError, createClient } from "../../src/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 import { createBalancedTransport, etcdRegistry, registerServer, type Endpoint, type Registry } from "../../src/governance/index.js";
 import { startEtcd, type RunningEtcd } from "./etcd-fixture.js";
@@ -81,6 +82,35 @@ describe("etcd discovery", () => {
     assert.equal(gone.eps.length, 1);
     await reg.close();
     await listWhere(registry, "crashy", (eps) => eps.length === 0, 1000);
+  });
+});
+
+describe("etcd discovery limits", { timeout: 20_000 }, () => {
+  it("an etcd that accepts connections and never answers fails registration and the first read within the call timeout", async () => {
+    const sockets: Socket[] = [];
+    const silent = createNetServer((s) => void sockets.push(s)); // takes connections, never speaks
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const registry = await etcdRegistry({ hosts: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, callTimeoutMs: 300 });
+    try {
+      const start = performance.now();
+      const err = await registry.register({ service: "s", address: "127.0.0.1:1" }).then(() => assert.fail("registered"), (e: RpcError) => e);
+      const waited = performance.now() - start;
+      assert.equal(err.code, Code.Unavailable);
+      assert.match(err.rawMessage, /cannot register 127\.0\.0\.1:1 in etcd: .*DEADLINE_EXCEEDED/);
+      assert.ok(waited < 5000, `failed after ${waited} ms (etcd3 tries 3 times)`);
+      const watchErr = await new Promise<RpcError>((resolve) => {
+        const w = registry.resolver("s").watch(() => assert.fail("no list"), (e) => { void w.close(); resolve(e); });
+      });
+      assert.equal(watchErr.code, Code.Unavailable);
+    } finally {
+      await registry.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  it("refuses a call timeout that is not positive", async () => {
+    await assert.rejects(etcdRegistry({ callTimeoutMs: 0 }), (e: RpcError) => e.code === Code.InvalidArgument && /callTimeoutMs/.test(e.message));
   });
 });
 

@@ -22,6 +22,12 @@ export interface DnsResolverOptions {
   /** Time between lookups. Default 30_000 ms. */
   refreshMs?: number;
   /**
+   * Longest wait for one lookup (SRV targets included); past it the lookup counts as failed (the
+   * last list stays) and DNS queries still out are cancelled. A system lookup (getaddrinfo) cannot
+   * be cancelled: while one still runs on the thread pool no other starts. Default 10_000 ms.
+   */
+  lookupTimeoutMs?: number;
+  /**
    * DNS servers to ask (`"127.0.0.1:53"`). Default: for `host`, the system's resolver
    * (getaddrinfo, which also reads /etc/hosts); for SRV, the system's DNS servers.
    */
@@ -40,16 +46,23 @@ export function dnsResolver(options: DnsResolverOptions): Resolver {
   if (options.host !== undefined && !(Number.isInteger(options.port) && options.port! > 0 && options.port! < 65536)) {
     throw new RpcError(Code.InvalidArgument, `dnsResolver with host needs a port from 1 to 65535, got ${options.port}`);
   }
-  const refreshMs = options.refreshMs ?? 30_000;
-  const resolver = new dns.Resolver();
-  if (options.servers !== undefined) resolver.setServers(options.servers.slice());
-  const lookup = () => (options.srv !== undefined ? srvEndpoints(resolver, options) : hostEndpoints(resolver, options.host!, options.port!, options));
+  const refreshMs = positiveMs("refreshMs", options.refreshMs, 30_000);
+  const lookupTimeoutMs = positiveMs("lookupTimeoutMs", options.lookupTimeoutMs, 10_000);
   return {
     name: "dns",
     watch(onUpdate, onError) {
+      const resolver = new dns.Resolver(); // one per watch: a timed-out lookup cancels only its own queries
+      if (options.servers !== undefined) resolver.setServers(options.servers.slice());
       let last: readonly Endpoint[] | undefined;
       let timer: NodeJS.Timeout | undefined;
       let open = true;
+      let running: Promise<unknown> | undefined;
+      const lookup = (): Promise<Endpoint[]> => {
+        if (running !== undefined) return Promise.reject(new Error("the previous lookup has not returned yet"));
+        const p = options.srv !== undefined ? srvEndpoints(resolver, options) : hostEndpoints(resolver, options.host!, options.port!, options);
+        running = p.finally(() => { running = undefined; }).catch(() => {});
+        return withTimeout(p, lookupTimeoutMs, () => resolver.cancel());
+      };
       const tick = async () => {
         try {
           const eps = await lookup();
@@ -60,7 +73,7 @@ export function dnsResolver(options: DnsResolverOptions): Resolver {
         if (open) timer = setTimeout(tick, refreshMs).unref();
       };
       void tick();
-      return { close: async () => { open = false; clearTimeout(timer); } };
+      return { close: async () => { open = false; clearTimeout(timer); resolver.cancel(); } };
     },
   };
 }
@@ -86,6 +99,21 @@ async function srvEndpoints(r: dns.Resolver, o: DnsResolverOptions): Promise<End
     for (const e of ips) out.push({ address: e.address, weight: Math.max(1, rec.weight), tags: { priority: String(rec.priority), target: rec.name } });
   }
   return out.sort((a, b) => (a.address < b.address ? -1 : 1));
+}
+
+function positiveMs(name: string, v: number | undefined, d: number): number {
+  const n = v ?? d;
+  if (!(n > 0) || !Number.isFinite(n)) throw new RpcError(Code.InvalidArgument, `dnsResolver ${name} must be a positive number of ms, got ${v}`);
+  return n;
+}
+
+/** `p`, or a rejection after `ms` (then `onTimeout` runs). */
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { onTimeout(); reject(new Error(`timed out after ${ms} ms`)); }, ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 function noData(e: NodeJS.ErrnoException): string[] {

@@ -15,6 +15,13 @@ export interface EtcdRegistryOptions {
   prefix?: string;
   /** Lease time to live in seconds: how long a crashed instance stays listed. Default 10 (etcd's minimum is about 2). */
   ttlSec?: number;
+  /**
+   * Deadline of each etcd request that is not a stream (register, revoke, the resolver's first
+   * read): an etcd that accepts a connection and never answers fails it with UNAVAILABLE instead
+   * of holding it. Lease keep-alives and watches are streams (etcd3 keeps them alive and
+   * reconnects). Default 5000 ms; `client.defaultCallOptions` replaces it.
+   */
+  callTimeoutMs?: number;
   /** Options passed to the etcd3 client as they are (auth, TLS, dial timeout, …). */
   client?: Record<string, unknown>;
 }
@@ -43,7 +50,9 @@ async function loadEtcd(options: EtcdRegistryOptions): Promise<EtcdClient> {
     throw new RpcError(Code.FailedPrecondition, "etcd discovery needs the optional peer dependency etcd3: npm install etcd3", { cause: e });
   }
   const hosts = options.hosts ?? "http://127.0.0.1:2379";
-  return new mod.Etcd3({ ...options.client, hosts: typeof hosts === "string" ? hosts : hosts.slice() });
+  const callTimeoutMs = options.callTimeoutMs ?? 5000;
+  const defaultCallOptions = (call: { isStream: boolean }) => (call.isStream ? {} : { deadline: Date.now() + callTimeoutMs });
+  return new mod.Etcd3({ defaultCallOptions, ...options.client, hosts: typeof hosts === "string" ? hosts : hosts.slice() });
 }
 
 /**
@@ -54,10 +63,14 @@ async function loadEtcd(options: EtcdRegistryOptions): Promise<EtcdClient> {
  * Keys: `<prefix><service>/<address>`, values: JSON `{ address, weight, tags }`.
  */
 export async function etcdRegistry(options: EtcdRegistryOptions = {}): Promise<Registry> {
-  const client = await loadEtcd(options);
   const prefix = options.prefix ?? "/weir/services/";
   const ttl = options.ttlSec ?? 10;
   if (!Number.isInteger(ttl) || ttl < 1) throw new RpcError(Code.InvalidArgument, `etcd ttlSec must be an integer >= 1, got ${ttl}`);
+  const callMs = options.callTimeoutMs;
+  if (callMs !== undefined && !(callMs > 0 && Number.isFinite(callMs))) {
+    throw new RpcError(Code.InvalidArgument, `etcd callTimeoutMs must be a positive number of ms, got ${callMs}`);
+  }
+  const client = await loadEtcd(options);
   return {
     register: (instance) => register(client, prefix, ttl, instance),
     resolver: (service) => etcdResolver(client, `${prefix}${service}/`),
