@@ -92,6 +92,16 @@ describe("FieldMask paths", () => {
     for (const [path, re] of cases) assert.throws(() => createFieldMask(Req, path), invalid(re), path);
   });
 
+  it("refuse masks longer than 8192 characters and paths deeper than 64 segments, before compiling anything", () => {
+    const Node = parseThriftIdl("struct Node { 1: Node next, 2: list<i32> xs }").struct("Node");
+    const keys = "$.xs[" + Array.from({ length: 2000 }, (_, i) => i).join(",") + "]";
+    assert.throws(() => createFieldMask(Node, keys), invalid(/paths of \d+ characters exceed the limit of 8192/));
+    assert.throws(() => createFieldMask(Node, "$.xs[0]", "$.xs[1]".padEnd(8190, "]")), invalid(/exceed the limit of 8192/), "counted over all paths");
+    assert.ok(createFieldMask(Node, "$" + ".next".repeat(63) + ".xs"));
+    assert.throws(() => createFieldMask(Node, "$" + ".next".repeat(64) + ".xs"), invalid(/nests deeper than 64 segments/));
+    assert.throws(() => createFieldMask(Node, "$" + ".next".repeat(1000)), invalid(/^\[INVALID_ARGUMENT\] bad FieldMask path "\$(\.next){39}\.nex…"/), "no stack overflow, and the path is quoted cut");
+  });
+
   it("keep the paths and compile one codec per mask and protocol", () => {
     const mask = createFieldMask(Req, "$.model");
     assert.deepEqual(mask.paths, ["$.model"]);

@@ -15,5 +15,5 @@ export {
   TApplicationExceptionType, applicationExceptionCodec, applicationExceptionToError, errorToApplicationException, type TApplicationException,
 } from "./application-exception.js";
 export { TType, CType } from "./wire.js";
-export { createFieldMask, maskedStructCodec, type FieldMask } from "./field-mask.js";
+export { createFieldMask, maskedStructCodec, FIELD_MASK_LIMITS, type FieldMask } from "./field-mask.js";
 export { thriftToJson, thriftFromJson } from "./json.js";
