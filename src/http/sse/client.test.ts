@@ -70,6 +70,41 @@ describe("sseClient", { timeout: 20_000 }, () => {
     assert.equal(requests, 3);
   });
 
+  it("waits at most maxDelayMs before reconnecting, however long the server's retry: asks for", async () => {
+    let requests = 0;
+    const url = await serve(async (_req, res) => {
+      requests++;
+      const w = new SseWriter(res, { keepAliveMs: 0 });
+      if (requests === 1) await w.send({ retry: 600_000, id: "1", data: "first" }); // ten minutes
+      else await w.send({ id: "2", data: "second" });
+      w.end();
+    });
+    const got: string[] = [];
+    const start = performance.now();
+    for await (const m of sseClient(url, { reconnect: { maxDelayMs: 50 } })) {
+      got.push(m.data);
+      if (got.length === 2) break;
+    }
+    assert.deepEqual(got, ["first", "second"]);
+    assert.ok(performance.now() - start < 5000, "reconnected after maxDelayMs, not after the server's ten minutes");
+  });
+
+  it("does not reconnect after an event larger than maxEventBytes, and checks its reconnect options", async () => {
+    let requests = 0;
+    const url = await serve((_req, res) => {
+      requests++;
+      new SseWriter(res, { keepAliveMs: 0 }).write({ data: "x".repeat(4096) });
+    });
+    await assert.rejects(
+      (async () => { for await (const _ of sseClient(url, { maxEventBytes: 1024, reconnect: { delayMs: 1 } })) { /* none */ } })(),
+      (e: unknown) => e instanceof RpcError && e.code === Code.ResourceExhausted && /larger than 1024 characters/.test(e.message),
+    );
+    assert.equal(requests, 1);
+    for (const bad of [{ maxAttempts: -1 }, { delayMs: 1.5 }, { maxDelayMs: Number.NaN }]) {
+      await assert.rejects((async () => { for await (const _ of sseClient(url, { reconnect: bad })) { /* none */ } })(), (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument);
+    }
+  });
+
   it("does not reconnect after an HTTP error answer", async () => {
     let requests = 0;
     const url = await serve((_req, res) => {

@@ -84,11 +84,12 @@ describe("readSse", { timeout: 20_000 }, () => {
     assert.deepEqual(got.map((m) => [m.data, m.retry]), [["x", 1200], ["y", 1200]]);
   });
 
-  it("fails with RESOURCE_EXHAUSTED on an event past maxEventBytes", async () => {
-    await assert.rejects(
-      collect(["data: " + "x".repeat(5000)], { maxEventBytes: 1024 }),
-      (e: unknown) => e instanceof RpcError && e.code === Code.ResourceExhausted,
-    );
+  it("fails with RESOURCE_EXHAUSTED on an event past maxEventBytes, spread over reads or whole in one", async () => {
+    const tooLarge = (e: unknown) => e instanceof RpcError && e.code === Code.ResourceExhausted && /larger than 1024 characters/.test(e.message);
+    await assert.rejects(collect(["data: " + "x".repeat(5000)], { maxEventBytes: 1024 }), tooLarge);
+    await assert.rejects(collect(["data: " + "x".repeat(600) + "\n", "data: " + "x".repeat(600) + "\n\n"], { maxEventBytes: 1024 }), tooLarge);
+    await assert.rejects(collect(["data: " + "x".repeat(1025) + "\n\n"], { maxEventBytes: 1024 }), tooLarge);
+    assert.equal((await collect(["data: " + "x".repeat(1024) + "\n\n"], { maxEventBytes: 1024 }))[0]!.data.length, 1024);
   });
 });
 

@@ -38,9 +38,11 @@ export async function* readSse(source: SseSource, options: ReadSseOptions = {}):
   let lastId = options.lastEventId ?? "";
   let retry: number | undefined;
   let failure: RpcError | undefined;
+  const tooLarge = () => new RpcError(Code.ResourceExhausted, `SSE event larger than ${max} characters`);
   const parser = createParser({
-    maxBufferSize: max,
+    maxBufferSize: max, // bounds an event spread over several reads
     onEvent(e) {
+      if (e.data.length > max) failure ??= tooLarge(); // one that came whole in a single read
       if (e.id !== undefined) lastId = e.id;
       ready.push({ event: e.event ?? "message", data: e.data, id: lastId, retry });
     },
@@ -50,7 +52,7 @@ export async function* readSse(source: SseSource, options: ReadSseOptions = {}):
     },
     onComment: options.onComment,
     onError(e) {
-      if (e.type === "max-buffer-size-exceeded") failure = new RpcError(Code.ResourceExhausted, `SSE event larger than ${max} characters`);
+      if (e.type === "max-buffer-size-exceeded") failure ??= tooLarge();
     },
   });
   const decoder = new TextDecoder("utf-8"); // drops one leading BOM, keeps multi-byte characters whole across chunks
@@ -71,6 +73,7 @@ export async function* readSse(source: SseSource, options: ReadSseOptions = {}):
   let tail = decoder.decode();
   if (tail === "" && endsWithCr) tail = "\n"; // the parser holds a final CR back in case LF follows; none will
   if (tail !== "") parser.feed(tail);
+  if (failure) throw failure;
   for (const m of ready) yield m; // parser only dispatches on a blank line: an unterminated event is dropped
 }
 
