@@ -141,6 +141,18 @@ describe("retry", () => {
     assert.equal(reply.attempt, "1");
   });
 
+  it("keeps at most maxReplayMessages of a client stream: past them the call is not retried", async () => {
+    const s = await server("collect-long", {
+      behaviour: { failCode: (req, ctx) => (req.text === "c" && !ctx.requestMetadata.has("rpc-persist-retryreq") ? Code.Unavailable : undefined) },
+    });
+    const three = () => [{ text: "a" }, { text: "b" }, { text: "c" }];
+    assert.equal((await client(s.address, { policy: { type: "failure" }, maxReplayMessages: 3 }).Collect(three())).text, "abc");
+    assert.equal(s.behaviour.calls, 6, "two attempts of three messages each");
+    await assert.rejects(client(s.address, { policy: { type: "failure" }, maxReplayMessages: 2 }).Collect(three()), (e: RpcError) => e.code === Code.Unavailable);
+    assert.equal(s.behaviour.calls, 9, "three messages, two kept: one attempt only");
+    assert.throws(() => retry({ maxReplayMessages: -1 }), (e: RpcError) => e.code === Code.InvalidArgument && /maxReplayMessages/.test(e.message));
+  });
+
   it("mixed retry hedges a slow call and cancels the loser", async () => {
     const s = await server("hedge", { behaviour: { delayMs: (_, ctx) => (ctx.requestMetadata.has("rpc-persist-retryreq") ? 0 : 2000) } });
     const start = performance.now();

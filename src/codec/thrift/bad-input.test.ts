@@ -5,6 +5,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { loadThriftIdl } from "../../idl/thrift/index.js";
 import { applicationExceptionCodec } from "./application-exception.js";
 import { decodeMessageHeader } from "./message.js";
+import { MAX_ENCODED_BYTES, ThriftWriter } from "./writer.js";
 import { createStructCodec, type ThriftProtocol } from "./struct-codec.js";
 
 const idl = loadThriftIdl(fileURLToPath(new URL("../../../../src/codec/thrift/testdata/rich.thrift", import.meta.url)));
@@ -106,6 +107,13 @@ describe("container and string sizes are checked before anything is allocated", 
       assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, "nothing large was allocated");
     });
   }
+
+  it("an encoder refuses to grow past MAX_ENCODED_BYTES (1 GiB) before allocating", () => {
+    const w = new ThriftWriter();
+    const before = process.memoryUsage().arrayBuffers;
+    assert.throws(() => w.grow(MAX_ENCODED_BYTES + 1), (e: RpcError) => e.code === Code.ResourceExhausted && /would exceed 1073741824 bytes/.test(e.message));
+    assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, "nothing large was allocated");
+  });
 
   it("binary: a list header whose element type does not match the IDL", () => {
     assert.throws(() => codec("All", "binary").decode(hexBytes("0f 0009 0b 00000001 00000000 00")), invalid(/wire type 11, expected I32 elements/));

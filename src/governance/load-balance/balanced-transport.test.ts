@@ -68,6 +68,31 @@ describe("balanced transport", () => {
     await t.close();
   });
 
+  it("closes a removed instance's transport after drainMs although a call still runs on it", async () => {
+    let closedA: () => void = () => {};
+    const aClosed = new Promise<void>((r) => (closedA = r));
+    let arrived: () => void = () => {};
+    const callArrived = new Promise<void>((r) => (arrived = r));
+    const connect = (ep: { address: string }): ClientTransport => {
+      const router = new Router().service(Svc, { Who: () => { arrived(); return new Promise(() => {}); } }); // never answers
+      return { ...createInProcessTransport(router), close: async () => { if (ep.address === "a:1") closedA(); } };
+    };
+    const m = manualResolver();
+    const t = createBalancedTransport({ resolver: m.resolver, connect, drainMs: 100 });
+    m.set(["a:1"]);
+    const stuck = createClient(Svc, t).Who({}).catch(() => {});
+    await callArrived;
+    const removed = performance.now();
+    m.set(["b:1"]);
+    const guard = setTimeout(() => assert.fail("a:1 was not closed within 3 s"), 3000); // the drain timer is unref'd
+    await aClosed;
+    clearTimeout(guard);
+    const after = performance.now() - removed;
+    assert.ok(after >= 90 && after < 3000, `closed after ${after} ms`);
+    await t.close();
+    void stuck;
+  });
+
   it("fails with UNAVAILABLE when the resolver gives no list in time, or an empty one", async () => {
     const m = manualResolver();
     const t = createBalancedTransport({ resolver: m.resolver, connect: instances(new Set()).connect, firstListTimeoutMs: 50 });

@@ -1,4 +1,4 @@
-import { Metadata } from "../../core/index.js";
+import { Code, Metadata, RpcError } from "../../core/index.js";
 import type { Call, CallContext, ClientCallContext, Middleware, Next } from "../../rpc/index.js";
 import { returnsStream, takesStream } from "../../rpc/index.js";
 import type { RollingWindow } from "../circuit-breaker/window.js";
@@ -52,6 +52,9 @@ export function retry(options: RetryOptions = {}): Middleware<ClientCallContext>
   for (const [k, v] of Object.entries(options.methods ?? {})) byMethod.set(k, v === false ? false : resolved(v));
   const wildcard = byMethod.get("*");
   const maxReplay = options.maxReplayMessages ?? 64;
+  if (!Number.isInteger(maxReplay) || maxReplay < 0) {
+    throw new RpcError(Code.InvalidArgument, `retry maxReplayMessages must be a whole number, 0 or more, got ${maxReplay}`);
+  }
   const circuit = new RetryCircuit();
   const cache = new WeakMap<object, Resolved | false>();
   const policyOf = (call: Call): Resolved | false => {
