@@ -39,9 +39,9 @@ export interface ThriftClientOptions {
    */
   maxWaitingCalls?: number;
   /**
-   * Largest reply frame accepted, and what a THeader zlib reply may inflate to (inflated off the
-   * event loop); a larger reply fails the call with RESOURCE_EXHAUSTED and closes its connection.
-   * Default 16 MiB.
+   * Largest reply frame accepted (a larger one fails the call with RESOURCE_EXHAUSTED and closes
+   * its connection), and what a THeader zlib reply may inflate to, off the event loop (past it
+   * the call fails with RESOURCE_EXHAUSTED; the connection stays). Default 16 MiB.
    */
   maxFrameBytes?: number;
 }
