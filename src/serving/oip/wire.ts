@@ -1,0 +1,295 @@
+import { Code, RpcError, clip } from "../../core/index.js";
+import { toDatatype } from "./datatype.js";
+import { checkParameterCount, checkTensorCount, type ResolvedTensorLimits } from "./limits.js";
+import {
+  WireReader, WireType, fieldSize, int64Number, malformed, split, splitNumber, utf8Size, varint64Size, varintSize,
+  writeHeader, writeString, writeVarint64,
+} from "./pb.js";
+import { checkedCount, rawSize, tensorFromRaw, writeRaw } from "./raw.js";
+import type { ParameterValue, Parameters, Tensor } from "./tensor.js";
+import type { ContentsForm, InferRequest, InferResponse, RequestedOutput } from "./types.js";
+import { CONTENTS_FIELD, contentsSize, readContents, writeContents, type Spans } from "./wire-contents.js";
+import { parametersSize, readParameterEntry, writeParameters } from "./wire-params.js";
+
+/**
+ * The ModelInfer messages on the wire, straight to and from tensors: `ModelInferRequest` <->
+ * {@link InferRequest}, `ModelInferResponse` <-> {@link InferResponse}. Raw contents decode to
+ * typed-array views of the message (zero copy when aligned) and encode from views of the tensors'
+ * arrays, written once, into the transport's buffer; typed contents go straight between the wire
+ * and typed arrays. Decoding enforces the tensor limits before allocating anything.
+ * @internal
+ */
+
+/** Dimensions of one shape at most (a constant: no real tensor comes near it). */
+export const MAX_DIMS = 64;
+
+const REQUEST = "inference.ModelInferRequest";
+const RESPONSE = "inference.ModelInferResponse";
+
+/** A tensor as read, before its data is known: raw contents may come after it. */
+interface TensorHead {
+  name: string;
+  datatype: string;
+  shape: number[];
+  parameters: Record<string, ParameterValue> | undefined;
+  contents: Spans | undefined;
+}
+
+interface Common {
+  modelName: string;
+  modelVersion: string;
+  id: string;
+  parameters: Record<string, ParameterValue> | undefined;
+  tensors: TensorHead[];
+  raw: Buffer[];
+}
+
+export function decodeInferRequest(bytes: Uint8Array, limits: ResolvedTensorLimits): InferRequest {
+  const r = new WireReader(bytes, 0, bytes.length, REQUEST);
+  const outputs: RequestedOutput[] = [];
+  const c = readMessage(r, limits, 7, (tag) => {
+    if (tag !== 0x32) return false;
+    checkTensorCount(outputs.length + 1, limits, "the request's outputs");
+    outputs.push(readRequestedOutput(r, r.delimited(), limits));
+    return true;
+  });
+  const { tensors: inputs, contents } = materialize(r, c, limits, "input");
+  return dropEmpty({ modelName: c.modelName, modelVersion: c.modelVersion, id: c.id, parameters: c.parameters, inputs, outputs, contents });
+}
+
+export function decodeInferResponse(bytes: Uint8Array, limits: ResolvedTensorLimits): InferResponse {
+  const r = new WireReader(bytes, 0, bytes.length, RESPONSE);
+  const c = readMessage(r, limits, 6, () => false);
+  const { tensors: outputs, contents } = materialize(r, c, limits, "output");
+  return dropEmpty({ modelName: c.modelName, modelVersion: c.modelVersion, id: c.id, parameters: c.parameters, outputs, contents });
+}
+
+/** Fields 1–5 (shared by both messages), the raw contents at `rawField`, others through `extra`. */
+function readMessage(r: WireReader, limits: ResolvedTensorLimits, rawField: number, extra: (tag: number) => boolean): Common {
+  const c: Common = { modelName: "", modelVersion: "", id: "", parameters: undefined, tensors: [], raw: [] };
+  const rawTag = (rawField << 3) | WireType.Bytes;
+  let nParams = 0;
+  while (r.pos < r.end) {
+    const tag = r.tag();
+    if (tag === 0x0a) c.modelName = r.string();
+    else if (tag === 0x12) c.modelVersion = r.string();
+    else if (tag === 0x1a) c.id = r.string();
+    else if (tag === 0x22) {
+      checkParameterCount(++nParams, limits, "the message's parameters");
+      readParameterEntry(r, r.delimited(), (c.parameters ??= {}));
+    } else if (tag === 0x2a) {
+      checkTensorCount(c.tensors.length + 1, limits, "the message's tensors");
+      c.tensors.push(readTensorHead(r, r.delimited(), limits));
+    } else if (tag === rawTag) {
+      checkTensorCount(c.raw.length + 1, limits, "the message's raw contents");
+      c.raw.push(r.bytes());
+    } else if (!extra(tag)) r.skip(tag);
+  }
+  return c;
+}
+
+function readTensorHead(r: WireReader, end: number, limits: ResolvedTensorLimits): TensorHead {
+  const t: TensorHead = { name: "", datatype: "", shape: [], parameters: undefined, contents: undefined };
+  let nParams = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) t.name = r.string();
+    else if (tag === 0x12) t.datatype = r.string();
+    else if (tag === 0x1a) readPackedShape(r, r.delimited(), t.shape);
+    else if (tag === 0x18) pushDim(r, t.shape);
+    else if (tag === 0x22) {
+      checkParameterCount(++nParams, limits, `the parameters of tensor ${clip(t.name, 64)}`);
+      readParameterEntry(r, r.delimited(), (t.parameters ??= {}));
+    } else if (tag === 0x2a) {
+      const e = r.delimited();
+      (t.contents ??= []).push(r.pos, e);
+      r.pos = e;
+    } else r.skip(tag);
+  }
+  if (r.pos !== end) throw malformed(r.what, "a tensor runs past its field");
+  return t;
+}
+
+function readPackedShape(r: WireReader, end: number, shape: number[]): void {
+  while (r.pos < end) pushDim(r, shape);
+  if (r.pos !== end) throw malformed(r.what, "a shape runs past its field");
+}
+
+function pushDim(r: WireReader, shape: number[]): void {
+  if (shape.length >= MAX_DIMS) throw new RpcError(Code.InvalidArgument, `a tensor shape has more than ${MAX_DIMS} dimensions`);
+  r.varint64();
+  shape.push(int64Number(r.lo, r.hi));
+}
+
+function readRequestedOutput(r: WireReader, end: number, limits: ResolvedTensorLimits): RequestedOutput {
+  let name = "";
+  let parameters: Record<string, ParameterValue> | undefined;
+  let nParams = 0;
+  while (r.pos < end) {
+    const tag = r.tag();
+    if (tag === 0x0a) name = r.string();
+    else if (tag === 0x12) {
+      checkParameterCount(++nParams, limits, `the parameters of output ${clip(name, 64)}`);
+      readParameterEntry(r, r.delimited(), (parameters ??= {}));
+    } else r.skip(tag);
+  }
+  return parameters === undefined ? { name } : { name, parameters };
+}
+
+/** Tensors from their heads and the raw contents (one per tensor, or none at all). */
+function materialize(r: WireReader, c: Common, limits: ResolvedTensorLimits, kind: string): { tensors: Tensor[]; contents: ContentsForm } {
+  const heads = c.tensors;
+  const useRaw = c.raw.length > 0;
+  if (useRaw && c.raw.length !== heads.length) {
+    throw new RpcError(Code.InvalidArgument, `the message has ${heads.length} ${kind}s but ${c.raw.length} raw contents; it needs one per ${kind}, in order`);
+  }
+  let typed = false;
+  const tensors = heads.map((h, i): Tensor => {
+    const datatype = toDatatype(h.datatype, `datatype of ${kind} ${clip(h.name, 64)}`);
+    if (useRaw) {
+      if (h.contents !== undefined) throw new RpcError(Code.InvalidArgument, `${kind} ${clip(h.name, 64)} has typed contents in a message with raw contents; use one or the other`);
+      return tensorFromRaw(h.name, datatype, h.shape, c.raw[i]!, limits, h.parameters);
+    }
+    const n = checkedCount(h.name, datatype, h.shape, limits);
+    if (h.contents === undefined && n > 0) throw new RpcError(Code.InvalidArgument, `${kind} ${clip(h.name, 64)} has no data: give raw contents or typed contents`);
+    typed ||= h.contents !== undefined;
+    const data = readContents(r, h.contents ?? [], h.name, datatype, n);
+    return h.parameters === undefined ? { name: h.name, datatype, shape: h.shape, data } : { name: h.name, datatype, shape: h.shape, data, parameters: h.parameters };
+  });
+  return { tensors, contents: typed ? "typed" : "raw" };
+}
+
+function dropEmpty<T extends { modelVersion?: string; id?: string; parameters?: Parameters; outputs?: unknown }>(m: T): T {
+  const out = m as Record<string, unknown>;
+  if (out["modelVersion"] === "") delete out["modelVersion"];
+  if (out["id"] === "") delete out["id"];
+  if (out["parameters"] === undefined) delete out["parameters"];
+  return m;
+}
+
+// --- encoding ----------------------------------------------------------------------------------
+
+/** Sizes worked out once, then used to write. */
+interface Plan {
+  /** Per tensor: the tensor message's size, its name, datatype and shape sizes, its contents size (-1: raw). */
+  tensors: Float64Array;
+}
+
+const PER_TENSOR = 5;
+
+/** Whether every tensor has typed contents (FP16 and BF16 do not). */
+function canBeTyped(tensors: readonly Tensor[]): boolean {
+  for (const t of tensors) if (CONTENTS_FIELD[t.datatype] === 0) return false;
+  return true;
+}
+
+function planTensors(tensors: readonly Tensor[], typed: boolean, plan: Plan): number {
+  const sizes = plan.tensors;
+  let total = 0;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    const nameSize = utf8Size(t.name), dtSize = t.datatype.length, shapeSize = shapePayload(t.shape);
+    let size = (nameSize > 0 ? fieldSize(nameSize) : 0) + fieldSize(dtSize) + (shapeSize > 0 ? fieldSize(shapeSize) : 0) + parametersSize(t.parameters);
+    const contents = typed ? contentsSize(t.datatype, t.data) : -1;
+    if (typed) size += fieldSize(contents);
+    else total += fieldSize(rawSize(t));
+    sizes.set([size, nameSize, dtSize, shapeSize, contents], i * PER_TENSOR);
+    total += fieldSize(size);
+  }
+  return total;
+}
+
+function shapePayload(shape: readonly number[]): number {
+  let n = 0;
+  for (const d of shape) {
+    splitNumber(d);
+    n += varint64Size(split.lo, split.hi);
+  }
+  return n;
+}
+
+/** Write the tensor messages (field 5), with their typed contents when planned. */
+function writeTensors(buf: Buffer, pos: number, tensors: readonly Tensor[], plan: Plan): number {
+  const s = plan.tensors;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!, o = i * PER_TENSOR;
+    pos = writeHeader(buf, pos, 0x2a, s[o]!);
+    if (s[o + 1]! > 0) pos = writeString(buf, pos, 0x0a, t.name, s[o + 1]!);
+    pos = writeString(buf, pos, 0x12, t.datatype, s[o + 2]!);
+    if (s[o + 3]! > 0) {
+      pos = writeHeader(buf, pos, 0x1a, s[o + 3]!);
+      for (const d of t.shape) {
+        splitNumber(d);
+        pos = writeVarint64(buf, pos, split.lo, split.hi);
+      }
+    }
+    pos = writeParameters(buf, pos, 0x22, t.parameters);
+    if (s[o + 4]! >= 0) pos = writeContents(buf, writeHeader(buf, pos, 0x2a, s[o + 4]!), t.datatype, t.data);
+  }
+  return pos;
+}
+
+/** Write the raw contents (field `rawField`), one per tensor, unless the plan is typed. */
+function writeRawContents(buf: Buffer, pos: number, tensors: readonly Tensor[], plan: Plan, rawField: number): number {
+  if (tensors.length === 0 || plan.tensors[4]! >= 0) return pos;
+  const tag = (rawField << 3) | WireType.Bytes;
+  for (const t of tensors) pos = writeRaw(t, buf, writeHeader(buf, pos, tag, rawSize(t)));
+  return pos;
+}
+
+function headSize(m: { modelName: string; modelVersion?: string; id?: string; parameters?: Parameters }): number {
+  return stringField(m.modelName) + stringField(m.modelVersion ?? "") + stringField(m.id ?? "") + parametersSize(m.parameters);
+}
+
+function stringField(s: string): number {
+  return s.length === 0 ? 0 : fieldSize(utf8Size(s));
+}
+
+function writeHead(buf: Buffer, pos: number, m: { modelName: string; modelVersion?: string; id?: string; parameters?: Parameters }): number {
+  pos = writeOptionalString(buf, pos, 0x0a, m.modelName);
+  pos = writeOptionalString(buf, pos, 0x12, m.modelVersion ?? "");
+  pos = writeOptionalString(buf, pos, 0x1a, m.id ?? "");
+  return writeParameters(buf, pos, 0x22, m.parameters);
+}
+
+function writeOptionalString(buf: Buffer, pos: number, tag: number, s: string): number {
+  return s.length === 0 ? pos : writeString(buf, pos, tag, s, utf8Size(s));
+}
+
+/** What to encode: the size, and a function that writes it at a position of a buffer that has room. */
+export interface Encoded {
+  readonly size: number;
+  write(buf: Buffer, pos: number): number;
+}
+
+/**
+ * Fields in number order, as protobuf encoders write them: the inputs (5), the requested outputs
+ * (6), then the raw contents (7).
+ */
+export function encodeInferRequest(m: InferRequest): Encoded {
+  const typed = m.contents === "typed" && canBeTyped(m.inputs);
+  const plan: Plan = { tensors: new Float64Array(m.inputs.length * PER_TENSOR) };
+  const outputs = m.outputs ?? [];
+  const outSizes = outputs.map((o) => stringField(o.name) + parametersSize(o.parameters));
+  let size = headSize(m) + planTensors(m.inputs, typed, plan);
+  for (const n of outSizes) size += fieldSize(n);
+  return {
+    size,
+    write(buf, pos) {
+      pos = writeTensors(buf, writeHead(buf, pos, m), m.inputs, plan);
+      for (let i = 0; i < outputs.length; i++) {
+        pos = writeHeader(buf, pos, 0x32, outSizes[i]!);
+        pos = writeOptionalString(buf, pos, 0x0a, outputs[i]!.name);
+        pos = writeParameters(buf, pos, 0x12, outputs[i]!.parameters);
+      }
+      return writeRawContents(buf, pos, m.inputs, plan, 7);
+    },
+  };
+}
+
+export function encodeInferResponse(m: InferResponse): Encoded {
+  const typed = m.contents === "typed" && canBeTyped(m.outputs);
+  const plan: Plan = { tensors: new Float64Array(m.outputs.length * PER_TENSOR) };
+  const size = headSize(m) + planTensors(m.outputs, typed, plan);
+  return { size, write: (buf, pos) => writeRawContents(buf, writeTensors(buf, writeHead(buf, pos, m), m.outputs, plan), m.outputs, plan, 6) };
+}
