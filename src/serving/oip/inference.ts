@@ -44,7 +44,7 @@ export class InferenceCore {
   }
 
   modelMetadata(name: string, version?: string): ModelMetadata {
-    const { config } = this.model(name, version);
+    const { config } = this.findModel(name, version);
     const batch = (config.maxBatchSize ?? 0) > 0;
     const meta = (specs: typeof config.inputs): TensorMetadata[] =>
       specs.map((s) => ({ name: s.name, datatype: s.datatype, shape: batch ? [-1, ...s.shape] : [...s.shape] }));
@@ -75,7 +75,7 @@ export class InferenceCore {
    * (CANCELLED, DEADLINE_EXCEEDED) when it ends first, and the model's own error otherwise.
    */
   async infer(request: InferRequest, call: InferCallOptions = {}): Promise<InferResponse> {
-    const model = this.model(request.modelName, request.modelVersion);
+    const model = this.findModel(request.modelName, request.modelVersion);
     const { config } = model;
     checkInputs(config, request.inputs);
     const wanted = checkRequestedOutputs(config, request.outputs);
@@ -89,7 +89,8 @@ export class InferenceCore {
     }
   }
 
-  private model(name: string, version: string | undefined): Model {
+  /** The ready model `name` (at `version`, or its highest); NOT_FOUND or UNAVAILABLE otherwise. */
+  findModel(name: string, version: string | undefined): Model {
     if (typeof name !== "string" || name === "") throw new RpcError(Code.InvalidArgument, "a model name is required");
     return this.options.repository.get(name, version || undefined);
   }
