@@ -13,8 +13,7 @@ type Handler = (req: IncomingMessage, res: ServerResponse, ctx: GatewayContext) 
  * with its status. The last route answers any other `/v2/…` path with 404.
  * @internal
  */
-export function restRoutes(core: InferenceCore): HandlerRoute[] {
-  const budget = new ByteBudget(core.options.rest.maxBufferedBytes);
+export function restRoutes(core: InferenceCore, budget: ByteBudget): HandlerRoute[] {
   const infer: Handler = (req, res, ctx) => serveInfer(core, budget, req, res, ctx);
   const ready: Handler = (req, res, ctx) => {
     const { model, version } = ctx.params;

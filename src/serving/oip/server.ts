@@ -5,6 +5,7 @@ import { grpcHandlers } from "./grpc-service.js";
 import { InferenceCore, type InferCallOptions } from "./inference.js";
 import { resolveOipServerOptions, type OipServerOptions, type ResolvedOipServerOptions } from "./options.js";
 import { restRoutes } from "./rest.js";
+import { ByteBudget } from "./rest-io.js";
 import type { InferRequest, InferResponse } from "./types.js";
 
 /** The Open Inference Protocol over a model repository: a gRPC service and REST routes sharing one core. */
@@ -16,6 +17,8 @@ export interface OipServer {
   /** The REST endpoints as gateway handler routes (`createGateway({ routes: oip.routes })`); the last catches other `/v2/…` paths. */
   readonly routes: readonly HandlerRoute[];
   readonly options: ResolvedOipServerOptions;
+  /** Bytes the REST inference requests hold now (bodies, responses being written); at most about `rest.maxBufferedBytes`. */
+  restBufferedBytes(): number;
   /** One inference in process, with the checks and bounds of both protocols. */
   infer(request: InferRequest, call?: InferCallOptions): Promise<InferResponse>;
 }
@@ -36,10 +39,12 @@ export interface OipServer {
 export function createOipServer(options: OipServerOptions): OipServer {
   const resolved = resolveOipServerOptions(options);
   const core = new InferenceCore(resolved);
+  const budget = new ByteBudget(resolved.rest.maxBufferedBytes);
   return Object.freeze({
     service: oipService(resolved.limits),
     handlers: grpcHandlers(core),
-    routes: Object.freeze(restRoutes(core)),
+    routes: Object.freeze(restRoutes(core, budget)),
+    restBufferedBytes: () => budget.held,
     options: resolved,
     infer: (request: InferRequest, call?: InferCallOptions) => core.infer(request, call),
   });

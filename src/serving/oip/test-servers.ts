@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createGateway, type Gateway } from "../../gateway/index.js";
 import { createHttpServer } from "../../http/index.js";
 import { createServer, type Server, type ServerOptions } from "../../transport/index.js";
-import { createModelRepository, type Model, type ModelRepository } from "../repository/index.js";
+import { createModelRepository, type Model, type ModelRepository, type ModelSource } from "../repository/index.js";
 import { exampleModels } from "./example-models.js";
 import type { OipServerOptions } from "./options.js";
 import { createOipServer, type OipServer } from "./server.js";
@@ -27,12 +27,18 @@ export interface OipTestServers {
  * example models), for tests and the compliance checker's server.
  * @internal
  */
-export async function startOipServers(o: { models?: readonly Model[]; oip?: Omit<OipServerOptions, "repository">; grpc?: ServerOptions; gatewayMaxBodyBytes?: number } = {}): Promise<OipTestServers> {
-  const repository = createModelRepository({ models: o.models ?? exampleModels() });
+export async function startOipServers(o: {
+  models?: readonly Model[];
+  /** Sources of models that can be loaded again after an unload (as from a folder). */
+  sources?: Readonly<Record<string, ModelSource>>;
+  oip?: Omit<OipServerOptions, "repository">;
+  grpc?: ServerOptions;
+} = {}): Promise<OipTestServers> {
+  const repository = createModelRepository({ models: o.models ?? exampleModels(), sources: o.sources ?? {} });
   const oip = createOipServer({ ...o.oip, repository });
   const grpc = createServer({ ...o.grpc }).service(oip.service, oip.handlers);
   const { port: grpcPort } = await grpc.listen({ host: "127.0.0.1", port: 0 });
-  const gateway = createGateway({ routes: oip.routes, ...(o.gatewayMaxBodyBytes ? { maxBodyBytes: o.gatewayMaxBodyBytes } : {}) });
+  const gateway = createGateway({ routes: oip.routes });
   const server = createHttpServer(gateway.handle);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const httpPort = (server.address() as AddressInfo).port;
