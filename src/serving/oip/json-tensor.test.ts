@@ -44,7 +44,7 @@ describe("JSON tensor data", () => {
 
   it("writes NaN, infinities and -0 so that they come back", () => {
     const text = dataToJson("x", "FP64", new Float64Array([NaN, Infinity, -Infinity, -0, 1.5]));
-    assert.equal(text, '["NaN","Infinity","-Infinity",-0,1.5]');
+    assert.equal(text, '["NaN","Infinity","-Infinity",-0.0,1.5]');
     const back = dataFromJson("input x", "FP64", 5, JSON.parse(text)) as Float64Array;
     assert.ok(Number.isNaN(back[0]) && back[1] === Infinity && back[2] === -Infinity && Object.is(back[3], -0) && back[4] === 1.5);
   });

@@ -116,7 +116,7 @@ export function dataToJson(name: string, datatype: Datatype, data: TensorData): 
   }
 }
 
-/** Floats: one `join` unless an element is NaN, infinite (written as strings) or -0 (which `join` writes as 0). */
+/** Floats: one `join`, unless an element is NaN or infinite (written as strings) or -0 (`join` writes 0; written "-0.0", which every JSON reader takes as a negative zero). */
 function floatsJson(d: Float32Array | Float64Array): string {
   let plain = true;
   for (let i = 0; i < d.length; i++) {
@@ -127,7 +127,7 @@ function floatsJson(d: Float32Array | Float64Array): string {
     }
   }
   if (plain) return `[${d.join(",")}]`;
-  return `[${Array.from(d, (v) => (Number.isFinite(v) ? (Object.is(v, -0) ? "-0" : String(v)) : `"${v}"`)).join(",")}]`;
+  return `[${Array.from(d, (v) => (Number.isFinite(v) ? (Object.is(v, -0) ? "-0.0" : String(v)) : `"${v}"`)).join(",")}]`;
 }
 
 function utf8(name: string, e: Uint8Array): string {
