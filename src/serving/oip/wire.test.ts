@@ -88,6 +88,21 @@ describe("ModelInfer codec", () => {
     }
   });
 
+  it("puts every raw contents entry 8-aligned in the message (padding peers skip), so that aligned receivers get views", () => {
+    for (const n of [1, 3, 5, 8, 13]) {
+      const inputs = [sampleTensor("a", "FP64", [n]), sampleTensor("b", "INT16", [n + 1]), sampleTensor("c", "BYTES", [2]), sampleTensor("d", "FP32", [n])];
+      for (const [bytes, raw] of [
+        [Buffer.from(requestCodec.encode({ modelName: "m", id: "x".repeat(n), inputs })), (RequestType.decode(requestCodec.encode({ modelName: "m", id: "x".repeat(n), inputs })) as unknown as { raw_input_contents: Buffer[] }).raw_input_contents],
+        [Buffer.from(responseCodec.encode({ modelName: "m", outputs: inputs })), (ResponseType.decode(responseCodec.encode({ modelName: "m", outputs: inputs })) as unknown as { raw_output_contents: Buffer[] }).raw_output_contents],
+      ] as const) {
+        for (const entry of raw) assert.equal(bytes.indexOf(entry) % 8, 0, `n=${n}`); // each entry's bytes found where they start
+      }
+      const aligned = Buffer.from(responseCodec.encode({ modelName: "m", outputs: inputs })); // a fresh buffer: offset 0
+      const back = decodeInferResponse(aligned, limits).outputs;
+      for (const i of [0, 3]) assert.equal((back[i]!.data as Float64Array).buffer, aligned.buffer, `output ${i} is a view`);
+    }
+  });
+
   it("encodes int64 parameters and shapes as protobufjs does, and keeps the parameter kinds", () => {
     const req = request([sampleTensor("x", "INT32", [1, 2])], "raw");
     const ours = Buffer.from(requestCodec.encode(req));

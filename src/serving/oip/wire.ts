@@ -171,6 +171,8 @@ function dropEmpty<T extends { modelVersion?: string; id?: string; parameters?: 
 
 /** Sizes worked out once, then used to write. */
 interface Plan {
+  /** Per raw contents entry: bytes of padding before it (0: none), and its size. */
+  raw: number[];
   /** Per tensor: the tensor message's size, its name, datatype and shape sizes, its contents size (-1: raw). */
   tensors: Float64Array;
 }
@@ -192,7 +194,6 @@ function planTensors(tensors: readonly Tensor[], typed: boolean, plan: Plan): nu
     let size = (nameSize > 0 ? fieldSize(nameSize) : 0) + fieldSize(dtSize) + (shapeSize > 0 ? fieldSize(shapeSize) : 0) + parametersSize(t.parameters);
     const contents = typed ? contentsSize(t.datatype, t.data) : -1;
     if (typed) size += fieldSize(contents);
-    else total += fieldSize(rawSize(t));
     sizes.set([size, nameSize, dtSize, shapeSize, contents], i * PER_TENSOR);
     total += fieldSize(size);
   }
@@ -229,11 +230,43 @@ function writeTensors(buf: Buffer, pos: number, tensors: readonly Tensor[], plan
   return pos;
 }
 
-/** Write the raw contents (field `rawField`), one per tensor, unless the plan is typed. */
+/**
+ * Unknown field 2047 (bytes, ignored by every parser) is the padding put before a raw contents
+ * entry so that its bytes start at a multiple of 8 from the start of the message: a receiver
+ * holding the message in an aligned buffer (Weir's transports do for messages that span several
+ * chunks) can then read the tensor as a typed-array view, without a copy.
+ */
+const PAD_TAG = [0xfa, 0x7f]; // (2047 << 3) | 2 as a varint
+
+/** Sizes of the raw contents entries (none when typed) that start `offset` bytes into the message; returns their total. */
+function planRaw(tensors: readonly Tensor[], typed: boolean, offset: number, plan: Plan): number {
+  if (typed) return 0;
+  const start = offset;
+  for (const t of tensors) {
+    const n = rawSize(t);
+    const head = 1 + varintSize(n);
+    const need = (8 - ((offset + head) % 8)) % 8;
+    const pad = need === 0 ? 0 : need >= 3 ? need : need + 8; // a pad field takes at least 3 bytes
+    plan.raw.push(pad, n);
+    offset += pad + head + n;
+  }
+  return offset - start;
+}
+
+/** Write the raw contents (field `rawField`), each after its padding, as planned. */
 function writeRawContents(buf: Buffer, pos: number, tensors: readonly Tensor[], plan: Plan, rawField: number): number {
-  if (tensors.length === 0 || plan.tensors[4]! >= 0) return pos;
   const tag = (rawField << 3) | WireType.Bytes;
-  for (const t of tensors) pos = writeRaw(t, buf, writeHeader(buf, pos, tag, rawSize(t)));
+  for (let i = 0; i < plan.raw.length / 2; i++) {
+    const pad = plan.raw[2 * i]!;
+    if (pad > 0) {
+      buf[pos] = PAD_TAG[0]!;
+      buf[pos + 1] = PAD_TAG[1]!;
+      buf[pos + 2] = pad - 3;
+      buf.fill(0, pos + 3, pos + pad);
+      pos += pad;
+    }
+    pos = writeRaw(tensors[i]!, buf, writeHeader(buf, pos, tag, plan.raw[2 * i + 1]!));
+  }
   return pos;
 }
 
@@ -268,11 +301,12 @@ export interface Encoded {
  */
 export function encodeInferRequest(m: InferRequest): Encoded {
   const typed = m.contents === "typed" && canBeTyped(m.inputs);
-  const plan: Plan = { tensors: new Float64Array(m.inputs.length * PER_TENSOR) };
+  const plan: Plan = { raw: [], tensors: new Float64Array(m.inputs.length * PER_TENSOR) };
   const outputs = m.outputs ?? [];
   const outSizes = outputs.map((o) => stringField(o.name) + parametersSize(o.parameters));
   let size = headSize(m) + planTensors(m.inputs, typed, plan);
   for (const n of outSizes) size += fieldSize(n);
+  size += planRaw(m.inputs, typed, size, plan);
   return {
     size,
     write(buf, pos) {
@@ -289,7 +323,8 @@ export function encodeInferRequest(m: InferRequest): Encoded {
 
 export function encodeInferResponse(m: InferResponse): Encoded {
   const typed = m.contents === "typed" && canBeTyped(m.outputs);
-  const plan: Plan = { tensors: new Float64Array(m.outputs.length * PER_TENSOR) };
-  const size = headSize(m) + planTensors(m.outputs, typed, plan);
+  const plan: Plan = { raw: [], tensors: new Float64Array(m.outputs.length * PER_TENSOR) };
+  let size = headSize(m) + planTensors(m.outputs, typed, plan);
+  size += planRaw(m.outputs, typed, size, plan);
   return { size, write: (buf, pos) => writeRawContents(buf, writeTensors(buf, writeHead(buf, pos, m), m.outputs, plan), m.outputs, plan, 6) };
 }
