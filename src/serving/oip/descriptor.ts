@@ -6,7 +6,8 @@ import { loadProtoSync, type Codec, type EncodeTarget, type MethodDescriptor, ty
 import type { ServiceDescriptor } from "../../rpc/index.js";
 import { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits, type TensorLimits } from "./limits.js";
 import type { InferRequest, InferResponse } from "./types.js";
-import { decodeInferRequest, decodeInferResponse, encodeInferRequest, encodeInferResponse, type Encoded } from "./wire.js";
+import { decodeInferRequest, decodeInferResponse } from "./wire.js";
+import { encodeInferRequest, encodeInferResponse, type Encoded } from "./wire-encode.js";
 
 /** Fully qualified name of the service in inference.proto. */
 export const OIP_SERVICE = "inference.GRPCInferenceService";

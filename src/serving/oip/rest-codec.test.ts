@@ -76,6 +76,13 @@ describe("REST inference bodies", () => {
     it("data count not matching the shape", () => assert.throws(decode(json(input({ data: [1, 2, 3] }))), invalid(/3 elements in its data; its shape needs 2/)));
     it("a shape whose element count overflows", () => assert.throws(decode(json(input({ shape: [2 ** 31, 2 ** 31], data: [] }))), invalid(/more than/)));
     it("a tensor over the size limit", () => assert.throws(decode(json(input({ data: [1, 2] })), undefined, resolveTensorLimits({ maxTensorBytes: 4 })), invalid(/more than 1 elements/)));
+    it("more tensors, parameters, dimensions or BYTES elements than allowed", () => {
+      const few = resolveTensorLimits({ maxTensors: 1, maxParameters: 1, maxBytesElements: 2 });
+      assert.throws(decode(json({ inputs: [{}, {}] }), undefined, few), invalid(/the request's inputs: more than 1 tensors/));
+      assert.throws(decode(json({ parameters: { a: 1, b: 2 }, inputs: [] }), undefined, few), invalid(/the request's parameters: more than 1 parameters/));
+      assert.throws(decode(json(input({ shape: new Array(65).fill(1), data: [1] }))), invalid(/more than 64 dimensions/));
+      assert.throws(decode(json({ inputs: [{ name: "s", datatype: "BYTES", shape: [3], data: ["a", "b", "c"] }] }), undefined, few), invalid(/tensor s has more than 2 elements/));
+    });
     it("a non-string id", () => assert.throws(decode(json({ id: 5, inputs: [] })), invalid(/id must be a string/)));
     it("an object parameter", () => assert.throws(decode(json({ parameters: { a: {} }, inputs: [] })), invalid(/a must be a string, number or boolean/)));
 

@@ -10,7 +10,7 @@ import { loadProtoSync } from "../../idl/index.js";
 import { createClient, type Client } from "../../rpc/index.js";
 import { createGrpcTransport, type GrpcTransport } from "../../transport/index.js";
 import { defineModel, type InferContext } from "../repository/index.js";
-import { createOipGrpcClient, type OipClient } from "./client/index.js";
+import { createOipGrpcClient, createOipRestClient, type OipClient } from "./client/index.js";
 import { OIP_SERVICE, oipProtoPath } from "./descriptor.js";
 import { exampleModels } from "./example-models.js";
 import { tensor } from "./tensor.js";
@@ -155,6 +155,22 @@ describe("OIP server: bad input, limits and cancellation", { timeout: 60_000 }, 
     await grpcRefuses({ inputs: [{ name: "INPUT0", datatype: "FP32", shape: [1] }], raw_input_contents: [new Uint8Array(5 << 20)] }, Code.ResourceExhausted, /exceeds the limit of 4194304/);
   });
 
+  it("a body that does not arrive by the request's deadline: 504, and a REST client timeout: DEADLINE_EXCEEDED", async () => {
+    const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${s.baseUrl}/v2/models/add_sub/infer`, { method: "POST", headers: { "x-timeout-ms": "150", "content-length": "1000" } }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d.toString())).on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      req.write("{\"inputs\": ["); // and nothing more
+    });
+    assert.equal(reply.status, 504);
+    assert.match(reply.body, /deadline exceeded/);
+    const client = createOipRestClient({ baseUrl: s.baseUrl, timeoutMs: 100 });
+    await assert.rejects(client.infer("slow", [tensor("x", "FP32", [1], new Float32Array(1))]), code(Code.DeadlineExceeded, /timed out/));
+    await stillServing();
+  });
+
   it("a closed HTTP connection aborts the model's signal", async () => {
     const before = calls.length;
     const req = http.request(`${s.baseUrl}/v2/models/slow/infer`, { method: "POST" });
@@ -178,6 +194,24 @@ describe("OIP server: bad input, limits and cancellation", { timeout: 60_000 }, 
     await assert.rejects(oip.infer("slow", [tensor("x", "FP32", [1], new Float32Array(1))], { timeoutMs: 100 }), code(Code.DeadlineExceeded));
     await until(() => calls[before + 1]?.signal.aborted === true, "the model's signal to abort at the deadline");
     await stillServing();
+  });
+});
+
+describe("OIP gRPC client message limits", { timeout: 30_000 }, () => {
+  it("the gRPC client takes messages past gRPC's usual 4 MiB (64 MiB by default), and its own limit when given one", async () => {
+    const input = tensor("INPUT0", "UINT8", [1, 5 << 20], new Uint8Array(5 << 20).fill(7));
+    const s = await startOipServers({ grpc: { limits: { maxReceiveMessageBytes: 8 << 20, maxSendMessageBytes: 8 << 20 } } });
+    const oip = createOipGrpcClient({ target: `127.0.0.1:${s.grpcPort}` });
+    const strict = createOipGrpcClient({ target: `127.0.0.1:${s.grpcPort}`, grpc: { limits: { maxReceiveMessageBytes: 1 << 20, maxSendMessageBytes: 8 << 20 } } });
+    try {
+      const res = await oip.infer("identity_uint8", [input]);
+      assert.equal((res.outputs[0]!.data as Uint8Array).length, 5 << 20);
+      await assert.rejects(strict.infer("identity_uint8", [input]), code(Code.ResourceExhausted));
+    } finally {
+      await strict.close();
+      await oip.close();
+      await s.close();
+    }
   });
 });
 

@@ -106,6 +106,13 @@ describe("OIP server, REST and gRPC, through Weir's clients", { timeout: 60_000 
     }
   });
 
+  it("the REST client bounds the response it reads, and its calls by a timeout", async () => {
+    const small = createOipRestClient({ baseUrl: s.baseUrl, maxResponseBytes: 100 });
+    await assert.rejects(small.infer("identity_fp64", [sampleTensor("INPUT0", "FP64", [1, 64])]), code(Code.ResourceExhausted, /response body of \d+ bytes exceeds the limit of 100 bytes/));
+    const hasty = createOipRestClient({ baseUrl: "http://127.0.0.1:9", timeoutMs: 1 }); // a port nobody listens on
+    await assert.rejects(hasty.serverLive(), (e: unknown) => e instanceof RpcError && (e.code === Code.Unavailable || e.code === Code.DeadlineExceeded));
+  });
+
   it("REST answers the protocol's way: 405 with Allow, 404 for other /v2 paths, health as status and JSON", async () => {
     const r405 = await fetch(`${s.baseUrl}/v2/models/add_sub/infer`);
     assert.equal(r405.status, 405);

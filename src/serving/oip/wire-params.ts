@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import {
-  WireReader, fieldSize, int64Number, split, splitNumber, uint64Number, utf8Size, varint64Size, varintSize,
+  WireReader, fieldSize, int64Number, split, splitNumber, uint64Number, utf8Size, varint64Size,
   writeHeader, writeString, writeVarint, writeVarint64,
 } from "./pb.js";
 import type { ParameterValue, Parameters } from "./tensor.js";
@@ -133,9 +133,4 @@ export function writeParameters(buf: Buffer, pos: number, tag: number, params: P
     pos = writeValue(buf, pos, v);
   }
   return pos;
-}
-
-/** Bytes of a varint-keyed length-delimited field of `n` bytes, for keys that may take two bytes. */
-export function keyedSize(tag: number, n: number): number {
-  return varintSize(tag) + varintSize(n) + n;
 }

@@ -130,6 +130,7 @@ describe("ModelInfer codec", () => {
     it("bytes after the last BYTES element", () => assert.throws(raw("BYTES", [1], [0, 0, 0, 0, 7]), invalid(/1 bytes after its 1 elements/)));
     it("a shape whose element count overflows", () => assert.throws(raw("INT8", [2 ** 40, 2 ** 40], []), invalid(/more than/)));
     it("a negative dimension", () => assert.throws(raw("INT8", [-1], []), invalid(/bad dimension -1/)));
+    it("a shape of more than 64 dimensions", () => assert.throws(raw("INT8", new Array(65).fill(1), [0]), invalid(/more than 64 dimensions/)));
     it("an unknown datatype", () => assert.throws(raw("FP8", [1], [0]), invalid(/datatype of input x "FP8" is not one of/)));
     it("a tensor over the size limit", () => {
       const small = resolveTensorLimits({ maxTensorBytes: 16 });
