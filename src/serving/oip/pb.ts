@@ -10,9 +10,9 @@ import { Code, RpcError } from "../../core/index.js";
 
 export const enum WireType { Varint = 0, Fixed64 = 1, Bytes = 2, Fixed32 = 5 }
 
-/** A malformed message: what gRPC peers answer for bytes that do not parse (INTERNAL). */
+/** A malformed message (truncated, a bad varint or wire type): the sender's error, INVALID_ARGUMENT. */
 export function malformed(what: string, why: string): RpcError {
-  return new RpcError(Code.Internal, `cannot decode ${what}: ${why}`);
+  return new RpcError(Code.InvalidArgument, `cannot decode ${what}: ${why}`);
 }
 
 export class WireReader {

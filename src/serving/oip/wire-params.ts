@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import {
-  WireReader, fieldSize, int64Number, split, splitNumber, uint64Number, utf8Size, varint64Size,
+  WireReader, fieldSize, malformed, int64Number, split, splitNumber, uint64Number, utf8Size, varint64Size,
   writeHeader, writeString, writeVarint, writeVarint64,
 } from "./pb.js";
 import type { ParameterValue, Parameters } from "./tensor.js";
@@ -27,7 +27,7 @@ export function readParameterEntry(r: WireReader, end: number, into: Record<stri
     else if (tag === 0x12) value = readParameterValue(r, r.delimited());
     else r.skip(tag);
   }
-  if (r.pos !== end) throw new RpcError(Code.Internal, `cannot decode ${r.what}: a parameter runs past its entry`);
+  if (r.pos !== end) throw malformed(r.what, "a parameter runs past its entry");
   if (value !== undefined && key !== "__proto__") into[key] = value;
 }
 
