@@ -26,7 +26,8 @@ export function grpcHandlers(core: InferenceCore): ServiceImpl<OipMethods> {
     ServerMetadata: () => core.serverMetadata(),
     ModelMetadata: (req): ModelMetadataMsg => core.modelMetadata(req.name ?? "", req.version),
     async ModelInfer(req, ctx: ServerCallContext) {
-      const res = await core.infer(req, { signal: ctx.signal, timeoutMs: ctx.timeRemaining() });
+      // The server ends the call itself on cancel and deadline: the model's signal is made only if it reads it.
+      const res = await core.infer(req, { lazySignal: () => ctx.signal, timeoutMs: ctx.timeRemaining() });
       return req.contents === "typed" ? { ...res, contents: "typed" } : res;
     },
     RepositoryIndex: (req) => ({ models: core.index(req.ready === true) }),

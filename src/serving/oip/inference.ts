@@ -1,5 +1,5 @@
 import { Code, RpcError, clip, createCallScope, type CallScope } from "../../core/index.js";
-import type { Model } from "../repository/index.js";
+import type { InferContext, Model } from "../repository/index.js";
 import { checkInputs, checkRequestedOutputs, selectOutputs } from "./check.js";
 import type { ResolvedOipServerOptions } from "./options.js";
 import type { Parameters, Tensor } from "./tensor.js";
@@ -10,7 +10,14 @@ export const EXTENSIONS: readonly string[] = Object.freeze(["binary_tensor_data"
 
 /** How one inference is bounded: the caller's signal (disconnect, cancel) and its deadline. */
 export interface InferCallOptions {
+  /** Aborts the model's signal, and ends the call with its reason even if the model goes on. */
   readonly signal?: AbortSignal;
+  /**
+   * The caller's signal, asked for only when the model reads `ctx.signal`: a caller that ends the
+   * call by itself on cancel and deadline (the gRPC server does) then costs no AbortSignal for
+   * the models that never look at it.
+   */
+  readonly lazySignal?: () => AbortSignal;
   /** The call's own timeout; without one, the server's `defaultTimeoutMs`. */
   readonly timeoutMs?: number;
 }
@@ -80,11 +87,13 @@ export class InferenceCore {
     checkInputs(config, request.inputs);
     const wanted = checkRequestedOutputs(config, request.outputs);
     const scope = createCallScope({ signal: call.signal, timeoutMs: call.timeoutMs ?? this.options.defaultTimeoutMs });
+    const link = call.lazySignal === undefined ? undefined : new LazyLink(scope, call.lazySignal);
     try {
-      const produced = await runModel(model, request.inputs, request.parameters ?? {}, wanted, scope);
+      const produced = await runModel(model, request.inputs, contextOf(scope, link, request.parameters ?? {}, wanted), scope);
       const out: InferResponse = { modelName: config.name, modelVersion: config.version ?? "1", outputs: selectOutputs(config, wanted, produced) };
       return request.id === undefined || request.id === "" ? out : { ...out, id: request.id };
     } finally {
+      link?.dispose();
       scope.dispose();
     }
   }
@@ -108,11 +117,11 @@ export class InferenceCore {
  * The model's outputs, or the scope's reason as soon as it aborts: a model that ignores its
  * signal still leaves its caller answered on time (its late result is dropped).
  */
-function runModel(model: Model, inputs: readonly Tensor[], parameters: Parameters, outputs: readonly string[] | undefined, scope: CallScope): Promise<readonly Tensor[]> {
+function runModel(model: Model, inputs: readonly Tensor[], ctx: InferContext, scope: CallScope): Promise<readonly Tensor[]> {
   if (scope.reason !== undefined) return Promise.reject(scope.reason);
   let running: Promise<readonly Tensor[]>;
   try {
-    running = Promise.resolve(model.infer(inputs, { signal: scope.signal, parameters, outputs }));
+    running = Promise.resolve(model.infer(inputs, ctx));
   } catch (e) {
     return Promise.reject(modelError(model, e));
   }
@@ -130,6 +139,39 @@ function runModel(model: Model, inputs: readonly Tensor[], parameters: Parameter
       },
     );
   });
+}
+
+/** The model's context; its signal (the scope's, joined to the caller's) is made when the model reads it. */
+function contextOf(scope: CallScope, link: LazyLink | undefined, parameters: Parameters, outputs: readonly string[] | undefined): InferContext {
+  return {
+    parameters,
+    outputs,
+    get signal(): AbortSignal {
+      link?.connect();
+      return scope.signal;
+    },
+  };
+}
+
+/** The caller's lazy signal, joined to the scope on first use. */
+class LazyLink {
+  private parent: AbortSignal | undefined;
+  constructor(private readonly scope: CallScope, private readonly get: () => AbortSignal) {}
+
+  connect(): void {
+    if (this.parent !== undefined) return;
+    const parent = (this.parent = this.get());
+    if (parent.aborted) this.handleEvent();
+    else parent.addEventListener("abort", this, { once: true });
+  }
+
+  handleEvent(): void {
+    this.scope.abort(RpcError.from(this.parent?.reason, Code.Canceled));
+  }
+
+  dispose(): void {
+    this.parent?.removeEventListener("abort", this);
+  }
 }
 
 function modelError(model: Model, e: unknown): RpcError {

@@ -50,14 +50,21 @@ export function decodeInferRequest(bytes: Uint8Array, limits: ResolvedTensorLimi
     return true;
   });
   const { tensors: inputs, contents } = materialize(r, c, limits, "input");
-  return dropEmpty({ modelName: c.modelName, modelVersion: c.modelVersion, id: c.id, parameters: c.parameters, inputs, outputs, contents });
+  const m: Head & { inputs?: Tensor[]; outputs?: RequestedOutput[]; contents?: ContentsForm } = headOf(c);
+  m.inputs = inputs;
+  m.outputs = outputs;
+  m.contents = contents;
+  return m as InferRequest;
 }
 
 export function decodeInferResponse(bytes: Uint8Array, limits: ResolvedTensorLimits): InferResponse {
   const r = new WireReader(bytes, 0, bytes.length, RESPONSE);
   const c = readMessage(r, limits, 6, () => false);
   const { tensors: outputs, contents } = materialize(r, c, limits, "output");
-  return dropEmpty({ modelName: c.modelName, modelVersion: c.modelVersion, id: c.id, parameters: c.parameters, outputs, contents });
+  const m: Head & { outputs?: Tensor[]; contents?: ContentsForm } = headOf(c);
+  m.outputs = outputs;
+  m.contents = contents;
+  return m as InferResponse;
 }
 
 /** Fields 1–5 (shared by both messages), the raw contents at `rawField`, others through `extra`. */
@@ -155,10 +162,13 @@ function materialize(r: WireReader, c: Common, limits: ResolvedTensorLimits, kin
   return { tensors, contents: typed ? "typed" : "raw" };
 }
 
-function dropEmpty<T extends { modelVersion?: string; id?: string; parameters?: Parameters; outputs?: unknown }>(m: T): T {
-  const out = m as Record<string, unknown>;
-  if (out["modelVersion"] === "") delete out["modelVersion"];
-  if (out["id"] === "") delete out["id"];
-  if (out["parameters"] === undefined) delete out["parameters"];
-  return m;
+interface Head { modelName: string; modelVersion?: string; id?: string; parameters?: Parameters }
+
+/** The fields common to both messages, those with a value only (built, never deleted from: objects stay fast). */
+function headOf(c: Common): Head {
+  const h: Head = { modelName: c.modelName };
+  if (c.modelVersion !== "") h.modelVersion = c.modelVersion;
+  if (c.id !== "") h.id = c.id;
+  if (c.parameters !== undefined) h.parameters = c.parameters;
+  return h;
 }
