@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, Metadata, RpcError } from "../../core/index.js";
-import { bodyTooLarge, errorHeaders, errorStatus } from "../../gateway/http-io.js";
+import { bodyTooLarge, errorHeaders, errorStatus, isBodyTooLarge } from "../../gateway/http-io.js";
 
 /**
  * The bytes all REST inference requests hold together: bodies being read and decoded, responses
@@ -114,11 +114,18 @@ export function readBody(req: IncomingMessage, o: ReadBodyOptions): Promise<Buff
   });
 }
 
-/** JSON with a status; `Connection: close` when the request body was not read to its end. */
-export function sendOipJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>): void {
+/** Bodies up to this size left unread by an early answer are read and dropped, so the connection stays usable. */
+const DRAIN_BYTES = 16 << 20;
+
+/**
+ * JSON with a status. A body still unread is read and dropped after the answer when it is known to
+ * be small (closing a socket with unread bytes resets it, and the client may lose the answer);
+ * a larger or unknown one, or one over the limit, closes the connection (`Connection: close`).
+ */
+export function sendOipJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>, tooLarge = false): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...extra };
-  if (!req.complete) headers["connection"] = "close";
+  if (!req.complete && (tooLarge || !(Number(req.headers["content-length"]) <= DRAIN_BYTES))) headers["connection"] = "close";
   res.writeHead(status, headers);
   res.end(text);
 }
@@ -134,5 +141,5 @@ export function sendOipError(req: IncomingMessage, res: ServerResponse, e: unkno
     return;
   }
   const err = RpcError.from(e, Code.Internal);
-  sendOipJson(req, res, errorStatus(err), { error: err.rawMessage }, errorHeaders(err));
+  sendOipJson(req, res, errorStatus(err), { error: err.rawMessage }, errorHeaders(err), isBodyTooLarge(err));
 }
