@@ -1,5 +1,6 @@
 import { Code, RpcError, clip } from "../../core/index.js";
 import type { ModelConfig, TensorSpec } from "../repository/index.js";
+import { arrayOf } from "./datatype.js";
 import { checkTensor, type Tensor } from "./tensor.js";
 import type { RequestedOutput } from "./types.js";
 
@@ -19,6 +20,7 @@ export function checkInputs(config: ModelConfig, inputs: readonly Tensor[]): voi
     if (seen.has(t.name)) throw invalid(`input ${spec.name} is given twice`);
     seen.add(t.name);
     if (t.datatype !== spec.datatype) throw invalid(`input ${spec.name} of model ${config.name} is ${spec.datatype}, got ${t.datatype}`);
+    if (!holdsItsDatatype(t)) throw invalid(`input ${spec.name} is ${t.datatype} but its data is ${kindOf(t.data)}`);
     let dims = t.shape;
     if (maxBatch > 0) {
       const b = t.shape[0];
@@ -56,6 +58,7 @@ export function selectOutputs(config: ModelConfig, wanted: readonly string[] | u
     if (t === undefined) throw broken(config, `returned no output ${name}`);
     const spec = config.outputs.find((s) => s.name === name)!;
     if (t.datatype !== spec.datatype) throw broken(config, `returned output ${name} as ${t.datatype}; its config says ${spec.datatype}`);
+    if (!holdsItsDatatype(t)) throw broken(config, `returned output ${name} of ${t.datatype} with its data in ${kindOf(t.data)}`);
     try {
       checkTensor(t);
     } catch (e) {
@@ -63,6 +66,15 @@ export function selectOutputs(config: ModelConfig, wanted: readonly string[] | u
     }
     return t;
   });
+}
+
+/** Whether a tensor's elements are in the array of its datatype (FP32 in a Float32Array, BYTES in an array…). */
+function holdsItsDatatype(t: Tensor): boolean {
+  return t.datatype === "BYTES" ? Array.isArray(t.data) : t.data instanceof arrayOf(t.datatype);
+}
+
+function kindOf(data: unknown): string {
+  return Array.isArray(data) ? "an array" : ((data as object | undefined)?.constructor?.name ?? typeof data);
 }
 
 function shapeFits(spec: readonly number[], dims: readonly number[]): boolean {

@@ -59,6 +59,7 @@ describe("inference core", { timeout: 20_000 }, () => {
       [[fp32("INPUT0", [4]), tensor("INPUT1", "INT32", [4], new Int32Array(4))], /INPUT1 of model add_sub is FP32, got INT32/],
       [[fp32("INPUT0", [5]), fp32("INPUT1", [4])], /INPUT0 of model add_sub has shape \[5\]; it takes \[4\]/],
       [[fp32("INPUT0", [1, 4]), fp32("INPUT1", [4])], /has shape \[1,4\]/],
+      [[fp32("INPUT0", [4]), { name: "INPUT1", datatype: "FP32", shape: [4], data: new Int32Array(4) }], /INPUT1 is FP32 but its data is Int32Array/],
     ];
     for (const [inputs, re] of cases) await assert.rejects(add(inputs), code(Code.InvalidArgument, re), String(re));
   });
@@ -132,5 +133,6 @@ describe("inference core", { timeout: 20_000 }, () => {
     await assert.rejects(run(() => []), code(Code.Internal, /returned no output y/));
     await assert.rejects(run(() => [tensor("y", "INT32", [1], new Int32Array(1))]), code(Code.Internal, /returned output y as INT32; its config says FP32/));
     await assert.rejects(run(() => [{ name: "y", datatype: "FP32", shape: [2], data: new Float32Array(1) }]), code(Code.Internal, /has 1 elements, its shape \[2\] needs 2/));
+    await assert.rejects(run(() => [{ name: "y", datatype: "FP32", shape: [1], data: new Float64Array(1) }]), code(Code.Internal, /returned output y of FP32 with its data in Float64Array/));
   });
 });

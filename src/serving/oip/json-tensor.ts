@@ -135,7 +135,7 @@ function utf8(name: string, e: Uint8Array): string {
   try {
     return STRICT_UTF8.decode(e);
   } catch {
-    throw new RpcError(Code.InvalidArgument, `output ${clip(name, 64)} holds bytes that are not UTF-8 text, which JSON cannot carry; ask for it as binary data (parameter binary_data)`);
+    throw new RpcError(Code.InvalidArgument, `tensor ${clip(name, 64)} holds bytes that are not UTF-8 text, which JSON cannot carry; send it or ask for it as binary data (binary_data_size, binary_data)`);
   }
 }
 
