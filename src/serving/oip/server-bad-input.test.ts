@@ -171,6 +171,25 @@ describe("OIP server: bad input, limits and cancellation", { timeout: 60_000 }, 
     await stillServing();
   });
 
+  it("the REST client opens at most maxConnections connections; more calls wait for one, within their timeout", async () => {
+    let open = 0, most = 0;
+    const count = (socket: import("node:net").Socket) => {
+      most = Math.max(most, ++open);
+      socket.once("close", () => open--);
+    };
+    s.http.on("connection", count);
+    const client = createOipRestClient({ baseUrl: s.baseUrl, maxConnections: 2, timeoutMs: 300 });
+    try {
+      const calls = Array.from({ length: 5 }, () => client.infer("slow", [tensor("x", "FP32", [1], new Float32Array(1))]));
+      for (const c of calls) await assert.rejects(c, code(Code.DeadlineExceeded));
+      assert.equal(most, 2);
+    } finally {
+      s.http.off("connection", count);
+      await client.close();
+    }
+    await stillServing();
+  });
+
   it("a closed HTTP connection aborts the model's signal", async () => {
     const before = calls.length;
     const req = http.request(`${s.baseUrl}/v2/models/slow/infer`, { method: "POST" });

@@ -1,5 +1,6 @@
 // The OIP server over REST and gRPC, called by Weir's OIP clients in all four forms (REST JSON,
-// REST binary, gRPC raw, gRPC typed): every datatype, the example models, every endpoint.
+// REST binary, on node:http and on fetch, gRPC raw, gRPC typed): every datatype, the example
+// models, every endpoint.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
@@ -15,7 +16,7 @@ const code = (c: Code, re?: RegExp) => (e: unknown) => e instanceof RpcError && 
 
 describe("OIP server, REST and gRPC, through Weir's clients", { timeout: 60_000 }, () => {
   let s: OipTestServers;
-  let clients: Record<"restJson" | "restBinary" | "grpcRaw" | "grpcTyped", OipClient>;
+  let clients: Record<"restJson" | "restBinary" | "restBinaryFetch" | "grpcRaw" | "grpcTyped", OipClient>;
 
   before(async () => {
     s = await startOipServers({ sources: { string_ops: async () => stringOpsModel() } });
@@ -23,6 +24,7 @@ describe("OIP server, REST and gRPC, through Weir's clients", { timeout: 60_000 
     clients = {
       restJson: createOipRestClient({ baseUrl: s.baseUrl }),
       restBinary: createOipRestClient({ baseUrl: s.baseUrl, binary: true }),
+      restBinaryFetch: createOipRestClient({ baseUrl: s.baseUrl, binary: true, fetch }),
       grpcRaw: createOipGrpcClient({ target }),
       grpcTyped: createOipGrpcClient({ target, typed: true }),
     };

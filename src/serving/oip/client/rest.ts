@@ -2,6 +2,7 @@ import { Code, Metadata, RpcError, clip } from "../../../core/index.js";
 import { resolveTensorLimits, checkPositiveInteger, type TensorLimits } from "../limits.js";
 import { HEADER_LENGTH, decodeRestResponse, encodeRestRequest } from "../rest-codec.js";
 import type { InferResponse, ModelMetadata, RepositoryIndexEntry, ServerMetadata } from "../types.js";
+import { exchangeError, fetchExchange, nodeExchange, type Reply } from "./exchange.js";
 import { inferRequest, type CallOptions, type OipClient } from "./types.js";
 
 /** Options of {@link createOipRestClient}. */
@@ -18,14 +19,20 @@ export interface OipRestClientOptions {
   limits?: TensorLimits;
   /** Headers sent with every request (e.g. `authorization`). */
   headers?: Readonly<Record<string, string>>;
-  /** The fetch to use. Default: the global one. */
+  /** Keep-alive connections to the server at most; more requests wait for one, within their timeout. Default 64. */
+  maxConnections?: number;
+  /**
+   * Send requests with this fetch instead of node:http(s) (a proxy-aware fetch, a test double).
+   * Default: node:http(s), which measured 1.8 times fetch's rate on large binary responses.
+   */
   fetch?: typeof fetch;
 }
 
 const MAX_JSON_DEPTH = 64;
 
 /**
- * An OIP client over REST (`/v2/...`), on fetch: JSON tensors, or with `binary` the binary tensor
+ * An OIP client over REST (`/v2/...`), on node:http(s) with keep-alive connections (or a fetch of
+ * your own), with a timeout per call: JSON tensors, or with `binary` the binary tensor
  * extension, whose outputs come back as views of the response body where aligned (the server
  * pads its JSON header to a multiple of 8 bytes). Errors are RpcErrors with the code of the HTTP
  * status (400 INVALID_ARGUMENT, 404 NOT_FOUND, 429 RESOURCE_EXHAUSTED, 503 UNAVAILABLE…) and the
@@ -36,25 +43,26 @@ const MAX_JSON_DEPTH = 64;
  * const res = await client.infer("add_sub", inputs, { outputs: ["OUTPUT0"], timeoutMs: 2000 });
  */
 export function createOipRestClient(options: OipRestClientOptions): OipClient {
-  const base = new URL(options.baseUrl).toString().replace(/\/$/, "");
+  const base = new URL(options.baseUrl);
   const limits = resolveTensorLimits(options.limits, "OIP REST client option limits.");
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxResponseBytes = options.maxResponseBytes ?? 256 << 20;
+  const maxConnections = options.maxConnections ?? 64;
   checkPositiveInteger("OIP REST client option timeoutMs", timeoutMs);
   checkPositiveInteger("OIP REST client option maxResponseBytes", maxResponseBytes);
-  const doFetch = options.fetch ?? fetch;
-  const exchange = async (method: string, path: string, body: Uint8Array | string | undefined, o: CallOptions | undefined, headers: Record<string, string> = {}): Promise<Reply> => {
+  checkPositiveInteger("OIP REST client option maxConnections", maxConnections);
+  const http = options.fetch === undefined ? nodeExchange(base, maxConnections, maxResponseBytes) : fetchExchange(options.fetch, base, maxResponseBytes);
+  const exchange = async (method: string, path: string, body: readonly Uint8Array[], o: CallOptions | undefined, headers: Record<string, string> = {}): Promise<Reply> => {
     const timeout = AbortSignal.timeout(o?.timeoutMs ?? timeoutMs);
     const signal = o?.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
     try {
-      const res = await doFetch(base + path, { method, body, signal, headers: { ...options.headers, ...headers } });
-      return { status: res.status, headers: res.headers, body: await readLimited(res, maxResponseBytes) };
+      return await http.send(method, path, body, { ...options.headers, ...headers }, signal);
     } catch (e) {
-      throw fetchError(e, o?.signal, timeout);
+      throw exchangeError(e, o?.signal, timeout);
     }
   };
   const json = async (method: string, path: string, o: CallOptions | undefined, body?: unknown, okStatuses: readonly number[] = [200]): Promise<{ status: number; value: unknown }> => {
-    const r = await exchange(method, path, body === undefined ? undefined : JSON.stringify(body), o, body === undefined ? {} : { "content-type": "application/json" });
+    const r = await exchange(method, path, body === undefined ? [] : [Buffer.from(JSON.stringify(body))], o, body === undefined ? {} : { "content-type": "application/json" });
     if (!okStatuses.includes(r.status)) throw statusError(r);
     return { status: r.status, value: r.body.length === 0 ? undefined : parseBody(r.body) };
   };
@@ -66,16 +74,15 @@ export function createOipRestClient(options: OipRestClientOptions): OipClient {
       const binary = o.binary ?? options.binary ?? false;
       const body = encodeRestRequest(request, binary);
       const headers: Record<string, string> = binary ? { "content-type": "application/octet-stream", [HEADER_LENGTH]: String(body.json.length) } : { "content-type": "application/json" };
-      const payload = body.binary.length === 0 ? body.json : Buffer.concat([body.json, ...body.binary], body.size);
-      const r = await exchange("POST", `${modelPath(model, o.version)}/infer`, payload, o, headers);
+      const r = await exchange("POST", `${modelPath(model, o.version)}/infer`, [body.json, ...body.binary], o, headers);
       if (r.status !== 200) throw statusError(r);
-      const h = r.headers.get(HEADER_LENGTH);
-      return decodeRestResponse(r.body, h === null ? undefined : Number(h), limits, MAX_JSON_DEPTH);
+      const h = r.header(HEADER_LENGTH);
+      return decodeRestResponse(r.body, h === undefined ? undefined : Number(h), limits, MAX_JSON_DEPTH);
     },
     serverLive: async (o) => (await json("GET", "/v2/health/live", o, undefined, [200, 503])).status === 200,
     serverReady: async (o) => (await json("GET", "/v2/health/ready", o, undefined, [200, 503])).status === 200,
     async modelReady(model, o) {
-      const r = await exchange("GET", `${modelPath(model, o?.version)}/ready`, undefined, o);
+      const r = await exchange("GET", `${modelPath(model, o?.version)}/ready`, [], o);
       if (r.status === 200) return true;
       if (r.status === 503 || r.status === 404) return false;
       throw statusError(r);
@@ -85,30 +92,8 @@ export function createOipRestClient(options: OipRestClientOptions): OipClient {
     repositoryIndex: async (o) => (await json("POST", "/v2/repository/index", o, { ready: o?.ready ?? false })).value as RepositoryIndexEntry[],
     loadModel: async (model, o) => void (await json("POST", `/v2/repository/models/${encodeURIComponent(model)}/load`, o, {})),
     unloadModel: async (model, o) => void (await json("POST", `/v2/repository/models/${encodeURIComponent(model)}/unload`, o, {})),
-    close: () => Promise.resolve(),
+    close: async () => http.close(),
   };
-}
-
-interface Reply { status: number; headers: Headers; body: Buffer }
-
-/** The body, at most `max` bytes, in one buffer allocated once when its length is known. */
-async function readLimited(res: Response, max: number): Promise<Buffer> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel();
-    throw new RpcError(Code.ResourceExhausted, `response body of ${declared} bytes exceeds the limit of ${max} bytes`);
-  }
-  if (res.body === null) return Buffer.alloc(0);
-  const exact = Number.isSafeInteger(declared) ? Buffer.allocUnsafeSlow(declared) : undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-    if (size + chunk.length > (exact?.length ?? max)) throw new RpcError(Code.ResourceExhausted, `response body exceeds the limit of ${max} bytes`);
-    if (exact !== undefined) exact.set(chunk, size);
-    else chunks.push(chunk);
-    size += chunk.length;
-  }
-  return exact !== undefined ? exact.subarray(0, size) : Buffer.concat(chunks, size);
 }
 
 function parseBody(body: Buffer): unknown {
@@ -128,8 +113,8 @@ function statusError(r: Reply): RpcError {
   } catch {
     // not JSON: keep the status
   }
-  const retryAfter = r.headers.get("retry-after");
-  return new RpcError(codeOfStatus(r.status), message, retryAfter === null ? {} : { metadata: new Metadata({ "retry-after": retryAfter }) });
+  const retryAfter = r.header("retry-after");
+  return new RpcError(codeOfStatus(r.status), message, retryAfter === undefined ? {} : { metadata: new Metadata({ "retry-after": retryAfter }) });
 }
 
 /** The gRPC code of an HTTP status of the protocol's REST endpoints. */
@@ -147,11 +132,4 @@ export function codeOfStatus(status: number): Code {
     case 502: case 503: return Code.Unavailable;
     default: return status >= 500 ? Code.Internal : Code.Unknown;
   }
-}
-
-function fetchError(e: unknown, caller: AbortSignal | undefined, timeout: AbortSignal): RpcError {
-  if (e instanceof RpcError) return e;
-  if (caller?.aborted) return RpcError.from(caller.reason, Code.Canceled);
-  if (timeout.aborted) return new RpcError(Code.DeadlineExceeded, "the OIP REST call timed out", { cause: e });
-  return new RpcError(Code.Unavailable, `the OIP REST call failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
