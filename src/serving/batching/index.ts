@@ -1,0 +1,3 @@
+export { batchModel, isBatched, type BatchedModel, type BatcherStats } from "./batcher.js";
+export { BATCHER_DEFAULTS, MAX_PRIORITY_LEVELS, resolveBatcherOptions, type BatcherOptions, type ResolvedBatcherOptions } from "./options.js";
+export { systemClock, createManualClock, type BatchClock, type ManualClock } from "./clock.js";
