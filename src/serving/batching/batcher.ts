@@ -28,10 +28,12 @@ export interface BatchedModel extends Model {
   infer(inputs: readonly Tensor[], ctx: InferContext): Promise<readonly Tensor[]>;
   stats(): BatcherStats;
   /**
-   * Drain, then close the inner model: new requests get UNAVAILABLE at once; queued ones still run
-   * (without waiting for more) for `drainTimeoutMs`; past it the rest get UNAVAILABLE and running
-   * batches are aborted.
+   * Stop taking requests and finish the queued ones: new requests get UNAVAILABLE at once; queued
+   * ones still run (without waiting for more) for `drainTimeoutMs`; past it the rest get
+   * UNAVAILABLE and running batches are aborted. The inner model stays open.
    */
+  drain(): Promise<void>;
+  /** `drain()`, then close the inner model. */
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ class DynamicBatcher implements BatchedModel, Abandon {
   /** When the oldest request of the batch being formed has waited its `maxQueueDelay`. */
   private batchDueAt = Infinity;
   private closing: { resolve: () => void; promise: Promise<void>; timer: unknown } | undefined;
+  private closed: Promise<void> | undefined;
   private averageBatchMicros = 0;
   private counts = { batches: 0, requests: 0, rows: 0 };
 
@@ -296,11 +299,14 @@ class DynamicBatcher implements BatchedModel, Abandon {
   }
 
   close(): Promise<void> {
+    return (this.closed ??= this.drain().then(() => this.inner.close?.()));
+  }
+
+  drain(): Promise<void> {
     if (this.closing !== undefined) return this.closing.promise;
     let resolve!: () => void;
-    const drained = new Promise<void>((res) => (resolve = res));
+    const promise = new Promise<void>((res) => (resolve = res));
     const timer = this.clock.setTimer(() => this.giveUp(), this.o.drainTimeoutMs * 1000);
-    const promise = drained.then(() => this.inner.close?.());
     this.closing = { resolve, promise, timer };
     this.afterDeparture();
     this.schedulePump();
