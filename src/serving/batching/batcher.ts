@@ -37,7 +37,6 @@ export interface BatchedModel extends Model {
   close(): Promise<void>;
 }
 
-const ONCE = Object.freeze({ once: true });
 const BATCHED = Symbol("weir.batched");
 
 /** Whether `m` is already served through a batcher. */
@@ -113,7 +112,7 @@ class DynamicBatcher implements BatchedModel, Abandon {
     const timeout = timeoutOf(ctx.parameters, p, level, name);
     const r = new QueuedRequest(this, inputs, ctx, rows, bytes, level, signatureOf(inputs, ctx.parameters), now, timeout === 0 ? Infinity : now + timeout, now + this.o.maxQueueTimeMicroseconds);
     this.queues.push(r);
-    ctx.signal.addEventListener("abort", r, ONCE);
+    ctx.signal.addEventListener("abort", r); // removed by settle(); { once } would cost more per request
     this.nextDeadline = Math.min(this.nextDeadline, r.timeoutAt, r.expireAt);
     this.schedulePump();
     return r;
