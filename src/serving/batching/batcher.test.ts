@@ -175,6 +175,7 @@ describe("dynamic batcher: forming batches", T, () => {
     assert.throws(() => batchModel(gateModel(gateConfig({ priorityLevels: 2, priorityQueuePolicy: { 3: {} } }))), /priorityQueuePolicy has level 3/);
     assert.throws(() => batchModel(gateModel(gateConfig({ defaultQueuePolicy: { timeoutAction: "DROP" as "REJECT" } }))), /timeoutAction must be "REJECT" or "DELAY"/);
     assert.throws(() => batchModel(gateModel(gateConfig({ maxQueueDelayMicroseconds: 40_000_000 }))), /must be below the batcher's maxQueueTimeMicroseconds/);
+    assert.throws(() => batchModel(gateModel(gateConfig({ priorityLevels: 257 }))), /priorityLevels must be an integer in 0\.\.256, got 257/);
     assert.throws(() => batchModel(gateModel(), { instances: 0 }), /instances must be an integer in 1\.\.64/);
     assert.throws(() => batchModel(gateModel(), { defaultMaxQueueSize: -1 }), /or Infinity for no bound/);
   });

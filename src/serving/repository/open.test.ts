@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
 import { isBatched } from "../batching/index.js";
 import { ctxOf, errorOf, rowsOf } from "../batching/batcher.fixtures.js";
-import { jsonModel } from "./json-model.js";
+import { jsonModel, MAX_JSON_MODEL_BYTES } from "./json-model.js";
+import { listModelFolders, MAX_FOLDER_ENTRIES } from "./folder.js";
 import { registerModelLoader, type ModelLoader } from "./loader.js";
 import type { Model } from "./model.js";
 import { openModelRepository } from "./open.js";
@@ -123,6 +124,17 @@ describe("model repository from a folder", T, () => {
     await repo.close();
     await assert.rejects(openModelRepository({ path: root, maxConfigBytes: -1 }), /maxConfigBytes must be a number of bytes > 0/);
     await assert.rejects(openModelRepository({ path: join(root, "no-such-folder") }), (e: RpcError) => e.code === Code.NotFound);
-    assert.equal(basename(root).startsWith("weir-repo-"), true);
+    await write(root, { "huge/config.json": tensorsFp32, "huge/1/model.json": `{"kind":"identity","pad":"${"x".repeat(MAX_JSON_MODEL_BYTES)}"}` });
+    await assert.rejects(openModelRepository({ path: root }).then((r) => r.load("huge")), /model\.json of model huge is 655\d\d bytes, over 65536/);
+  });
+
+  it("reads at most MAX_FOLDER_ENTRIES entries of a folder", async () => {
+    const wide = await mkdtemp(join(tmpdir(), "weir-repo-wide-"));
+    try {
+      for (let i = 0; i < MAX_FOLDER_ENTRIES + 10; i++) await mkdir(join(wide, `m${i}`));
+      assert.equal((await listModelFolders(wide)).length, MAX_FOLDER_ENTRIES);
+    } finally {
+      await rm(wide, { recursive: true, force: true });
+    }
   });
 });
