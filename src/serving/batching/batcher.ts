@@ -257,7 +257,8 @@ class DynamicBatcher implements BatchedModel, Abandon {
   }
 
   private armTimer(now: number): void {
-    const at = this.queues.size === 0 ? Infinity : Math.min(this.batchDueAt, this.nextDeadline);
+    if (this.queues.size === 0) this.nextDeadline = this.batchDueAt = Infinity;
+    const at = Math.min(this.batchDueAt, this.nextDeadline);
     if (at === this.timerAt) return;
     if (this.timer !== undefined) this.clock.clearTimer(this.timer);
     this.timer = undefined;
@@ -326,7 +327,7 @@ class DynamicBatcher implements BatchedModel, Abandon {
 
   /** When closing and nothing is left, finish the close. */
   private afterDeparture(): void {
-    if (this.queues.size === 0 && this.timer !== undefined) this.armTimer(this.clock.nowMicros());
+    if (this.queues.size === 0) this.armTimer(0); // nothing left to wait for: no timer, no stale deadline
     const c = this.closing;
     if (c === undefined || this.queues.size > 0 || this.running.size > 0) return;
     this.clock.clearTimer(c.timer);
