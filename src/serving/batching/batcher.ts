@@ -4,45 +4,9 @@ import type { InferContext, Model } from "../repository/model.js";
 import type { Tensor } from "../oip/tensor.js";
 import { levelOf, timeoutOf } from "./admit.js";
 import { resolveBatchPolicy, resolveBatcherOptions, type BatchPolicy, type BatcherOptions, type ResolvedBatcherOptions } from "./options.js";
-import { PriorityQueues, QueuedRequest, RequestState, type Abandon, type RunningBatch } from "./queue.js";
+import { PriorityQueues, QueuedRequest, RequestState, sameOutputs, type Abandon, type RunningBatch } from "./queue.js";
+import { BATCHED, isBatched, type BatchedModel, type BatcherStats } from "./batched.js";
 import { checkOutputs, concatInputs, inputBytes, requestRows, signatureOf, sliceOutputs } from "./tensors.js";
-
-/** What a batcher has done and holds. */
-export interface BatcherStats {
-  /** Requests waiting now, and their input bytes. */
-  readonly queued: number;
-  readonly queuedBytes: number;
-  /** Batches running now. */
-  readonly running: number;
-  /** Batches run so far, the requests and the rows they held. */
-  readonly batches: number;
-  readonly requests: number;
-  readonly rows: number;
-}
-
-/** A model served through a dynamic batcher. */
-export interface BatchedModel extends Model {
-  /** The model it batches for. */
-  readonly inner: Model;
-  /** Queue the request; resolves with its own rows of the batch's outputs. */
-  infer(inputs: readonly Tensor[], ctx: InferContext): Promise<readonly Tensor[]>;
-  stats(): BatcherStats;
-  /**
-   * Stop taking requests and finish the queued ones: new requests get UNAVAILABLE at once; queued
-   * ones still run (without waiting for more) for `drainTimeoutMs`; past it the rest get
-   * UNAVAILABLE and running batches are aborted. The inner model stays open.
-   */
-  drain(): Promise<void>;
-  /** `drain()`, then close the inner model. */
-  close(): Promise<void>;
-}
-
-const BATCHED = Symbol("weir.batched");
-
-/** Whether `m` is already served through a batcher. */
-export function isBatched(m: Model): m is BatchedModel {
-  return (m as unknown as Record<symbol, unknown>)[BATCHED] === true;
-}
 
 /**
  * Serve `model` through a dynamic batcher with Triton's semantics (its config's `maxBatchSize` and
@@ -333,18 +297,6 @@ class DynamicBatcher implements BatchedModel, Abandon {
     this.clock.clearTimer(c.timer);
     c.resolve();
   }
-}
-
-/** Whether every member asked for the same outputs (then the model is asked for those). */
-function sameOutputs(members: readonly QueuedRequest[]): boolean {
-  const first = members[0]!.ctx.outputs;
-  for (let i = 1; i < members.length; i++) {
-    const o = members[i]!.ctx.outputs;
-    if (o === first) continue;
-    if (o === undefined || first === undefined || o.length !== first.length) return false;
-    for (let j = 0; j < o.length; j++) if (o[j] !== first[j]) return false;
-  }
-  return true;
 }
 
 function isPromise<T>(v: T | Promise<T>): v is Promise<T> {

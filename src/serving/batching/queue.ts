@@ -150,3 +150,16 @@ export class PriorityQueues {
     return undefined;
   }
 }
+
+/** Whether every member asked for the same outputs (then the model is asked for those). */
+export function sameOutputs(members: readonly QueuedRequest[]): boolean {
+  const first = members[0]!.ctx.outputs;
+  for (let i = 1; i < members.length; i++) {
+    const o = members[i]!.ctx.outputs;
+    if (o === first) continue;
+    if (o === undefined || first === undefined || o.length !== first.length) return false;
+    for (let j = 0; j < o.length; j++) if (o[j] !== first[j]) return false;
+  }
+  return true;
+}
+
