@@ -81,7 +81,7 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
     notes: [
       `${o.concurrency} callers in one process, one request of 1 x ${WIDTH} FP32 each in flight; the fixed-cost model takes ${o.costMs} ms per call (a timer), whatever its rows`,
       "unbatched = through batchModel with maxBatchSize 1 (one request per call, one call at a time, as one instance runs); batched = maxBatchSize 64, no queue delay, one instance; direct = the model called as is",
-      "the zero-cost ratio is the batcher's own cost: about 5 µs of it per request is Node's addEventListener/removeEventListener on the request's AbortSignal, which a queued request needs to leave the queue at once",
+      "the zero-cost ratio is the batcher's own cost per request: a good part of it is Node's addEventListener/removeEventListener on the request's AbortSignal, which a queued request needs to leave the queue at once",
     ],
     config: o,
   };

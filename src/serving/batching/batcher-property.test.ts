@@ -67,7 +67,7 @@ describe("dynamic batcher: every request gets what it would get alone", { timeou
       const st = model.stats();
       assert.equal(st.queued + st.running, 0);
       merged += st.requests - st.batches;
-    }), { numRuns: 80 });
+    }), { numRuns: 200 });
     assert.ok(merged > 0, "some runs joined requests");
   });
 });
