@@ -1,6 +1,7 @@
 // Loading: what a config may change (batching, narrower shapes), what it may not, the engine's
 // options, and files that are not there, not models, or too large.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { inferContext, modelPath, MODELS_DIR } from "../../../../test/models/models.js";
 import { Code, RpcError } from "../../../core/index.js";
@@ -83,12 +84,17 @@ describe("loading an ONNX model", { timeout: 60_000 }, () => {
     for (const [options, message] of cases) await assert.rejects(loadOnnxModel(modelPath("mlp"), options), refused(Code.InvalidArgument, message));
   });
 
-  it("runs with the threads and optimization level asked for", async () => {
-    await withModel("token_embedding", { intraOpThreads: 2, allowSpinning: true, graphOptimizationLevel: "disabled" }, async (m) => {
-      const [out] = await m.infer([tensor("input_ids", "INT64", [1, 2], BigInt64Array.from([1n, 1025n]))], inferContext());
-      const v = out!.data as Float32Array;
+  it("intraOpThreads N: the session starts N - 1 threads besides the caller's, and they end at close", async () => {
+    const threads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync("/proc/self/status", "utf8"))![1]);
+    const ids = [tensor("input_ids", "INT64", [1, 2], BigInt64Array.from([1n, 1025n]))];
+    await withModel("token_embedding", { intraOpThreads: 1 }, async (m) => void (await m.infer(ids, inferContext()))); // ONNX Runtime's own start-up threads
+    const before = threads();
+    await withModel("token_embedding", { intraOpThreads: 4, allowSpinning: true, graphOptimizationLevel: "disabled" }, async (m) => {
+      const v = (await m.infer(ids, inferContext()))[0]!.data as Float32Array;
       assert.deepEqual(v.subarray(0, 384), v.subarray(384)); // id 1025 wraps to row 1
+      assert.equal(threads() - before, 3);
     });
+    assert.equal(threads(), before);
   });
 
   it("no file: NOT_FOUND; not a model: INVALID_ARGUMENT; a file over maxModelBytes: RESOURCE_EXHAUSTED, before it is read", async () => {
