@@ -57,8 +57,9 @@ describe("loading an ONNX model", { timeout: 60_000 }, () => {
     });
   });
 
-  it("a config may serve some of the outputs", async () => {
+  it("a config may serve some of the outputs; one listing no tensors takes the file's", async () => {
     await withModel("datatypes", { outputs: [{ name: "bool_out", datatype: "BOOL", shape: [2, -1] }] }, (m) => assert.deepEqual(m.config.outputs.map((s) => s.name), ["bool_out"]));
+    await withModel("encoder", { inputs: [], outputs: [] }, (m) => assert.deepEqual([m.config.inputs.length, m.config.outputs.length], [2, 1]));
   });
 
   it("a config that does not fit the file is INVALID_ARGUMENT naming the tensor", async () => {

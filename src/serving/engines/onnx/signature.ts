@@ -36,8 +36,9 @@ export function readSignature(model: string, session: OrtSession, o: OnnxModelOp
   const outputs = session.outputMetadata.map((m) => toPort(model, "output", m));
   const maxBatchSize = batchSizeOf(model, [...inputs, ...outputs], o.maxBatchSize);
   return {
-    inputs: o.inputs === undefined ? inputs : narrow(model, "input", inputs, o.inputs, maxBatchSize, true),
-    outputs: o.outputs === undefined ? outputs : narrow(model, "output", outputs, o.outputs, maxBatchSize, false),
+    // A config that lists no tensors (absent or empty) takes the file's.
+    inputs: o.inputs === undefined || o.inputs.length === 0 ? inputs : narrow(model, "input", inputs, o.inputs, maxBatchSize, true),
+    outputs: o.outputs === undefined || o.outputs.length === 0 ? outputs : narrow(model, "output", outputs, o.outputs, maxBatchSize, false),
     maxBatchSize,
   };
 }
