@@ -2,13 +2,14 @@ import { Code, RpcError } from "../../core/index.js";
 import { jsonModelLoader } from "./json-model.js";
 import { FOLDER_DEFAULTS, isPlainModelName, listModelFolders, loadModelFolder, type ModelFolderOptions } from "./folder.js";
 import { registeredModelLoaders, type ModelLoader } from "./loader.js";
+import type { ModelConfig } from "./model.js";
 import { createModelRepository, type ModelRepository, type ModelRepositoryOptions, type ModelSource } from "./repository.js";
 
 /** Options of `openModelRepository`. */
 export interface OpenModelRepositoryOptions extends Omit<ModelRepositoryOptions, "findSource"> {
   /** The repository folder: `<path>/<name>/config.json` and `<path>/<name>/<version>/<model file>`. */
   path: string;
-  /** Loaders to try, in order. Default: the registered ones (`registerModelLoader`), then `weir_json`'s. */
+  /** Loaders to try, in order. Default: the registered ones (`registerModelLoader`), then ONNX Runtime's and `weir_json`'s. */
   loaders?: readonly ModelLoader[];
   /** Largest `config.json`. Default 64 KiB. */
   maxConfigBytes?: number;
@@ -50,7 +51,18 @@ export async function openModelRepository(o: OpenModelRepositoryOptions): Promis
   return repository;
 }
 
+/**
+ * `.onnx` files through ONNX Runtime. The engine (and onnxruntime-node, an optional dependency) is
+ * imported only when such a file is loaded.
+ */
+const onnxFiles: ModelLoader = Object.freeze({
+  platform: "onnxruntime_onnx",
+  canLoad: (file: string) => file.endsWith(".onnx"),
+  load: async (file: string, config: ModelConfig) => (await import("../engines/onnx/index.js")).loadOnnxModel(file, config),
+});
+
 function defaultLoaders(): readonly ModelLoader[] {
   const registered = registeredModelLoaders();
-  return registered.some((l) => l.platform === jsonModelLoader.platform) ? registered : [...registered, jsonModelLoader];
+  const missing = [onnxFiles, jsonModelLoader].filter((d) => !registered.some((l) => l.platform === d.platform));
+  return [...registered, ...missing];
 }
