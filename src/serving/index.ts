@@ -3,3 +3,4 @@ export * from "./engines/index.js";
 export * from "./generation/index.js";
 export * from "./oip/index.js";
 export * from "./repository/index.js";
+export * from "./batching/index.js";

@@ -18,7 +18,7 @@ export interface QueuePolicy {
   readonly defaultTimeoutMicroseconds?: number;
   /** Whether a request may set a shorter timeout of its own (parameter `timeout`, µs). Default false. */
   readonly allowTimeoutOverride?: boolean;
-  /** Requests waiting at most; one more is refused with RESOURCE_EXHAUSTED. See the batcher for the default. */
+  /** Requests waiting at most; one more is refused with RESOURCE_EXHAUSTED. 0 or absent: the batcher's `defaultMaxQueueSize` (1024). */
   readonly maxQueueSize?: number;
 }
 
@@ -28,11 +28,11 @@ export interface DynamicBatchingConfig {
   readonly preferredBatchSize?: readonly number[];
   /** How long a request may wait for others to batch with, in µs. Default 0. */
   readonly maxQueueDelayMicroseconds?: number;
-  /** Answer in the order the requests came. Default false. */
+  /** Answer in the order the requests came. Default false (each request has its own answer; accepted, no effect). */
   readonly preserveOrdering?: boolean;
   /** Priority levels (1 is the highest); 0 = one queue. Default 0. */
   readonly priorityLevels?: number;
-  /** Level of a request that names none (parameter `priority`). */
+  /** Level of a request that names none (parameter `priority`). Default: the lowest level, `priorityLevels`. */
   readonly defaultPriorityLevel?: number;
   readonly defaultQueuePolicy?: QueuePolicy;
   /** A policy per priority level. */
