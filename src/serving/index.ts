@@ -4,3 +4,4 @@ export * from "./generation/index.js";
 export * from "./oip/index.js";
 export * from "./repository/index.js";
 export * from "./batching/index.js";
+export * from "./models/index.js";
