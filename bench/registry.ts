@@ -8,6 +8,7 @@ import { grpcStream } from "./grpc/grpc-stream.js";
 import { grpcUnary } from "./grpc/grpc-unary.js";
 import { governanceBench } from "./governance.js";
 import { GATEWAY_BENCH_SMOKE, GATEWAY_TARGETS, runGatewayBench } from "./gateway.js";
+import { batchingBench } from "./batching.js";
 import type { Benchmark } from "./types.js";
 
 export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
@@ -24,5 +25,6 @@ export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
     run: (ctx) => runTtheaderBench(ctx.smoke ? { durationMs: 200, concurrency: 4 } : { durationMs: (ctx.durationSec ?? 3) * 1000 }),
   },
   governance: governanceBench,
+  batching: batchingBench,
   gateway: { description: "LLM path through the gateway: SSE vs direct gRPC tokens/s, SseWriter vs bare node:http, 1,000 SSE streams at 20 tokens/s", targets: GATEWAY_TARGETS, run: (ctx) => runGatewayBench(ctx.smoke ? GATEWAY_BENCH_SMOKE : { profileDir: ctx.profileDir }) },
 };

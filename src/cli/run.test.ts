@@ -103,6 +103,9 @@ describe("weir serve flags", () => {
     assert.throws(() => parseServeArgs(["--http-port=9000", "--rpc-port=9000"]), /must differ/);
     assert.throws(() => parseServeArgs(["--tokens-per-second=-1"]), /--tokens-per-second must be in/);
     assert.throws(() => parseServeArgs(["--max-prompt-chars=0"]), /--max-prompt-chars must be a positive integer/);
+    assert.throws(() => parseServeArgs(["--max-message-bytes=10"]), /--max-message-bytes must be an integer from 1024/);
+    assert.deepEqual([SERVE_DEFAULTS.modelRepository, SERVE_DEFAULTS.maxMessageBytes], ["", 16 << 20]);
+    assert.equal(parseServeArgs(["--model-repository=/srv/models"]).modelRepository, "/srv/models");
     assert.throws(() => parseServeArgs(["--max-rpc-connections=0"]), /--max-rpc-connections must be a positive integer/);
     assert.throws(() => parseServeArgs(["extra"]), /Unexpected argument 'extra'/);
   });

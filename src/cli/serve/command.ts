@@ -33,7 +33,8 @@ export function banner(s: RunningServe): string {
     `  sse       ${s.httpUrl}/api/generate?prompt=Hello`,
     `  ws        ${s.httpUrl.replace(/^http/, "ws")}/api/generate/ws`,
     `  metrics   ${s.httpUrl}/metrics`,
-    `  grpc      ${s.rpcAddress} (weir.generation.v1.Generation; Thrift: Generation)`,
+    `  grpc      ${s.rpcAddress} (weir.generation.v1.Generation, inference.GRPCInferenceService; Thrift: Generation)`,
+    `  oip       ${s.httpUrl}/v2 (models: ${s.models.join(", ")})`,
     "Ctrl-C to stop",
     "",
   ].join("\n");

@@ -27,6 +27,13 @@ export interface ServeOptions extends GatewayServeOptions {
   maxTokensLimit?: number;
   /** Longest prompt (all messages together) in characters, refused before tokenizing. Default 65536 (8 per token of the 8192-token context). */
   maxPromptChars?: number;
+  /**
+   * A model repository folder (`<dir>/<name>/config.json`, `<dir>/<name>/<version>/model.onnx`)
+   * served with the Open Inference Protocol next to the built-in models; "" for none. Default "".
+   */
+  modelRepository?: string;
+  /** Largest gRPC message either way on the RPC port (OIP tensors), in bytes. Default 16 MiB. */
+  maxMessageBytes?: number;
   /** HTTP connections open at once; idle ones make way for new ones (see docs/limits.md). Default 1024, or 45% of the open-file limit (after 64 kept back) when that is less. */
   maxHttpConnections?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
@@ -58,6 +65,8 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxTokensLimit: 4096,
   maxPromptChars: 65_536,
   maxHttpConnections: HTTP_SERVER_LIMIT_DEFAULTS.maxConnections,
+  modelRepository: "",
+  maxMessageBytes: 16 << 20,
   graceMs: 5000,
   ...GATEWAY_SERVE_DEFAULTS,
   wsMaxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets,
@@ -79,6 +88,8 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
     maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
+    modelRepository: o.modelRepository ?? d.modelRepository,
+    maxMessageBytes: o.maxMessageBytes ?? d.maxMessageBytes,
     graceMs: o.graceMs ?? d.graceMs,
     ...resolveGatewayServeOptions(o),
     wsMaxSockets: o.wsMaxSockets ?? d.wsMaxSockets,
@@ -95,6 +106,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
   if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
+  if (!Number.isInteger(r.maxMessageBytes) || r.maxMessageBytes < 1024 || r.maxMessageBytes > 1 << 30) throw new UsageError(`--max-message-bytes must be an integer from 1024 to 1073741824, got ${r.maxMessageBytes}`);
   if (!Number.isInteger(r.maxHttpConnections) || r.maxHttpConnections < 1) throw new UsageError(`--max-http-connections must be a positive integer, got ${r.maxHttpConnections}`);
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
   checkWebSocketOptions(r);
@@ -118,6 +130,8 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-tokens-limit": { type: "string" },
         "max-prompt-chars": { type: "string" },
         "max-http-connections": { type: "string" },
+        "model-repository": { type: "string" },
+        "max-message-bytes": { type: "string" },
         "grace-ms": { type: "string" },
         ...GATEWAY_FLAG_SPECS,
         "ws-max-sockets": { type: "string" },
@@ -139,6 +153,8 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
     maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
     maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
+    modelRepository: values["model-repository"],
+    maxMessageBytes: num("--max-message-bytes", values["max-message-bytes"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
     ...gatewayOptionsFromFlags(values, num),
     wsMaxSockets: num("--ws-max-sockets", values["ws-max-sockets"]),
@@ -205,6 +221,8 @@ Flags:
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
   --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections}, from ulimit -n)
+  --model-repository <dir>    serve the models of this folder (ONNX, with config.json) with OIP v2, besides the built-in ones
+  --max-message-bytes <n>     largest gRPC message either way on the RPC port, e.g. a tensor (default ${SERVE_DEFAULTS.maxMessageBytes})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 ${gatewayFlagsUsage()}
   --ws-max-sockets <n>        WebSockets open at once; more get HTTP 503 (default ${SERVE_DEFAULTS.wsMaxSockets})
@@ -221,4 +239,6 @@ Routes (HTTP):
   POST /v1/chat/completions   OpenAI-compatible (also /v1/completions, GET /v1/models)
   GET  /healthz               200 when the model server answers (or says it is busy), else 503
   GET  /metrics               Prometheus
+  GET|POST /v2/...            Open Inference Protocol (KServe v2): health, metadata, infer, repository
+                              (also over gRPC on the RPC port: inference.GRPCInferenceService)
 `;

@@ -3,15 +3,13 @@ import type { AddressInfo } from "node:net";
 import { createHttpServer } from "../../http/index.js";
 import { createMetrics, type Metrics } from "../../observability/metrics/index.js";
 import { createClient } from "../../rpc/index.js";
-import {
-  createBuiltinEngine, createGenerationService, EngineStats, generationService, generationThriftService, type Engine,
-} from "../../serving/index.js";
-import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
-import { GRPC_SERVER_DEFAULTS } from "../../transport/grpc/index.js";
-import { createGrpcTransport, createServer } from "../../transport/index.js";
+import { generationService, type Engine, type EngineStats } from "../../serving/index.js";
+import type { MultiProtocolServer } from "../../transport/detection/index.js";
+import { createGrpcTransport } from "../../transport/index.js";
 import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
+import { startModelServer } from "./model-server.js";
 import { serveRoutes } from "./routes.js";
 import { resolveServeOptions, webSocketOptionsOf, type ResolvedServeOptions, type ServeOptions } from "./options.js";
 import { loadPage } from "./page.js";
@@ -26,6 +24,8 @@ export interface RunningServe {
   readonly engine: Engine;
   readonly stats: EngineStats;
   readonly metrics: Metrics;
+  /** The models served with the Open Inference Protocol (REST `/v2`, gRPC on the RPC port), ready or not. */
+  readonly models: readonly string[];
   /**
    * Drain and stop: refuse new HTTP connections, let streams in flight finish for up to
    * `graceMs`, then cancel what is left (the engine stops within one token), and stop the model
@@ -47,7 +47,7 @@ export interface RunningServe {
 export async function startServe(options: ServeOptions = {}): Promise<RunningServe> {
   const o = resolveServeOptions(options);
   const page = loadPage();
-  const { engine, stats, rpc } = await startModelServer(o);
+  const { engine, stats, rpc, oip, repository } = await startModelServer(o, (e) => cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e));
   const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
   const target = `${dialHost(o.host)}:${rpc.address.port}`;
   const transport = createGrpcTransport({
@@ -61,10 +61,10 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const gateway = createGateway({
     services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
     resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
-    routes: serveRoutes(openAiRoutes({ service: generationService(), transport })),
+    routes: [...serveRoutes(openAiRoutes({ service: generationService(), transport })), ...oip.routes],
     websocket: webSocketOptionsOf(o),
   });
-  const closeTransports = () => Promise.all([transport.close(), healthTransport.close()]).then(() => undefined);
+  const closeTransports = () => Promise.all([transport.close(), healthTransport.close(), repository.close()]).then(() => undefined);
   const httpServer = createHttpServer(createApp({ client, metrics, page, inFlight, gateway }), {
     maxConnections: o.maxHttpConnections,
     allowedHosts: o.allowedHosts,
@@ -88,26 +88,9 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     engine,
     stats,
     metrics,
+    models: [...new Set(repository.index().map((m) => m.name))],
     close: () => (closing ??= shutdown({ httpServer, gateway, rpc, inFlight, closeTransport: closeTransports }, o.graceMs)),
   };
-}
-
-/** The built-in engine behind the Generation service, on every protocol on `rpcPort`. */
-async function startModelServer(o: ResolvedServeOptions): Promise<{ engine: Engine; stats: EngineStats; rpc: MultiProtocolServer }> {
-  const stats = new EngineStats();
-  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars } });
-  const impl = createGenerationService({ engines: [engine] });
-  // The gRPC server's own cap sits under the port's, with room for the connections it refuses (64 at most, for a second).
-  const grpcConnections = Math.max(1, Math.min(GRPC_SERVER_DEFAULTS.maxConnections, o.maxRpcConnections - 64));
-  const server = createServer({ shutdownGraceMs: o.graceMs, maxConnections: grpcConnections }).service(generationService(), impl).service(generationThriftService(), impl);
-  try {
-    const rpc = await listenAllProtocols(server, {
-      host: o.host, port: o.rpcPort, maxConnections: o.maxRpcConnections, log: () => {}, thrift: { fallbackService: "Generation" },
-    });
-    return { engine, stats, rpc };
-  } catch (e) {
-    throw cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e);
-  }
 }
 
 interface Parts {

@@ -4,3 +4,4 @@ export { StopMatcher } from "./stop.js";
 export { trackGenerations, type TrackedEngine } from "./tracked.js";
 export { resolveEngineRequest, REQUEST_LIMIT_DEFAULTS, type RequestLimits, type ResolvedEngineRequest } from "./request.js";
 export * from "./builtin/index.js";
+export * from "./onnx/index.js";

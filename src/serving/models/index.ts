@@ -1,0 +1,1 @@
+export { tokenizerModel, type TokenizerModelOptions } from "./tokenizer.js";

@@ -1,0 +1,12 @@
+export { DATATYPES, isDatatype, toDatatype, elementSize, arrayOf, allocate, type Datatype, type DataOf, type TensorData } from "./datatype.js";
+export { tensor, checkTensor, elementCount, byteLength, MAX_TENSOR_ELEMENTS, type Tensor, type Parameters, type ParameterValue } from "./tensor.js";
+export type { ContentsForm, InferRequest, InferResponse, RequestedOutput, ModelMetadata, ServerMetadata, TensorMetadata, RepositoryIndexEntry } from "./types.js";
+export { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits, type TensorLimits, type ResolvedTensorLimits } from "./limits.js";
+export { OIP_SERVER_DEFAULTS, resolveOipServerOptions, type OipServerOptions, type OipRestOptions, type ResolvedOipServerOptions } from "./options.js";
+export { OIP_SERVICE, oipService, oipProtoPath, type OipMethods, type ModelMetadataMsg, type TensorMetadataMsg, type ParameterMsg } from "./descriptor.js";
+export { createOipServer, type OipServer } from "./server.js";
+export { EXTENSIONS, type InferCallOptions } from "./inference.js";
+export { rawOf, tensorFromRaw, LITTLE_ENDIAN } from "./raw.js";
+export { halfToNumber, numberToHalf, bf16ToNumber, numberToBf16 } from "./half.js";
+export { addSubModel, stringOpsModel, identityModel, exampleModels } from "./example-models.js";
+export * from "./client/index.js";
