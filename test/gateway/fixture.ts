@@ -65,7 +65,7 @@ export interface ModelServer {
   readonly server: Server;
   readonly port: number;
   readonly transport: GrpcTransport;
-  /** Counters of the paced engine ("paced", 200 tokens/s). */
+  /** Counters of the paced engine ("paced", 200 tokens/s, runs to max_tokens). */
   readonly stats: EngineStats;
   readonly paced: TrackedEngine;
   close(): Promise<void>;
@@ -91,7 +91,7 @@ export async function startModelServer(o: ModelServerOptions = {}): Promise<Mode
   const stats = new EngineStats();
   const limits = o.maxTokensLimit === undefined ? undefined : { maxTokensLimit: o.maxTokensLimit };
   const fast = await createBuiltinEngine({ id: "fast", limits });
-  const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: o.tokensPerSecond ?? 200, stats, limits }));
+  const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: o.tokensPerSecond ?? 200, stats, limits, ignoreEndOfText: true }));
   const server = createServer({ middleware: o.middleware, maxConcurrentStreams: o.maxConcurrentStreams }).service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
   const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, streamWindowBytes: o.streamWindowBytes, ...o.transport });

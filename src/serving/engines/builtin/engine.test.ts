@@ -81,6 +81,15 @@ describe("built-in engine", { timeout: 30_000 }, () => {
     assert.ok(stopped > 0, "no generation ever reached the end of a text");
   });
 
+  it("with ignoreEndOfText, runs past the end-of-text token to max tokens", async () => {
+    const endless = await createBuiltinEngine({ ignoreEndOfText: true });
+    for (let seed = 0; seed < 20; seed++) {
+      const { steps } = await run(endless, { prompt: "", maxTokens: 400, seed });
+      assert.equal(last(steps).finishReason, "length", `seed ${seed}`);
+      assert.equal(tokenCount(steps), 400);
+    }
+  });
+
   it("renders chats in the corpus's dialogue shape and stops before a new user turn", async () => {
     assert.equal(renderChat([{ role: "system", content: "Be brief." }, { role: "user", content: "Hi" }]), "System: Be brief.\nUser: Hi\nAssistant:");
     const { text, steps } = await run(engine, { messages: [{ role: "user", content: "What is a weir?" }], maxTokens: 200, seed: 5 });

@@ -30,6 +30,12 @@ export interface BuiltinEngineOptions {
   contextLength?: number;
   /** A trigram context seen fewer times backs off to the bigram. Default 1. */
   minTrigramCount?: number;
+  /**
+   * Keep generating past the end-of-text token (a new document begins) until `maxTokens` or a
+   * stop text, as vLLM's `ignore_eos`: for load tests and benchmarks that need generations of a
+   * known length. Default false.
+   */
+  ignoreEndOfText?: boolean;
 }
 
 /**
@@ -151,7 +157,11 @@ class BuiltinEngine implements Engine {
         }
         const d = this.model.next(a, b);
         const token = d.tokens[sample(d, req.temperature, req.topP, rng)]!;
-        if (token === eot) return yield { tokenId: NO_TOKEN, text: matcher.flush(), finishReason: "stop", usage: usage() };
+        if (token === eot) {
+          if (!this.options.ignoreEndOfText) return yield { tokenId: NO_TOKEN, text: matcher.flush(), finishReason: "stop", usage: usage() };
+          a = b = eot;
+          continue;
+        }
         n++;
         stats.generatedTokens++;
         a = b;
