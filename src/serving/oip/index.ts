@@ -5,6 +5,7 @@ export { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits, type TensorLimits, type Res
 export { OIP_SERVER_DEFAULTS, resolveOipServerOptions, type OipServerOptions, type OipRestOptions, type ResolvedOipServerOptions } from "./options.js";
 export { OIP_SERVICE, oipService, oipProtoPath, type OipMethods, type ModelMetadataMsg, type TensorMetadataMsg, type ParameterMsg } from "./descriptor.js";
 export { createOipServer, type OipServer } from "./server.js";
+export { sendOipError, sendOipJson } from "./rest-io.js";
 export { EXTENSIONS, type InferCallOptions } from "./inference.js";
 export { rawOf, tensorFromRaw, LITTLE_ENDIAN } from "./raw.js";
 export { halfToNumber, numberToHalf, bf16ToNumber, numberToBf16 } from "./half.js";

@@ -121,6 +121,9 @@ const DRAIN_BYTES = 16 << 20;
  * JSON with a status. A body still unread is read and dropped after the answer when it is known to
  * be small (closing a socket with unread bytes resets it, and the client may lose the answer);
  * a larger or unknown one, or one over the limit, closes the connection (`Connection: close`).
+ *
+ * @example
+ * sendOipJson(req, res, 503, { ready: false });
  */
 export function sendOipJson(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, extra?: Record<string, string>, tooLarge = false): void {
   const text = JSON.stringify(body);
@@ -133,7 +136,11 @@ export function sendOipJson(req: IncomingMessage, res: ServerResponse, status: n
 /**
  * An error the protocol's way: `{"error": "<message>"}` with the status of its code (400 for
  * INVALID_ARGUMENT, 404 NOT_FOUND, 413 for a body over the limit, 429 RESOURCE_EXHAUSTED, 503
- * UNAVAILABLE, 504 DEADLINE_EXCEEDED…) and `Retry-After` when it carries a retry hint.
+ * UNAVAILABLE, 504 DEADLINE_EXCEEDED…) and `Retry-After` when it carries a retry hint. For routes
+ * of your own next to the protocol's (a transformer's), so that every error has one shape.
+ *
+ * @example
+ * try { await handle(req, res); } catch (e) { sendOipError(req, res, e); }  // bad input: 400 {"error": "…"}
  */
 export function sendOipError(req: IncomingMessage, res: ServerResponse, e: unknown): void {
   if (res.headersSent) {
