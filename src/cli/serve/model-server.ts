@@ -1,5 +1,5 @@
 import {
-  addSubModel, createBuiltinEngine, createGenerationService, createModelRepository, createOipServer, EngineStats, generationService,
+  addSubModel, createBuiltinEngine, createOpenAiEngine, createGenerationService, createModelRepository, createOipServer, EngineStats, generationService,
   generationThriftService, openModelRepository, stringOpsModel, tokenizerModel, type Engine, type Model, type ModelRepository, type OipServer,
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
@@ -26,13 +26,21 @@ export function builtinModels(): Model[] {
   return [addSubModel(), stringOpsModel(), tokenizerModel()];
 }
 
+/** The built-in engine, or the OpenAI-compatible upstream of `--upstream`. */
+async function startEngine(o: ResolvedServeOptions, stats: EngineStats): Promise<Engine> {
+  const limits = { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars };
+  if (o.upstream === "") return createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits });
+  const apiKey = process.env["WEIR_UPSTREAM_API_KEY"];
+  return createOpenAiEngine({ baseUrl: o.upstream, stats, limits, ...(o.upstreamModel === "" ? {} : { model: o.upstreamModel }), ...(apiKey ? { apiKey } : {}) });
+}
+
 /**
- * Start the Generation service on the built-in engine and the OIP service on the built-in models
+ * Start the Generation service on the built-in engine (or `--upstream`) and the OIP service on the built-in models
  * (and those of `--model-repository`), on every protocol on `rpcPort`.
  */
 export async function startModelServer(o: ResolvedServeOptions, cannotListen: (e: unknown) => Error): Promise<ModelServer> {
   const stats = new EngineStats();
-  const engine = await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits: { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars } });
+  const engine = await startEngine(o, stats);
   const impl = createGenerationService({ engines: [engine] });
   const repository = o.modelRepository === ""
     ? createModelRepository({ models: builtinModels() })

@@ -34,6 +34,14 @@ export interface ServeOptions extends GatewayServeOptions {
   modelRepository?: string;
   /** Largest gRPC message either way on the RPC port (OIP tensors), in bytes. Default 16 MiB. */
   maxMessageBytes?: number;
+  /**
+   * An OpenAI-compatible server (`http://host:8000/v1`: vLLM, llama.cpp, Ollama, TGI, another
+   * `weir serve`) that generates instead of the built-in engine; "" for the built-in engine. Its
+   * API key, if it needs one, comes from the environment variable `WEIR_UPSTREAM_API_KEY`. Default "".
+   */
+  upstream?: string;
+  /** The upstream's model name; "" = the first of its `/v1/models`. Default "". */
+  upstreamModel?: string;
   /** HTTP connections open at once; idle ones make way for new ones (see docs/limits.md). Default 1024, or 45% of the open-file limit (after 64 kept back) when that is less. */
   maxHttpConnections?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
@@ -67,6 +75,8 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxHttpConnections: HTTP_SERVER_LIMIT_DEFAULTS.maxConnections,
   modelRepository: "",
   maxMessageBytes: 16 << 20,
+  upstream: "",
+  upstreamModel: "",
   graceMs: 5000,
   ...GATEWAY_SERVE_DEFAULTS,
   wsMaxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets,
@@ -90,6 +100,8 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
     modelRepository: o.modelRepository ?? d.modelRepository,
     maxMessageBytes: o.maxMessageBytes ?? d.maxMessageBytes,
+    upstream: o.upstream ?? d.upstream,
+    upstreamModel: o.upstreamModel ?? d.upstreamModel,
     graceMs: o.graceMs ?? d.graceMs,
     ...resolveGatewayServeOptions(o),
     wsMaxSockets: o.wsMaxSockets ?? d.wsMaxSockets,
@@ -108,6 +120,8 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
   if (!Number.isInteger(r.maxMessageBytes) || r.maxMessageBytes < 1024 || r.maxMessageBytes > 1 << 30) throw new UsageError(`--max-message-bytes must be an integer from 1024 to 1073741824, got ${r.maxMessageBytes}`);
   if (!Number.isInteger(r.maxHttpConnections) || r.maxHttpConnections < 1) throw new UsageError(`--max-http-connections must be a positive integer, got ${r.maxHttpConnections}`);
+  if (r.upstream !== "" && !/^https?:\/\/[^\s]+$/i.test(r.upstream)) throw new UsageError(`--upstream takes an http(s) URL such as http://127.0.0.1:8000/v1, got "${r.upstream}"`);
+  if (r.upstreamModel !== "" && r.upstream === "") throw new UsageError("--upstream-model needs --upstream");
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
   checkWebSocketOptions(r);
   return Object.freeze(r);
@@ -132,6 +146,8 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-http-connections": { type: "string" },
         "model-repository": { type: "string" },
         "max-message-bytes": { type: "string" },
+        upstream: { type: "string" },
+        "upstream-model": { type: "string" },
         "grace-ms": { type: "string" },
         ...GATEWAY_FLAG_SPECS,
         "ws-max-sockets": { type: "string" },
@@ -155,6 +171,8 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
     modelRepository: values["model-repository"],
     maxMessageBytes: num("--max-message-bytes", values["max-message-bytes"]),
+    upstream: values.upstream,
+    upstreamModel: values["upstream-model"],
     graceMs: num("--grace-ms", values["grace-ms"]),
     ...gatewayOptionsFromFlags(values, num),
     wsMaxSockets: num("--ws-max-sockets", values["ws-max-sockets"]),
@@ -223,6 +241,10 @@ Flags:
   --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections}, from ulimit -n)
   --model-repository <dir>    serve the models of this folder (ONNX, with config.json) with OIP v2, besides the built-in ones
   --max-message-bytes <n>     largest gRPC message either way on the RPC port, e.g. a tensor (default ${SERVE_DEFAULTS.maxMessageBytes})
+  --upstream <url>            generate with an OpenAI-compatible server (http://host:8000/v1: vLLM, llama.cpp,
+                              Ollama, TGI, another weir serve) instead of the built-in engine; its API key,
+                              if any, from $WEIR_UPSTREAM_API_KEY
+  --upstream-model <name>     the upstream's model (default: the first of its /v1/models)
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 ${gatewayFlagsUsage()}
   --ws-max-sockets <n>        WebSockets open at once; more get HTTP 503 (default ${SERVE_DEFAULTS.wsMaxSockets})

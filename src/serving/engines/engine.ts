@@ -40,7 +40,8 @@ export interface EngineUsage {
  * One step of a generation. Concatenating every `text` gives the output. A step's `text` may be
  * empty (held back while it could be the start of a stop sequence) or carry text held back
  * before. The last step, and only it, has `finishReason` and `usage`; `tokenId` is -1 on a step
- * that carries no new token (end of text, length reached, cancelled).
+ * that carries no new token (end of text, length reached, cancelled), and on every step of an
+ * engine that does not know token ids (an OpenAI-compatible upstream).
  */
 export interface EngineStep {
   readonly tokenId: number;
@@ -81,6 +82,21 @@ export interface Engine {
   detokenize(tokens: readonly number[]): string;
   countTokens(text: string): number;
   readonly stats: EngineStats;
+}
+
+/**
+ * A generation that can say when its model took it: an upstream engine's request is under way and
+ * `accepted` settles once the upstream answered. A service waits for it before it answers its own
+ * caller, so that a refusal (429, 503) is a status rather than an error in the middle of a stream.
+ * It rejects only with such a refusal; a cancelled caller makes it resolve (the steps end `cancelled`).
+ */
+export interface AcceptedGeneration extends AsyncIterable<EngineStep> {
+  readonly accepted: Promise<void>;
+}
+
+/** Whether `steps` is an {@link AcceptedGeneration}. */
+export function hasAcceptance(steps: AsyncIterable<EngineStep>): steps is AcceptedGeneration {
+  return (steps as Partial<AcceptedGeneration>).accepted instanceof Promise;
 }
 
 /** Marks a step without a new token. */

@@ -1,6 +1,6 @@
 import { Code, RpcError, abortReason } from "../../core/index.js";
 import type { ServerCallContext, ServiceImpl } from "../../rpc/index.js";
-import type { Engine, EngineRequest, EngineStep } from "../engines/index.js";
+import { hasAcceptance, type Engine, type EngineRequest, type EngineStep } from "../engines/index.js";
 import type {
   CompleteResponseMsg, GenerateChunkMsg, GenerateRequestMsg, GenerationMethods, Int64Like, ListModelsResponseMsg, UsageMsg,
 } from "./types.js";
@@ -45,6 +45,7 @@ export function createGenerationService(options: GenerationServiceOptions): Serv
   return {
     async *Generate(req: GenerateRequestMsg, ctx: ServerCallContext): AsyncGenerator<GenerateChunkMsg> {
       const steps = pick(req.model).generate(toEngineRequest(req), { signal: ctx.signal });
+      if (hasAcceptance(steps)) await steps.accepted; // an upstream's refusal is the call's status
       ctx.sendHeaders(); // the request is valid: the call is accepted before the first token (a gateway answers 200 now)
       yield* toChunks(steps, ctx.signal);
     },
