@@ -5,3 +5,4 @@ export * from "./oip/index.js";
 export * from "./repository/index.js";
 export * from "./batching/index.js";
 export * from "./models/index.js";
+export * from "./scheduler/index.js";

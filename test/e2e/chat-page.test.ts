@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { assertStoppedWithinOneToken, sample, untilIdle } from "./engine-metrics.js";
+import { assertLeftWithinOneStep, assertStoppedWithinOneToken, sample, untilIdle } from "./engine-metrics.js";
 import { startServeProcess, type ServeProcess } from "./serve-process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -84,6 +84,26 @@ describe("chat page in headless Chromium", { timeout: 90_000 }, () => {
     assert.equal(await page.locator(".model").last().getAttribute("aria-busy"), "false");
     assert.equal(await page.getByRole("button", { name: "Send" }).isEnabled(), true);
     assert.equal(await page.getByRole("button", { name: "Stop" }).isDisabled(), true);
+  });
+
+  it("closing the tab mid-generation takes its sequence out of the batch within one step", async () => {
+    const tab = await context.newPage();
+    try {
+      await tab.goto(`${serve.httpUrl}/`);
+      await tab.getByLabel("Prompt").fill("The river");
+      await tab.locator("summary").click();
+      await tab.getByLabel("Max tokens").fill("2000");
+      await tab.getByLabel("Temperature").fill("0");
+      await tab.getByRole("button", { name: "Send" }).click();
+      await answerLongerThan(tab, 10);
+      const running = await sample(serve.httpUrl);
+      assert.equal(running.running, 1, "one sequence in the batch");
+    } finally {
+      await tab.close();
+    }
+    const atClose = await sample(serve.httpUrl);
+    await assertLeftWithinOneStep(serve.httpUrl, atClose, "closed tab");
+    await assertStoppedWithinOneToken(serve.httpUrl, atClose, "closed tab");
   });
 
   it("runs a short answer to its end and says how it ended", async () => {

@@ -11,6 +11,10 @@ export interface EngineSample {
   readonly active: number;
   /** process_resident_memory_bytes of the serve process */
   readonly rss: number;
+  /** weir_scheduler_steps_total (NaN without a scheduler) */
+  readonly steps: number;
+  /** weir_scheduler_running_sequences (NaN without a scheduler) */
+  readonly running: number;
 }
 
 /** One scrape of `/metrics`. */
@@ -21,7 +25,10 @@ export async function sample(httpUrl: string): Promise<EngineSample> {
   const tokens = readMetric(text, "weir_engine_generated_tokens_total");
   const active = readMetric(text, "weir_engine_active_sequences");
   assert.ok(tokens !== undefined && active !== undefined, "engine metrics missing from /metrics");
-  return { tokens, active, rss: readMetric(text, "process_resident_memory_bytes") ?? NaN };
+  return {
+    tokens, active, rss: readMetric(text, "process_resident_memory_bytes") ?? NaN,
+    steps: readMetric(text, "weir_scheduler_steps_total") ?? NaN, running: readMetric(text, "weir_scheduler_running_sequences") ?? NaN,
+  };
 }
 
 /**
@@ -47,6 +54,17 @@ export async function untilActive(httpUrl: string, timeoutMs = 5000): Promise<En
     if (Date.now() > end) assert.fail(`no generation started within ${timeoutMs} ms`);
     await delay(10);
   }
+}
+
+/**
+ * The proof that a closed client's sequence left the continuous batch within one step: from the
+ * scrape right after the close (`atClose`) to the first scrape with no sequence running, the
+ * scheduler ran at most one step (the one in progress when the cancel arrived).
+ */
+export async function assertLeftWithinOneStep(httpUrl: string, atClose: EngineSample, what: string): Promise<void> {
+  const idle = await untilIdle(httpUrl);
+  assert.equal(idle.running, 0, `${what}: the scheduler still runs ${idle.running} sequence(s)`);
+  assert.ok(idle.steps - atClose.steps <= 1, `${what}: the scheduler ran ${idle.steps - atClose.steps} steps after the client closed`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import {
-  addSubModel, createBuiltinEngine, createOpenAiEngine, createGenerationService, createModelRepository, createOipServer, EngineStats, generationService,
+  addSubModel, createBuiltinSteppedModel, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationService,
   generationThriftService, openModelRepository, stringOpsModel, tokenizerModel, type Engine, type Model, type ModelRepository, type OipServer,
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
@@ -11,6 +11,8 @@ import type { ResolvedServeOptions } from "./options.js";
 export interface ModelServer {
   readonly engine: Engine;
   readonly stats: EngineStats;
+  /** The scheduler's figures when the built-in model runs (not with `--upstream`). */
+  readonly scheduler: SchedulerStats | undefined;
   readonly rpc: MultiProtocolServer;
   /** The Open Inference Protocol over `repository`: its gRPC service is on `rpc`, its REST routes go on the gateway. */
   readonly oip: OipServer;
@@ -26,12 +28,19 @@ export function builtinModels(): Model[] {
   return [addSubModel(), stringOpsModel(), tokenizerModel()];
 }
 
-/** The built-in engine, or the OpenAI-compatible upstream of `--upstream`. */
-async function startEngine(o: ResolvedServeOptions, stats: EngineStats): Promise<Engine> {
+/**
+ * The built-in model under the continuous-batching scheduler (one step per `--tokens-per-second`
+ * for every running sequence), or the OpenAI-compatible upstream of `--upstream`.
+ */
+async function startEngine(o: ResolvedServeOptions, stats: EngineStats): Promise<{ engine: Engine; scheduler?: SchedulerStats }> {
   const limits = { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars };
-  if (o.upstream === "") return createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits });
+  if (o.upstream === "") {
+    const model = await createBuiltinSteppedModel({ limits });
+    const engine = createScheduledEngine(model, { stats, stepsPerSecond: o.tokensPerSecond, maxNumSeqs: o.maxNumSeqs, maxBatchedTokens: o.maxNumBatchedTokens, maxWaiting: o.maxWaitingSeqs });
+    return { engine, scheduler: engine.scheduler };
+  }
   const apiKey = process.env["WEIR_UPSTREAM_API_KEY"];
-  return createOpenAiEngine({ baseUrl: o.upstream, stats, limits, ...(o.upstreamModel === "" ? {} : { model: o.upstreamModel }), ...(apiKey ? { apiKey } : {}) });
+  return { engine: await createOpenAiEngine({ baseUrl: o.upstream, stats, limits, ...(o.upstreamModel === "" ? {} : { model: o.upstreamModel }), ...(apiKey ? { apiKey } : {}) }) };
 }
 
 /**
@@ -40,7 +49,7 @@ async function startEngine(o: ResolvedServeOptions, stats: EngineStats): Promise
  */
 export async function startModelServer(o: ResolvedServeOptions, cannotListen: (e: unknown) => Error): Promise<ModelServer> {
   const stats = new EngineStats();
-  const engine = await startEngine(o, stats);
+  const { engine, scheduler } = await startEngine(o, stats);
   const impl = createGenerationService({ engines: [engine] });
   const repository = o.modelRepository === ""
     ? createModelRepository({ models: builtinModels() })
@@ -62,7 +71,7 @@ export async function startModelServer(o: ResolvedServeOptions, cannotListen: (e
     const rpc = await listenAllProtocols(server, {
       host: o.host, port: o.rpcPort, maxConnections: o.maxRpcConnections, log: () => {}, thrift: { fallbackService: "Generation" },
     });
-    return { engine, stats, rpc, oip, repository };
+    return { engine, stats, scheduler, rpc, oip, repository };
   } catch (e) {
     await repository.close();
     throw cannotListen(e);

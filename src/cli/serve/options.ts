@@ -21,10 +21,20 @@ export interface ServeOptions extends GatewayServeOptions {
    * the open-file limit (after 64 kept back) when that is less.
    */
   maxRpcConnections?: number;
-  /** Pace of the built-in engine, tokens per second per generation; 0 = as fast as it can. Default 25. */
+  /** Pace of the built-in engine: model steps per second, each a token for every running generation; 0 = as fast as it can. Default 25. */
   tokensPerSecond?: number;
   /** Largest `max_tokens` a request may ask for. Default 4096. */
   maxTokensLimit?: number;
+  /**
+   * Sequences in one step of the built-in model's scheduler (vLLM's `--max-num-seqs`). The n-gram
+   * model's step costs about 1.5 µs per sequence, so the default leaves room for every stream the
+   * gateway lets through. Default 1024.
+   */
+  maxNumSeqs?: number;
+  /** Tokens fed in one step: one per running sequence, prompts in chunks within the rest (vLLM's `--max-num-batched-tokens`). Default 16384. */
+  maxNumBatchedTokens?: number;
+  /** Generations waiting to join the batch; one more is refused with 429. Default 1024. */
+  maxWaitingSeqs?: number;
   /** Longest prompt (all messages together) in characters, refused before tokenizing. Default 65536 (8 per token of the 8192-token context). */
   maxPromptChars?: number;
   /**
@@ -71,6 +81,9 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxRpcConnections: DETECTION_DEFAULTS.maxConnections,
   tokensPerSecond: 25,
   maxTokensLimit: 4096,
+  maxNumSeqs: 1024,
+  maxNumBatchedTokens: 16_384,
+  maxWaitingSeqs: 1024,
   maxPromptChars: 65_536,
   maxHttpConnections: HTTP_SERVER_LIMIT_DEFAULTS.maxConnections,
   modelRepository: "",
@@ -96,6 +109,9 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxRpcConnections: o.maxRpcConnections ?? d.maxRpcConnections,
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
+    maxNumSeqs: o.maxNumSeqs ?? d.maxNumSeqs,
+    maxNumBatchedTokens: o.maxNumBatchedTokens ?? d.maxNumBatchedTokens,
+    maxWaitingSeqs: o.maxWaitingSeqs ?? d.maxWaitingSeqs,
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
     maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
     modelRepository: o.modelRepository ?? d.modelRepository,
@@ -117,6 +133,9 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!Number.isInteger(r.maxRpcConnections) || r.maxRpcConnections < 1) throw new UsageError(`--max-rpc-connections must be a positive integer, got ${r.maxRpcConnections}`);
   if (!(r.tokensPerSecond >= 0 && r.tokensPerSecond <= 1e6)) throw new UsageError(`--tokens-per-second must be in 0..1000000, got ${r.tokensPerSecond}`);
   if (!Number.isInteger(r.maxTokensLimit) || r.maxTokensLimit < 1) throw new UsageError(`--max-tokens-limit must be a positive integer, got ${r.maxTokensLimit}`);
+  if (!Number.isInteger(r.maxNumSeqs) || r.maxNumSeqs < 1 || r.maxNumSeqs > 65_536) throw new UsageError(`--max-num-seqs must be an integer from 1 to 65536, got ${r.maxNumSeqs}`);
+  if (!Number.isInteger(r.maxNumBatchedTokens) || r.maxNumBatchedTokens < r.maxNumSeqs) throw new UsageError(`--max-num-batched-tokens must be an integer >= --max-num-seqs (${r.maxNumSeqs}), got ${r.maxNumBatchedTokens}`);
+  if (!Number.isInteger(r.maxWaitingSeqs) || r.maxWaitingSeqs < 0) throw new UsageError(`--max-waiting-seqs must be a non-negative integer, got ${r.maxWaitingSeqs}`);
   if (!Number.isInteger(r.maxPromptChars) || r.maxPromptChars < 1) throw new UsageError(`--max-prompt-chars must be a positive integer, got ${r.maxPromptChars}`);
   if (!Number.isInteger(r.maxMessageBytes) || r.maxMessageBytes < 1024 || r.maxMessageBytes > 1 << 30) throw new UsageError(`--max-message-bytes must be an integer from 1024 to 1073741824, got ${r.maxMessageBytes}`);
   if (!Number.isInteger(r.maxHttpConnections) || r.maxHttpConnections < 1) throw new UsageError(`--max-http-connections must be a positive integer, got ${r.maxHttpConnections}`);
@@ -142,6 +161,9 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-rpc-connections": { type: "string" },
         "tokens-per-second": { type: "string" },
         "max-tokens-limit": { type: "string" },
+        "max-num-seqs": { type: "string" },
+        "max-num-batched-tokens": { type: "string" },
+        "max-waiting-seqs": { type: "string" },
         "max-prompt-chars": { type: "string" },
         "max-http-connections": { type: "string" },
         "model-repository": { type: "string" },
@@ -167,6 +189,9 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxRpcConnections: num("--max-rpc-connections", values["max-rpc-connections"]),
     tokensPerSecond: num("--tokens-per-second", values["tokens-per-second"]),
     maxTokensLimit: num("--max-tokens-limit", values["max-tokens-limit"]),
+    maxNumSeqs: num("--max-num-seqs", values["max-num-seqs"]),
+    maxNumBatchedTokens: num("--max-num-batched-tokens", values["max-num-batched-tokens"]),
+    maxWaitingSeqs: num("--max-waiting-seqs", values["max-waiting-seqs"]),
     maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
     maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
     modelRepository: values["model-repository"],
@@ -237,6 +262,9 @@ Flags:
   --max-rpc-connections <n>   connections open on the model port at once; silent ones make way (default ${SERVE_DEFAULTS.maxRpcConnections}, from ulimit -n)
   --tokens-per-second <n>     pace of the built-in engine per generation, 0 = full speed (default ${SERVE_DEFAULTS.tokensPerSecond})
   --max-tokens-limit <n>      largest max_tokens a request may ask for (default ${SERVE_DEFAULTS.maxTokensLimit})
+  --max-num-seqs <n>          sequences in one step of the built-in model's continuous batching (default ${SERVE_DEFAULTS.maxNumSeqs})
+  --max-num-batched-tokens <n> tokens in one step: a token per running sequence, prompts in chunks (default ${SERVE_DEFAULTS.maxNumBatchedTokens})
+  --max-waiting-seqs <n>      generations waiting to join the batch; one more is 429 (default ${SERVE_DEFAULTS.maxWaitingSeqs})
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
   --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections}, from ulimit -n)
   --model-repository <dir>    serve the models of this folder (ONNX, with config.json) with OIP v2, besides the built-in ones

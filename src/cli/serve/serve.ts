@@ -47,7 +47,7 @@ export interface RunningServe {
 export async function startServe(options: ServeOptions = {}): Promise<RunningServe> {
   const o = resolveServeOptions(options);
   const page = loadPage();
-  const { engine, stats, rpc, oip, repository } = await startModelServer(o, (e) => cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e));
+  const { engine, stats, scheduler, rpc, oip, repository } = await startModelServer(o, (e) => cannotListen("the model server", o.host, o.rpcPort, "--rpc-port", e));
   const rpcAddress = `${hostForUrl(o.host)}:${rpc.address.port}`;
   const target = `${dialHost(o.host)}:${rpc.address.port}`;
   const transport = createGrpcTransport({
@@ -56,7 +56,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   // The health probe has a connection of its own: it must never wait behind generations.
   const healthTransport = createGrpcTransport({ target, maxConnections: 1 });
   const client = createClient(generationService(), healthTransport);
-  const metrics = createMetrics({ engine: stats });
+  const metrics = createMetrics({ engine: stats, ...(scheduler === undefined ? {} : { scheduler }) });
   const inFlight = new InFlight();
   const gateway = createGateway({
     services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,

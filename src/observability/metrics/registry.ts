@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { registerEngineMetrics, type EngineCountersSource } from "./engine-metrics.js";
+import { registerSchedulerMetrics, type SchedulerCounters } from "./scheduler-metrics.js";
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
   /** Engine counters to expose (see `registerEngineMetrics`). Default: none. */
   engine?: EngineCountersSource;
+  /** A continuous-batching scheduler's figures to expose (see `registerSchedulerMetrics`). Default: none. */
+  scheduler?: SchedulerCounters;
   /** Also expose prom-client's process and Node.js metrics (`process_resident_memory_bytes`, …). Default true. */
   processMetrics?: boolean;
   /** Labels added to every series, e.g. `{ service: "weir" }`. Default none. */
@@ -35,6 +38,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   if (options.labels) registry.setDefaultLabels(options.labels);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   if (options.engine) registerEngineMetrics(registry, options.engine);
+  if (options.scheduler) registerSchedulerMetrics(registry, options.scheduler);
   const text = () => registry.metrics();
   return {
     registry,

@@ -6,6 +6,8 @@ import { StopMatcher } from "../stop.js";
 import { readCorpusDir, shippedCorpusDir, splitDocuments } from "./corpus.js";
 import { NgramModel, sample } from "./ngram.js";
 import { Pacer } from "./pace.js";
+import type { SteppedModel } from "../../scheduler/model.js";
+import { createNgramSteppedModel, type NgramState } from "./batched.js";
 import { createRng } from "./rng.js";
 import { cl100kTokenizer, type Tokenizer } from "./tokenizer.js";
 
@@ -62,14 +64,37 @@ export async function createBuiltinEngine(options: BuiltinEngineOptions = {}): P
   return new BuiltinEngine(texts, options);
 }
 
+/**
+ * The built-in model as a batched model, for the continuous-batching scheduler: the same n-gram,
+ * tokenizer and limits as {@link createBuiltinEngine} (`tokensPerSecond` is ignored: pace the
+ * scheduler's steps instead), one step advancing every sequence by a token.
+ *
+ * @example
+ * const engine = createScheduledEngine(await createBuiltinSteppedModel(), { maxNumSeqs: 64, stepsPerSecond: 25 });
+ */
+export async function createBuiltinSteppedModel(options: BuiltinEngineOptions = {}): Promise<SteppedModel<NgramState>> {
+  const texts = options.corpus ?? (await readCorpusDir(options.corpusDir ?? shippedCorpusDir()));
+  const engine = new BuiltinEngine(texts, options);
+  return createNgramSteppedModel({
+    model: engine.model, textOf: engine.textOf, tokenizer: engine.tokenizer, limits: engine.limits, info: engine.info(),
+    ignoreEndOfText: options.ignoreEndOfText === true,
+    prepare: async (req, signal) => {
+      const chat = req.messages.length > 0;
+      const tokens = await engine.promptTokens(chat ? renderChat(req.messages) : req.prompt, signal);
+      if (tokens === undefined) throw new RpcError(Code.Canceled, "cancelled while tokenizing the prompt");
+      return { tokens: tokens.length === 0 ? [engine.tokenizer.endOfText] : tokens, stops: chat ? [...req.stop, ...CHAT_STOPS] : req.stop };
+    },
+  });
+}
+
 class BuiltinEngine implements Engine {
   readonly stats: EngineStats;
-  private readonly tokenizer: Tokenizer = cl100kTokenizer;
-  private readonly model: NgramModel;
-  private readonly textOf = new Map<number, string>();
+  readonly tokenizer: Tokenizer = cl100kTokenizer;
+  readonly model: NgramModel;
+  readonly textOf = new Map<number, string>();
   private readonly modelInfo: ModelInfo;
   private readonly tokensPerSecond: number;
-  private readonly limits: RequestLimits;
+  readonly limits: RequestLimits;
 
   constructor(texts: readonly string[], private readonly options: BuiltinEngineOptions) {
     this.stats = options.stats ?? new EngineStats();
@@ -123,7 +148,7 @@ class BuiltinEngine implements Engine {
    * The prompt's tokens, a slice at a time (see Tokenizer.encodeInSlices); undefined when the
    * signal aborted meanwhile; INVALID_ARGUMENT past the context length.
    */
-  private async promptTokens(text: string, signal: AbortSignal | undefined): Promise<number[] | undefined> {
+  async promptTokens(text: string, signal: AbortSignal | undefined): Promise<number[] | undefined> {
     const max = this.modelInfo.contextLength;
     try {
       const tokens = await this.tokenizer.encodeInSlices(text, { maxTokens: max, signal });

@@ -1,4 +1,5 @@
-export { createBuiltinEngine, renderChat, type BuiltinEngineOptions } from "./engine.js";
+export { createBuiltinEngine, createBuiltinSteppedModel, renderChat, type BuiltinEngineOptions } from "./engine.js";
+export type { NgramState } from "./batched.js";
 export { cl100kTokenizer, type Tokenizer } from "./tokenizer.js";
 export { NgramModel, sample, type Distribution, type NgramOptions } from "./ngram.js";
 export { createRng, type Rng } from "./rng.js";
