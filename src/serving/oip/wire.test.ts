@@ -7,7 +7,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { DATATYPES } from "./datatype.js";
 import { oipProtoPath, oipService } from "./descriptor.js";
 import { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits } from "./limits.js";
-import { plainData, sampleTensor, sampleTensors } from "./samples.js";
+import { plainData, sampleTensor, sampleTensors } from "./samples-fixture.js";
 import type { Tensor } from "./tensor.js";
 import type { InferRequest, InferResponse } from "./types.js";
 import { decodeInferRequest, decodeInferResponse } from "./wire.js";
