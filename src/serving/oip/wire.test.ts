@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
 import { DATATYPES } from "./datatype.js";
-import { oipProtoPath, oipService } from "./descriptor.js";
+import { oipProtoPath, oipDescriptor } from "./descriptor.js";
 import { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits } from "./limits.js";
 import { plainData, sampleTensor, sampleTensors } from "./samples-fixture.js";
 import type { Tensor } from "./tensor.js";
@@ -15,7 +15,7 @@ import { decodeInferRequest, decodeInferResponse } from "./wire.js";
 const root = new protobuf.Root().loadSync(oipProtoPath(), { keepCase: true });
 const RequestType = root.lookupType("inference.ModelInferRequest");
 const ResponseType = root.lookupType("inference.ModelInferResponse");
-const { input: requestCodec, output: responseCodec } = oipService().methods.ModelInfer;
+const { input: requestCodec, output: responseCodec } = oipDescriptor().methods.ModelInfer;
 const limits = TENSOR_LIMIT_DEFAULTS;
 
 const plain = (ts: readonly Tensor[]) => ts.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: plainData(t), parameters: t.parameters }));
