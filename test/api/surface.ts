@@ -59,10 +59,14 @@ function codeWordsByPage(): Map<string, Set<string>> {
   return byPage;
 }
 
+const flatten = (text: string) => text.replace(/\s+/g, " ").trim();
+
 function firstSentence(text: string): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  const end = flat.search(/[.:;](\s|$)/);
-  return (end === -1 ? flat : flat.slice(0, end + 1)).replace(/\|/g, "\\|");
+  const flat = flatten(text);
+  const end = flat.search(/\.(\s|$)/);
+  const sentence = end === -1 ? flat : flat.slice(0, end + 1);
+  const short = sentence.length <= 160 ? sentence : `${sentence.slice(0, sentence.lastIndexOf(" ", 159))} …`;
+  return short.replace(/\|/g, "\\|");
 }
 
 function describeSymbol(checker: ts.TypeChecker, exported: ts.Symbol, pages: Map<string, Set<string>>): ExportedName {
@@ -87,7 +91,7 @@ export function publicSurface(): Entry[] {
     const module = source && checker.getSymbolAtLocation(source);
     if (!module) throw new Error(`${e.types} is missing: build first`);
     const names = checker.getExportsOfModule(module).map((s) => describeSymbol(checker, s, pages)).sort((a, b) => a.name.localeCompare(b.name));
-    const summary = firstSentence(/\/\*\*([\s\S]*?)\*\//.exec(readFileSync(e.types, "utf8"))?.[1]?.replace(/^\s*\* ?/gm, " ") ?? "");
+    const summary = flatten(/\/\*\*([\s\S]*?)\*\//.exec(readFileSync(e.types, "utf8"))?.[1]?.replace(/^\s*\* ?/gm, " ") ?? "");
     return { ...e, summary, names };
   });
 }
