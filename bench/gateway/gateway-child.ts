@@ -5,11 +5,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createGateway } from "../../src/gateway/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 
 const gateway = createGateway({
-  services: [generationService()],
+  services: [generationDescriptor()],
   transport: createGrpcTransport({ target: process.argv[2]! }),
   routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate" }],
 });

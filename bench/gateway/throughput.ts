@@ -4,7 +4,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { createClient } from "../../src/rpc/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 import { median, percentile, round } from "../lib/stats.js";
 import { lastMessage, sseRequest } from "./clients.js";
@@ -29,7 +29,7 @@ const PROMPT = "The%20river";
 
 export async function measureThroughput(modelPort: number, gatewayPort: number, cfg: ThroughputConfig): Promise<{ grpc: PathFigures; gateway: PathFigures }> {
   const transport = createGrpcTransport({ target: `127.0.0.1:${modelPort}` });
-  const client = createClient(generationService(), transport);
+  const client = createClient(generationDescriptor(), transport);
   const viaGrpc = async (tokens: number): Promise<{ tokens: number; seconds: number; firstMs: number }> => {
     const start = performance.now();
     let n = 0, firstMs = -1;

@@ -22,7 +22,7 @@ import { serveWebSocket } from "./websocket.js";
  *
  * @example
  * const gateway = createGateway({
- *   services: [generationService()],
+ *   services: [generationDescriptor()],
  *   transport: createGrpcTransport({ target: "127.0.0.1:9090" }),
  *   routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate", resumable: true }],
  * });

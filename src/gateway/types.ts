@@ -101,6 +101,7 @@ export interface HandlerRoute {
   handle(req: IncomingMessage, res: ServerResponse, ctx: GatewayContext): void | Promise<void>;
 }
 
+/** One gateway route: to an RPC method (`RpcRoute`) or to a handler of your own (`HandlerRoute`). */
 export type GatewayRoute = RpcRoute | HandlerRoute;
 
 /** Options of {@link createGateway}. */
@@ -166,6 +167,7 @@ export interface GatewayOptions {
   readonly websocket?: GatewayWebSocketOptions;
 }
 
+/** `GatewayOptions` with every default filled in and checked, as `resolveGatewayOptions` returns them. */
 export interface ResolvedGatewayOptions {
   readonly forwardHeaders: readonly string[];
   readonly metadataPrefix: string;

@@ -42,8 +42,10 @@ export interface HttpServerOptions extends HttpServerLimits {
   onUpgrade?: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
+/** `HttpServerLimits` with every default filled in, as `resolveHttpServerLimits` returns them. */
 export type ResolvedHttpServerLimits = Readonly<Required<HttpServerLimits>>;
 
+/** The defaults of `HttpServerLimits` (frozen); see docs/limits.md for each value. */
 export const HTTP_SERVER_LIMIT_DEFAULTS: ResolvedHttpServerLimits = Object.freeze({
   maxConnections: connectionCapFor(1024),
   firstRequestTimeoutMs: 10_000,

@@ -24,6 +24,7 @@ export interface EncodeTarget {
   offset: number;
 }
 
+/** Encodes and decodes the messages of one type: bytes on the wire, and the JSON mapping of generic calls and the gateway. */
 export interface Codec<T = unknown> {
   encode(value: T): Uint8Array;
   decode(bytes: Uint8Array): T;
@@ -38,6 +39,7 @@ export interface Codec<T = unknown> {
   fromJson?(json: unknown): T;
 }
 
+/** One method of a service: name, path, kind (`unary`, `client`, `server`, `bidi`) and the codecs of its request and response; typed by `I`, `O` and `K`. */
 export interface MethodDescriptor<I = any, O = any, K extends MethodKind = MethodKind> {
   /** The method name as the IDL spells it (`SayHello`). */
   readonly name: string;
@@ -55,12 +57,16 @@ export interface MethodDescriptor<I = any, O = any, K extends MethodKind = Metho
 }
 
 export type UnaryMethod<I, O> = MethodDescriptor<I, O, "unary">;
+/** A method descriptor of a client-streaming method: a stream of requests, one response. */
 export type ClientStreamMethod<I, O> = MethodDescriptor<I, O, "client">;
 export type ServerStreamMethod<I, O> = MethodDescriptor<I, O, "server">;
+/** A method descriptor of a bidirectional-streaming method: requests and responses are streams. */
 export type BidiStreamMethod<I, O> = MethodDescriptor<I, O, "bidi">;
 
+/** The methods of a service by name, as a `ServiceDescriptor` holds them. */
 export type MethodMap = { readonly [name: string]: MethodDescriptor };
 
+/** A service loaded from a `.proto` or `.thrift` file (or written by hand): its name and typed methods; serve it with `server.service(descriptor, impl)`, call it with `createClient(descriptor, transport)`. */
 export interface ServiceDescriptor<M extends MethodMap = MethodMap> {
   /** Fully qualified name (`helloworld.Greeter`). */
   readonly name: string;

@@ -12,7 +12,7 @@ const MAX_REFUSED = 64;
 /** A connection sent a GOAWAY for idleness that has not closed (and has no call) by then is destroyed. */
 const GOAWAY_GRACE_MS = 5_000;
 /** The retry hint sent to refused connections' calls (`retry-after` / `retry-after-ms`). */
-const RETRY_AFTER_MS = 1_000;
+const CONNECTION_RETRY_AFTER_MS = 1_000;
 /** Idle sweeps per idle timeout: a connection is closed between 1 and 1.25 timeouts after its last call. */
 const SWEEPS_PER_IDLE_TIMEOUT = 4;
 
@@ -173,7 +173,7 @@ function refuseStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, m
   const ct = headers["content-type"];
   const contentType = typeof ct === "string" && ct.startsWith("application/grpc") ? ct : "application/grpc";
   const err = new RpcError(Code.ResourceExhausted, `the server's limit of ${max} connections is reached; try again later`, {
-    metadata: { "retry-after": String(Math.ceil(RETRY_AFTER_MS / 1000)), "retry-after-ms": String(RETRY_AFTER_MS) },
+    metadata: { "retry-after": String(Math.ceil(CONNECTION_RETRY_AFTER_MS / 1000)), "retry-after-ms": String(CONNECTION_RETRY_AFTER_MS) },
   });
   respondTrailersOnly(stream, contentType, err, undefined, undefined);
 }

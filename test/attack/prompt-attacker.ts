@@ -2,7 +2,7 @@
 // the well-behaved client that measures the server. Usage: node prompt-attacker.js <httpUrl>
 // <rpcAddress> <ms> <attackers>; prints `{"http400": n, "grpcRefused": n, "requests": n}`.
 import { createClient } from "../../src/rpc/index.js";
-import { generationService, type GenerationMethods } from "../../src/serving/index.js";
+import { generationDescriptor, type GenerationMethods } from "../../src/serving/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 
 function randomText(alphabet: string, length: number, seed: number): string {
@@ -29,7 +29,7 @@ const PROMPTS = [
 const [url, rpcAddress, ms, attackers] = process.argv.slice(2);
 const stop = AbortSignal.timeout(Number(ms));
 const transport = createGrpcTransport({ target: rpcAddress! });
-const grpc = createClient<GenerationMethods>(generationService(), transport);
+const grpc = createClient<GenerationMethods>(generationDescriptor(), transport);
 const counts = { http400: 0, grpcRefused: 0, requests: 0 };
 
 async function attacker(n: number): Promise<void> {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createClient } from "../../src/rpc/index.js";
-import { generationService, type GenerationMethods } from "../../src/serving/index.js";
+import { generationDescriptor, type GenerationMethods } from "../../src/serving/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 import { untilIdle } from "../e2e/engine-metrics.js";
 import { startServeProcess, type ServeProcess } from "../e2e/serve-process.js";
@@ -36,7 +36,7 @@ describe("hostile prompts do not stall weir serve", { timeout: 120_000 }, () => 
 
   it("refuses a 1 MiB single-word prompt within 100 ms of the server's CPU (gRPC, gzip) and a 1 MB one over HTTP", async () => {
     const transport = createGrpcTransport({ target: serve.rpcAddress });
-    const grpc = createClient<GenerationMethods>(generationService(), transport);
+    const grpc = createClient<GenerationMethods>(generationDescriptor(), transport);
     const pid = serve.child.pid!;
     try {
       await postGenerate(serve.httpUrl, "warm up");

@@ -9,7 +9,7 @@ import { once, setMaxListeners } from "node:events";
 import http2 from "node:http2";
 import type { Socket } from "node:net";
 import zlib from "node:zlib";
-import { generationThriftService } from "../../src/serving/generation/index.js";
+import { generationThriftDescriptor } from "../../src/serving/generation/index.js";
 import { callMessage, framed, rawConnect, writeOrStall } from "./thrift-attack.js";
 
 const [kind, httpUrl, rpcAddress, ms] = process.argv.slice(2) as [string, string, string, string];
@@ -71,7 +71,7 @@ async function grpcBombs(): Promise<void> {
 }
 
 async function thriftPipeline(): Promise<void> {
-  const one = framed(callMessage(generationThriftService().methods.ListModels!, { req: {} }));
+  const one = framed(callMessage(generationThriftDescriptor().methods.ListModels!, { req: {} }));
   const unit = Buffer.concat(Array.from({ length: Math.ceil((64 << 10) / one.length) }, () => one));
   const sockets: Socket[] = [];
   await Promise.all(Array.from({ length: 4 }, async () => {

@@ -11,7 +11,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createClient } from "../../src/rpc/index.js";
-import { generationService, type GenerationMethods } from "../../src/serving/index.js";
+import { generationDescriptor, type GenerationMethods } from "../../src/serving/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 import { sample } from "../e2e/engine-metrics.js";
 import { startServeProcess, type ServeProcess } from "../e2e/serve-process.js";
@@ -51,7 +51,7 @@ describe("soak: every attack at once against weir serve", { timeout: 180_000 }, 
     const { hostname, port: httpPort } = new URL(url);
     const rpcPort = rpc.split(":").pop()!;
     const transport = createGrpcTransport({ target: rpc });
-    const grpc = createClient<GenerationMethods>(generationService(), transport);
+    const grpc = createClient<GenerationMethods>(generationDescriptor(), transport);
     const getOk = async (path: string, signal: AbortSignal) => {
       const res = await fetch(`${url}${path}`, { signal });
       const body = await res.text();

@@ -6,7 +6,7 @@ import type { Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { createClient } from "../../src/index.js";
-import { generationThriftService } from "../../src/serving/generation/index.js";
+import { generationThriftDescriptor } from "../../src/serving/generation/index.js";
 import { createThriftTransport } from "../../src/transport/thrift/client.js";
 import { Echo } from "../../examples/thrift-echo/service.js";
 import { startServeProcess } from "../e2e/serve-process.js";
@@ -72,7 +72,7 @@ describe("attack: a Thrift client pipelines requests and never reads the replies
     const serve = await startServeProcess();
     const pid = serve.child.pid!;
     const port = Number(serve.rpcAddress.split(":").pop());
-    const Generation = generationThriftService();
+    const Generation = generationThriftDescriptor();
     const transport = createThriftTransport({ target: serve.rpcAddress, transport: "ttheader", maxConnections: 1 });
     const client = createClient(Generation, transport);
     const attacker = await rawConnect(port);

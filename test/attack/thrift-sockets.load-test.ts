@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, it } from "node:test";
 import { Echo } from "../../examples/thrift-echo/service.js";
-import { generationThriftService } from "../../src/serving/generation/index.js";
+import { generationThriftDescriptor } from "../../src/serving/generation/index.js";
 import { startServeProcess } from "../e2e/serve-process.js";
 import { openFds, probe, until, type ProbeReport } from "./harness.js";
 import { callMessage, echoPinger, framed, rawConnect, startEchoProcess } from "./thrift-attack.js";
@@ -132,7 +132,7 @@ describe("attack: idle and slow sockets on the one-port server, 1024 open files"
       assert.ok(maxFds < 300 + 100, `${maxFds} open files with a cap of 300`);
       for (const s of all.splice(0)) s.destroy();
       const client = await rawConnect(port);
-      client.write(framed(callMessage(generationThriftService().methods.ListModels, { req: {} })));
+      client.write(framed(callMessage(generationThriftDescriptor().methods.ListModels, { req: {} })));
       await Promise.race([once(client, "data"), delay(5000).then(() => { throw new Error("no answer from the model port"); })]);
       client.destroy();
     } finally {

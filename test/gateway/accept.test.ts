@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import { Code, RpcError, type Middleware, type ServerCallContext } from "../../src/index.js";
 import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
 import { readSse } from "../../src/http/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { until } from "../attack/harness.js";
 import { closeHttp, listenHttp, probeService, startModelServer, type ModelServer } from "./fixture.js";
 
@@ -55,9 +55,9 @@ describe("SSE answers 200 only once the upstream accepted the call", { timeout: 
       { path: `${prefix}/probe-stream`, rpc: "gw.test.Probe/Server" },
       { path: `${prefix}/api/generate`, rpc: GENERATE },
       { path: `${prefix}/api/resumable`, rpc: GENERATE, resumable: true },
-      ...openAiRoutes({ service: generationService(), transport: model.transport, prefix: `${prefix}/v1` }),
+      ...openAiRoutes({ service: generationDescriptor(), transport: model.transport, prefix: `${prefix}/v1` }),
     ];
-    const services = [probeService, generationService()];
+    const services = [probeService, generationDescriptor()];
     const defaults = createGateway({ services, transport: model.transport, routes: routes("") });
     const impatient = createGateway({ services, transport: model.transport, acceptTimeoutMs: 300, routes: routes("/impatient") });
     gateways = [defaults, impatient];

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, RpcError, loadProtoSync, type Middleware, type ServerCallContext, type ServiceDescriptor } from "../../src/index.js";
-import { createBuiltinEngine, createGenerationService, EngineStats, generationService, trackGenerations, type TrackedEngine } from "../../src/serving/index.js";
+import { createBuiltinEngine, createGenerationService, EngineStats, generationDescriptor, trackGenerations, type TrackedEngine } from "../../src/serving/index.js";
 import { createGrpcTransport, createServer, type GrpcTransport, type GrpcTransportOptions, type Server } from "../../src/transport/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "weir-gateway-"));
@@ -92,7 +92,7 @@ export async function startModelServer(o: ModelServerOptions = {}): Promise<Mode
   const limits = o.maxTokensLimit === undefined ? undefined : { maxTokensLimit: o.maxTokensLimit };
   const fast = await createBuiltinEngine({ id: "fast", limits });
   const paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: o.tokensPerSecond ?? 200, stats, limits, ignoreEndOfText: true }));
-  const server = createServer({ middleware: o.middleware, maxConcurrentStreams: o.maxConcurrentStreams }).service(generationService(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
+  const server = createServer({ middleware: o.middleware, maxConcurrentStreams: o.maxConcurrentStreams }).service(generationDescriptor(), createGenerationService({ engines: [fast, paced] })).service(probeService, probeImpl);
   const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
   const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, streamWindowBytes: o.streamWindowBytes, ...o.transport });
   return {

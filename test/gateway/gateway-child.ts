@@ -2,13 +2,13 @@
 // server at argv[2] over gRPC; sends its URL to the parent over IPC and answers "rss" with its RSS.
 import http from "node:http";
 import { createGateway } from "../../src/gateway/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { createGrpcTransport } from "../../src/transport/index.js";
 import { listenHttp } from "./fixture.js";
 
 const transport = createGrpcTransport({ target: process.argv[2]! });
 const gateway = createGateway({
-  services: [generationService()],
+  services: [generationDescriptor()],
   transport,
   routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate" }],
 });

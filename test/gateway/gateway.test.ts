@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import WebSocket from "ws";
 import { createGateway, type Gateway } from "../../src/gateway/index.js";
 import { readSse, type SseMessage } from "../../src/http/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, Code, listenHttp, probeService, startModelServer, tokensAfterAbort, type ModelServer } from "./fixture.js";
 
 const GENERATE = "weir.generation.v1.Generation/Generate";
@@ -36,7 +36,7 @@ describe("gateway", { timeout: 30_000 }, () => {
   before(async () => {
     model = await startModelServer();
     gateway = createGateway({
-      services: [probeService, generationService()],
+      services: [probeService, generationDescriptor()],
       transport: model.transport,
       routes: [
         { path: "/probe", rpc: "gw.test.Probe/Unary" },

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { SignJWT, type JWTHeaderParameters } from "jose";
 import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
 import { jwtAuth, rateLimit } from "../../src/governance/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, probeService, startModelServer, type ModelServer } from "./fixture.js";
 
 const secret = "a-shared-secret-of-enough-length-for-hs256";
@@ -53,7 +53,7 @@ describe("governance at the gateway", { timeout: 30_000 }, () => {
       services: [probeService],
       transport: model.transport,
       maxBodyBytes: 256,
-      routes: [{ path: "/collect", rpc: "gw.test.Probe/Client" }, ...openAiRoutes({ service: generationService(), transport: model.transport })],
+      routes: [{ path: "/collect", rpc: "gw.test.Probe/Client" }, ...openAiRoutes({ service: generationDescriptor(), transport: model.transport })],
     });
     gateways = [authed, rsaGated, open];
     server = http.createServer((req, res) => {

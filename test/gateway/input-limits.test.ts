@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import WebSocket from "ws";
 import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, probeService, startModelServer, type ModelServer } from "./fixture.js";
 
 const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
@@ -22,13 +22,13 @@ describe("hostile input at the gateway", { timeout: 30_000 }, () => {
   before(async () => {
     model = await startModelServer({ tokensPerSecond: 0 });
     gateway = createGateway({
-      services: [probeService, generationService()],
+      services: [probeService, generationDescriptor()],
       transport: model.transport,
       routes: [
         { path: "/probe", rpc: "gw.test.Probe/Unary" },
         { path: "/probe-stream", rpc: "Probe/Server" },
         { path: "/probe-ws", rpc: "Probe/Bidi" },
-        ...openAiRoutes({ service: generationService(), transport: model.transport }),
+        ...openAiRoutes({ service: generationDescriptor(), transport: model.transport }),
       ],
     });
     server = http.createServer(gateway.handle).on("upgrade", gateway.handleUpgrade);

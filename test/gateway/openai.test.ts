@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import { createGateway, openAiRoutes, type Gateway, type GenerationClientLike } from "../../src/gateway/index.js";
 import { createClient, type ClientTransport } from "../../src/rpc/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, startModelServer, tokensAfterAbort, type ModelServer } from "./fixture.js";
 
 const ask = [{ role: "user" as const, content: "Tell me about the river." }];
@@ -20,8 +20,8 @@ describe("OpenAI-compatible API", { timeout: 30_000 }, () => {
 
   before(async () => {
     model = await startModelServer({ tokensPerSecond: 200 });
-    gateway = createGateway({ routes: openAiRoutes({ service: generationService(), transport: model.transport }) });
-    const typed: GenerationClientLike = createClient(generationService(), model.transport); // a typed client fits too
+    gateway = createGateway({ routes: openAiRoutes({ service: generationDescriptor(), transport: model.transport }) });
+    const typed: GenerationClientLike = createClient(generationDescriptor(), model.transport); // a typed client fits too
     assert.ok(typed);
     server = http.createServer(gateway.handle);
     url = await listenHttp(server);
@@ -170,7 +170,7 @@ describe("OpenAI facade: deadlines of its calls", { timeout: 30_000 }, () => {
         return model.transport.call(c);
       },
     };
-    const gateway = createGateway({ routes: openAiRoutes({ service: generationService(), transport: seen }) });
+    const gateway = createGateway({ routes: openAiRoutes({ service: generationDescriptor(), transport: seen }) });
     const server = http.createServer(gateway.handle);
     try {
       const url = await listenHttp(server);

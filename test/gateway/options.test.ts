@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../../src/core/index.js";
 import { createGenericClient, type ClientTransport } from "../../src/rpc/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { resolveGatewayOptions } from "../../src/gateway/options.js";
 import { compileRoutes } from "../../src/gateway/routes.js";
 
 /** Compiling routes only looks methods up: a transport that is never called. */
 const nowhere: ClientTransport = { protocol: "none", target: "none", call: () => Promise.reject(new Error("not called")), close: async () => {} };
-const client = createGenericClient([generationService()], nowhere);
+const client = createGenericClient([generationDescriptor()], nowhere);
 const invalid = (message: RegExp) => (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument && message.test(e.rawMessage);
 
 describe("gateway options", () => {

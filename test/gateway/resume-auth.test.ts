@@ -9,7 +9,7 @@ import { createGateway, PRINCIPAL, STREAM_ID_HEADER, type Gateway } from "../../
 import { jwtAuth } from "../../src/governance/index.js";
 import { readSse, type SseMessage } from "../../src/http/index.js";
 import type { ClientCallContext, Middleware } from "../../src/rpc/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, startModelServer, type ModelServer } from "./fixture.js";
 
 const secret = "a-shared-secret-of-enough-length-for-hs256";
@@ -43,7 +43,7 @@ describe("resumable streams behind the gateway's auth", { timeout: 30_000 }, () 
   before(async () => {
     model = await startModelServer({ tokensPerSecond: 200 });
     gateway = createGateway({
-      services: [generationService()],
+      services: [generationDescriptor()],
       transport: model.transport,
       middleware: [jwtAuth({ key: { secret }, issuer: "weir-test" })],
       routes: [{ path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate", resumable: { graceMs: 20_000 } }],
@@ -105,7 +105,7 @@ describe("resumable streams: principals from any middleware, limits in all and p
       return next(call);
     };
     const gateway = createGateway({
-      services: [generationService()],
+      services: [generationDescriptor()],
       transport: model.transport,
       middleware: [fromHeader],
       forwardHeaders: ["x-user"],

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { createGateway, STREAM_ID_HEADER, type Gateway } from "../../src/gateway/index.js";
 import { readSse, type SseMessage } from "../../src/http/index.js";
 import { createClient } from "../../src/rpc/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, startModelServer, tokensAfterAbort, type ModelServer } from "./fixture.js";
 
 const GENERATE = "weir.generation.v1.Generation/Generate";
@@ -30,7 +30,7 @@ async function read(url: string, headers: Record<string, string> = {}, stopAfter
 function gatewayOn(model: ModelServer, resumable: object): Gateway {
   const json = { protoNames: true, emitDefaults: true };
   return createGateway({
-    services: [generationService()],
+    services: [generationDescriptor()],
     transport: model.transport,
     routes: [
       { path: "/api/generate", rpc: GENERATE, resumable, json },
@@ -75,7 +75,7 @@ describe("resumable SSE streams", { timeout: 30_000 }, () => {
     assert.deepEqual(chunks.map((c) => c.index), chunks.map((_, i) => i), "every chunk once, in order");
     assert.deepEqual(all.map((e) => e.id), all.map((_, i) => `${streamId}:${i}`));
     assert.equal(env.model.stats.sequencesStarted - startedBefore, 1, "the generation ran once");
-    const whole = await createClient(generationService(), env.model.transport).Complete({ model: "paced", prompt: "The river", max_tokens: 60, seed: 11, temperature: 0.9 });
+    const whole = await createClient(generationDescriptor(), env.model.transport).Complete({ model: "paced", prompt: "The river", max_tokens: 60, seed: 11, temperature: 0.9 });
     assert.equal(chunks.map((c) => c.text).join(""), whole.text);
     const again = await read(`${env.url}/api/generate`, { "last-event-id": all.at(-1)!.id });
     assert.equal(again.res.status, 204, "a stream read to its end tells EventSource not to reconnect");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { describe, it } from "node:test";
 import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
-import { generationService } from "../../src/serving/index.js";
+import { generationDescriptor } from "../../src/serving/index.js";
 import type { GrpcTransportOptions } from "../../src/transport/index.js";
 import { closeHttp, listenHttp, probeService, startModelServer, type ModelServer } from "./fixture.js";
 
@@ -15,12 +15,12 @@ interface ErrorBody { error: { code: number; status: string; message: string } }
 async function saturated(transport: Partial<GrpcTransportOptions>, run: (url: string) => Promise<void>): Promise<void> {
   const model: ModelServer = await startModelServer({ tokensPerSecond: 20, maxConcurrentStreams: 2, transport: { maxConnections: 1, ...transport } });
   const gateway: Gateway = createGateway({
-    services: [probeService, generationService()],
+    services: [probeService, generationDescriptor()],
     transport: model.transport,
     routes: [
       { path: "/probe", rpc: "gw.test.Probe/Unary" },
       { path: "/api/generate", rpc: "weir.generation.v1.Generation/Generate" },
-      ...openAiRoutes({ service: generationService(), transport: model.transport }),
+      ...openAiRoutes({ service: generationDescriptor(), transport: model.transport }),
     ],
   });
   const server = http.createServer(gateway.handle);

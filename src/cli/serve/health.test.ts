@@ -8,7 +8,7 @@ import { createGateway } from "../../gateway/index.js";
 import { rateLimit } from "../../governance/index.js";
 import { createMetrics } from "../../observability/metrics/index.js";
 import { createClient } from "../../rpc/index.js";
-import { createBuiltinEngine, createGenerationService, generationService } from "../../serving/index.js";
+import { createBuiltinEngine, createGenerationService, generationDescriptor } from "../../serving/index.js";
 import { createGrpcTransport, createServer } from "../../transport/index.js";
 import { createApp } from "./app.js";
 import { InFlight } from "./in-flight.js";
@@ -18,11 +18,11 @@ describe("weir serve /healthz", { timeout: 30_000 }, () => {
   it("200 ok, 200 busy when the model server answers RESOURCE_EXHAUSTED, 503 once it is gone", async () => {
     const engine = await createBuiltinEngine();
     const model = createServer({ middleware: [rateLimit({ qps: 1e6, methods: { ListModels: 0.01 } })] })
-      .service(generationService(), createGenerationService({ engines: [engine] }));
+      .service(generationDescriptor(), createGenerationService({ engines: [engine] }));
     const { port } = await model.listen({ host: "127.0.0.1", port: 0 });
     const transport = createGrpcTransport({ target: `127.0.0.1:${port}`, maxConnections: 1 });
     const gateway = createGateway({ routes: [] });
-    const app = createApp({ client: createClient(generationService(), transport), metrics: createMetrics(), page: loadPage(), inFlight: new InFlight(), gateway, healthTimeoutMs: 1000 });
+    const app = createApp({ client: createClient(generationDescriptor(), transport), metrics: createMetrics(), page: loadPage(), inFlight: new InFlight(), gateway, healthTimeoutMs: 1000 });
     const server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;

@@ -1,6 +1,6 @@
 import {
-  addSubModel, createBuiltinSteppedModel, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationService,
-  generationThriftService, openModelRepository, stringOpsModel, tokenizerModel, type Engine, type Model, type ModelRepository, type OipServer,
+  addSubModel, createBuiltinSteppedModel, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationDescriptor,
+  generationThriftDescriptor, openModelRepository, stringOpsModel, tokenizerModel, type Engine, type Model, type ModelRepository, type OipServer,
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
 import { GRPC_SERVER_DEFAULTS } from "../../transport/grpc/index.js";
@@ -64,8 +64,8 @@ export async function startModelServer(o: ResolvedServeOptions, cannotListen: (e
     // room for a few dozen large responses in flight on one connection (a transformer's)
     maxConnectionSendBufferBytes: Math.max(GRPC_SERVER_DEFAULTS.maxConnectionSendBufferBytes, 8 * o.maxMessageBytes),
   })
-    .service(generationService(), impl)
-    .service(generationThriftService(), impl)
+    .service(generationDescriptor(), impl)
+    .service(generationThriftDescriptor(), impl)
     .service(oip.service, oip.handlers);
   try {
     const rpc = await listenAllProtocols(server, {

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { createHttpServer } from "../../http/index.js";
 import { createMetrics, type Metrics } from "../../observability/metrics/index.js";
 import { createClient } from "../../rpc/index.js";
-import { generationService, type Engine, type EngineStats } from "../../serving/index.js";
+import { generationDescriptor, type Engine, type EngineStats } from "../../serving/index.js";
 import type { MultiProtocolServer } from "../../transport/detection/index.js";
 import { createGrpcTransport } from "../../transport/index.js";
 import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
@@ -55,13 +55,13 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   });
   // The health probe has a connection of its own: it must never wait behind generations.
   const healthTransport = createGrpcTransport({ target, maxConnections: 1 });
-  const client = createClient(generationService(), healthTransport);
+  const client = createClient(generationDescriptor(), healthTransport);
   const metrics = createMetrics({ engine: stats, ...(scheduler === undefined ? {} : { scheduler }) });
   const inFlight = new InFlight();
   const gateway = createGateway({
-    services: [generationService()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
+    services: [generationDescriptor()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
     resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
-    routes: [...serveRoutes(openAiRoutes({ service: generationService(), transport })), ...oip.routes],
+    routes: [...serveRoutes(openAiRoutes({ service: generationDescriptor(), transport })), ...oip.routes],
     websocket: webSocketOptionsOf(o),
   });
   const closeTransports = () => Promise.all([transport.close(), healthTransport.close(), repository.close()]).then(() => undefined);

@@ -17,7 +17,7 @@ import type { GenerationClientLike, ModelInfoLike, OpenAiOptions } from "./types
  *
  * @example
  * const transport = createGrpcTransport({ target: "127.0.0.1:9090" });
- * const gateway = createGateway({ routes: openAiRoutes({ service: generationService(), transport }) });
+ * const gateway = createGateway({ routes: openAiRoutes({ service: generationDescriptor(), transport }) });
  * http.createServer(gateway.handle).listen(8080);
  * // new OpenAI({ baseURL: "http://127.0.0.1:8080/v1", apiKey: "unused" })
  */

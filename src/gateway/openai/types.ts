@@ -15,18 +15,21 @@ export interface GenerateRequestJson {
   stop?: string[];
 }
 
+/** Token counts as the OpenAI facade reads them (the shape of `UsageMsg`). */
 export interface UsageLike {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
 }
 
+/** What the OpenAI facade reads from a `Generate` message (the shape of `GenerateChunkMsg`). */
 export interface GenerateChunkLike {
   text: string;
   finish_reason: string;
   usage?: UsageLike | null;
 }
 
+/** What the OpenAI facade reads from a `Complete` response (the shape of `CompleteResponseMsg`). */
 export interface CompleteResponseLike {
   model: string;
   text: string;
@@ -34,6 +37,7 @@ export interface CompleteResponseLike {
   usage?: UsageLike | null;
 }
 
+/** What the OpenAI facade reads from a model of `ListModels` (the shape of `ModelInfoMsg`). */
 export interface ModelInfoLike {
   id: string;
   owned_by: string;
@@ -42,7 +46,7 @@ export interface ModelInfoLike {
 
 /**
  * What the facade calls: the `weir.generation.v1.Generation` service over RPC, e.g.
- * `createClient(generationService(), createGrpcTransport({ target }))`.
+ * `createClient(generationDescriptor(), createGrpcTransport({ target }))`.
  */
 export interface GenerationClientLike {
   Generate(request: GenerateRequestJson, options?: CallOptions): AsyncIterable<GenerateChunkLike>;
@@ -54,7 +58,7 @@ export interface GenerationClientLike {
 export interface OpenAiOptions {
   /** The Generation client. Give this, or `service` and `transport`. */
   readonly client?: GenerationClientLike;
-  /** The Generation service descriptor (`generationService()` from `weir/serving`), with `transport`. */
+  /** The Generation service descriptor (`generationDescriptor()` from `weir/serving`), with `transport`. */
   readonly service?: ServiceDescriptor;
   /** How to reach the model server, e.g. `createGrpcTransport({ target: "127.0.0.1:9090" })`. */
   readonly transport?: ClientTransport;

@@ -3,6 +3,7 @@ import { Code, RpcError } from "../../core/index.js";
 import type { ResumeOptions } from "../types.js";
 import { ResumableStream } from "./stream.js";
 
+/** The defaults of `ResumeOptions` (frozen); see docs/gateway.md and docs/limits.md for each value. */
 export const RESUME_DEFAULTS: Readonly<Required<ResumeOptions>> = Object.freeze({
   retentionMs: 60_000,
   graceMs: 10_000,

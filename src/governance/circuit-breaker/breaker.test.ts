@@ -3,14 +3,14 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, RpcError } from "../../core/index.js";
 import { Router, createClient, createInProcessTransport, type MethodDescriptor, type ServiceDescriptor } from "../../rpc/index.js";
-import { CircuitBreaker, resolveBreakerOptions } from "./breaker.js";
+import { CircuitBreaker, resolveCircuitBreakerOptions } from "./breaker.js";
 import { circuitBreaker } from "./middleware.js";
 
 const fail = new RpcError(Code.Unavailable, "down");
 
 describe("circuit breaker", () => {
   it("opens after consecutive failures and fails fast with UNAVAILABLE saying so", () => {
-    const b = new CircuitBreaker("svc/M", resolveBreakerOptions({ consecutiveFailures: 3, minSamples: 100 }));
+    const b = new CircuitBreaker("svc/M", resolveCircuitBreakerOptions({ consecutiveFailures: 3, minSamples: 100 }));
     for (let i = 0; i < 2; i++) { assert.equal(b.acquire(), undefined); b.record(fail); }
     assert.equal(b.state, "closed");
     b.record(fail);
@@ -21,7 +21,7 @@ describe("circuit breaker", () => {
   });
 
   it("opens on the error rate only once the window has enough samples", () => {
-    const b = new CircuitBreaker("k", resolveBreakerOptions({ errorRate: 0.5, minSamples: 10, consecutiveFailures: 0 }));
+    const b = new CircuitBreaker("k", resolveCircuitBreakerOptions({ errorRate: 0.5, minSamples: 10, consecutiveFailures: 0 }));
     for (let i = 0; i < 4; i++) { b.record(undefined); b.record(fail); }
     assert.equal(b.state, "closed", "8 samples are not enough");
     b.record(undefined);
@@ -30,14 +30,14 @@ describe("circuit breaker", () => {
   });
 
   it("ignores errors that are not failures and cancellations", () => {
-    const b = new CircuitBreaker("k", resolveBreakerOptions({ consecutiveFailures: 2 }));
+    const b = new CircuitBreaker("k", resolveCircuitBreakerOptions({ consecutiveFailures: 2 }));
     for (let i = 0; i < 5; i++) b.record(new RpcError(Code.NotFound, "no"));
     for (let i = 0; i < 5; i++) b.record(new RpcError(Code.Canceled, "bye"));
     assert.equal(b.state, "closed");
   });
 
   it("half-opens after cooling, lets probes through, closes after enough successes, reopens on a failed probe", async () => {
-    const b = new CircuitBreaker("k", resolveBreakerOptions({ consecutiveFailures: 1, coolingMs: 30, successesToClose: 2, halfOpenProbes: 1 }));
+    const b = new CircuitBreaker("k", resolveCircuitBreakerOptions({ consecutiveFailures: 1, coolingMs: 30, successesToClose: 2, halfOpenProbes: 1 }));
     b.record(fail);
     assert.equal(b.state, "open");
     await sleep(40);
@@ -56,8 +56,8 @@ describe("circuit breaker", () => {
   });
 
   it("rejects nonsense options", () => {
-    assert.throws(() => resolveBreakerOptions({ errorRate: 0 }), /errorRate/);
-    assert.throws(() => resolveBreakerOptions({ successesToClose: 0 }), /successesToClose/);
+    assert.throws(() => resolveCircuitBreakerOptions({ errorRate: 0 }), /errorRate/);
+    assert.throws(() => resolveCircuitBreakerOptions({ successesToClose: 0 }), /successesToClose/);
   });
 });
 

@@ -1,7 +1,8 @@
 import { Code, RpcError } from "../../core/index.js";
 import { RollingWindow } from "./window.js";
 
-export type BreakerState = "closed" | "open" | "half-open";
+/** The state of a breaker: `closed` lets calls through, `open` fails them fast, `half-open` lets probes through. */
+export type CircuitBreakerState = "closed" | "open" | "half-open";
 
 /**
  * When a breaker opens and how it recovers. Either trigger opens it: the error rate over the window
@@ -10,7 +11,7 @@ export type BreakerState = "closed" | "open" | "half-open";
  * @example
  * circuitBreaker({ errorRate: 0.3, minSamples: 50, coolingMs: 5000 })
  */
-export interface BreakerOptions {
+export interface CircuitBreakerOptions {
   /** Open when failures / calls in the window reach this (0, 1]. Default 0.5 (as Kitex). */
   errorRate?: number;
   /** Calls needed in the window before the error rate counts. Default 20. */
@@ -29,7 +30,8 @@ export interface BreakerOptions {
   isFailure?: (err: RpcError) => boolean;
 }
 
-export interface ResolvedBreakerOptions {
+/** `CircuitBreakerOptions` with every default filled in and checked, as `resolveCircuitBreakerOptions` returns them. */
+export interface ResolvedCircuitBreakerOptions {
   readonly errorRate: number;
   readonly minSamples: number;
   readonly consecutiveFailures: number;
@@ -42,7 +44,8 @@ export interface ResolvedBreakerOptions {
 
 const FAILURE_CODES = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal, Code.Unknown, Code.DataLoss]);
 
-export const BREAKER_DEFAULTS: ResolvedBreakerOptions = Object.freeze({
+/** The defaults of `CircuitBreakerOptions` (frozen), as Kitex's. */
+export const CIRCUIT_BREAKER_DEFAULTS: ResolvedCircuitBreakerOptions = Object.freeze({
   errorRate: 0.5,
   minSamples: 20,
   consecutiveFailures: 5,
@@ -53,8 +56,9 @@ export const BREAKER_DEFAULTS: ResolvedBreakerOptions = Object.freeze({
   isFailure: (err: RpcError) => FAILURE_CODES.has(err.code),
 });
 
-export function resolveBreakerOptions(o: BreakerOptions = {}): ResolvedBreakerOptions {
-  const d = BREAKER_DEFAULTS;
+/** Fill in the defaults of `CircuitBreakerOptions` and check each value; a bad value throws RpcError INVALID_ARGUMENT naming the option. */
+export function resolveCircuitBreakerOptions(o: CircuitBreakerOptions = {}): ResolvedCircuitBreakerOptions {
+  const d = CIRCUIT_BREAKER_DEFAULTS;
   const r = {
     errorRate: o.errorRate ?? d.errorRate, minSamples: o.minSamples ?? d.minSamples,
     consecutiveFailures: o.consecutiveFailures ?? d.consecutiveFailures, windowMs: o.windowMs ?? d.windowMs,
@@ -78,7 +82,7 @@ export function resolveBreakerOptions(o: BreakerOptions = {}): ResolvedBreakerOp
  * successful probes, or open again on a failed one.
  */
 export class CircuitBreaker {
-  private stateValue: BreakerState = "closed";
+  private stateValue: CircuitBreakerState = "closed";
   private readonly window: RollingWindow;
   private streak = 0;
   private openedAt = 0;
@@ -87,11 +91,11 @@ export class CircuitBreaker {
   /** Why it opened, for the error message. */
   private why = "";
 
-  constructor(readonly name: string, readonly options: ResolvedBreakerOptions = BREAKER_DEFAULTS) {
+  constructor(readonly name: string, readonly options: ResolvedCircuitBreakerOptions = CIRCUIT_BREAKER_DEFAULTS) {
     this.window = new RollingWindow(options.windowMs);
   }
 
-  get state(): BreakerState {
+  get state(): CircuitBreakerState {
     if (this.stateValue === "open" && Date.now() - this.openedAt >= this.options.coolingMs) this.halfOpen();
     return this.stateValue;
   }

@@ -1,2 +1,2 @@
-export { CircuitBreaker, BREAKER_DEFAULTS, resolveBreakerOptions, type BreakerOptions, type BreakerState, type ResolvedBreakerOptions } from "./breaker.js";
-export { circuitBreaker, type CircuitBreakerOptions, type CircuitBreakerMiddleware, type BreakerKey } from "./middleware.js";
+export { CircuitBreaker, CIRCUIT_BREAKER_DEFAULTS, resolveCircuitBreakerOptions, type CircuitBreakerOptions, type CircuitBreakerState, type ResolvedCircuitBreakerOptions } from "./breaker.js";
+export { circuitBreaker, type CircuitBreakerMiddlewareOptions, type CircuitBreakerMiddleware, type CircuitBreakerKey } from "./middleware.js";

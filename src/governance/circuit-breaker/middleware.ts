@@ -1,16 +1,17 @@
 import type { Call, CallContext, Middleware, Next } from "../../rpc/index.js";
 import { returnsStream } from "../../rpc/index.js";
 import { completion, track, type Completion } from "../stream-util.js";
-import { CircuitBreaker, resolveBreakerOptions, type BreakerOptions, type BreakerState } from "./breaker.js";
+import { CircuitBreaker, resolveCircuitBreakerOptions, type CircuitBreakerOptions, type CircuitBreakerState } from "./breaker.js";
 
 /** What one breaker guards: every method alone (default), the whole service, or a key of your own. */
-export type BreakerKey = "method" | "service" | ((call: Call) => string);
+export type CircuitBreakerKey = "method" | "service" | ((call: Call) => string);
 
-export interface CircuitBreakerOptions extends BreakerOptions {
+/** Options of `circuitBreaker()`: the breaker's triggers (`CircuitBreakerOptions`), what one breaker guards, and a state-change callback. */
+export interface CircuitBreakerMiddlewareOptions extends CircuitBreakerOptions {
   /** One breaker per method path (default), per service, or per key returned by a function. */
-  key?: BreakerKey;
+  key?: CircuitBreakerKey;
   /** Called when a breaker changes state. */
-  onStateChange?: (key: string, state: BreakerState) => void;
+  onStateChange?: (key: string, state: CircuitBreakerState) => void;
 }
 
 /** A middleware with access to its breakers (for tests, health pages and metrics). */
@@ -21,15 +22,15 @@ export interface CircuitBreakerMiddleware extends Middleware {
 
 /**
  * Service- or method-level circuit breaker, for clients (or servers guarding a dependency). An open
- * breaker fails calls fast with UNAVAILABLE ("circuit breaker open for …"); see `BreakerOptions`
+ * breaker fails calls fast with UNAVAILABLE ("circuit breaker open for …"); see `CircuitBreakerOptions`
  * for triggers and defaults. Put it outside `retry()` so retries of a failing method stop at once;
  * per-instance breakers belong to `createBalancedTransport`.
  *
  * @example
  * createClient(Chat, transport, { middleware: [circuitBreaker({ errorRate: 0.3 }), retry(...)] });
  */
-export function circuitBreaker(options: CircuitBreakerOptions = {}): CircuitBreakerMiddleware {
-  const o = resolveBreakerOptions(options);
+export function circuitBreaker(options: CircuitBreakerMiddlewareOptions = {}): CircuitBreakerMiddleware {
+  const o = resolveCircuitBreakerOptions(options);
   const breakers = new Map<string, { breaker: CircuitBreaker; done: Completion }>();
   const keyOf = options.key ?? "method";
   const onChange = options.onStateChange;

@@ -8,6 +8,7 @@ export interface RegistrableServer {
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** Options of `registerServer`: the service name, the address to announce and its weight and tags. */
 export interface RegisterServerOptions {
   /** Service name to register under. */
   service: string;

@@ -3,9 +3,9 @@ import type { CallContext, Middleware, Next } from "../../rpc/index.js";
 import { TokenBucket } from "./token-bucket.js";
 
 /** Metadata key of the retry hint on RESOURCE_EXHAUSTED errors: whole seconds, as HTTP's Retry-After. */
-export const RETRY_AFTER = "retry-after";
+export const RETRY_AFTER_HEADER = "retry-after";
 /** The same hint in milliseconds. */
-export const RETRY_AFTER_MS = "retry-after-ms";
+export const RETRY_AFTER_MS_HEADER = "retry-after-ms";
 
 /** What a limit counts: every call of the server together, or each method alone. */
 export type LimitScope = "server" | "method";
@@ -32,7 +32,7 @@ export interface RateLimitOptions {
 export function overLimit(message: string, retryAfterMs: number): RpcError {
   const ms = Math.max(0, Math.ceil(retryAfterMs));
   return new RpcError(Code.ResourceExhausted, message, {
-    metadata: { [RETRY_AFTER]: String(Math.max(1, Math.ceil(ms / 1000))), [RETRY_AFTER_MS]: String(ms) },
+    metadata: { [RETRY_AFTER_HEADER]: String(Math.max(1, Math.ceil(ms / 1000))), [RETRY_AFTER_MS_HEADER]: String(ms) },
   });
 }
 

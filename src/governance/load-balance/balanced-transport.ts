@@ -1,7 +1,7 @@
 import { Code, RpcError } from "../../core/index.js";
 import type { Call, ClientCallContext, ClientTransport } from "../../rpc/index.js";
 import { returnsStream } from "../../rpc/index.js";
-import { CircuitBreaker, resolveBreakerOptions, type BreakerOptions, type ResolvedBreakerOptions } from "../circuit-breaker/breaker.js";
+import { CircuitBreaker, resolveCircuitBreakerOptions, type CircuitBreakerOptions, type ResolvedCircuitBreakerOptions } from "../circuit-breaker/breaker.js";
 import type { Resolver, Watch } from "../discovery/resolver.js";
 import { AVOID_INSTANCES, PICKED_INSTANCE, tagInstance } from "../keys.js";
 import { inAttempt } from "../context.js";
@@ -30,7 +30,7 @@ export interface BalancedTransportOptions {
    * Per-instance circuit breakers: an instance whose breaker is open is not picked. Default on,
    * counting only UNAVAILABLE (connection failures, as Kitex's instance breaker); `false` turns them off.
    */
-  breaker?: BreakerOptions | false;
+  breaker?: CircuitBreakerOptions | false;
   /** Name for `ctx.peer` and errors. Default "balanced:<resolver name>". */
   target?: string;
   /** Protocol name for contexts. Default "grpc". */
@@ -63,7 +63,7 @@ export interface BalancedTransport extends ClientTransport {
   ready(): Promise<void>;
 }
 
-const INSTANCE_BREAKER: BreakerOptions = { isFailure: (e) => e.code === Code.Unavailable };
+const INSTANCE_BREAKER: CircuitBreakerOptions = { isFailure: (e) => e.code === Code.Unavailable };
 
 /**
  * A client transport over many instances of one service: keeps one transport per instance (made
@@ -79,7 +79,7 @@ class Balanced implements BalancedTransport {
   readonly protocol: string;
   readonly target: string;
   private readonly balancer: Balancer;
-  private readonly breakerOptions: ResolvedBreakerOptions | undefined;
+  private readonly breakerOptions: ResolvedCircuitBreakerOptions | undefined;
   private readonly instances = new Map<string, Instance>();
   private picker: Picker;
   private readonly watch: Watch;
@@ -92,7 +92,7 @@ class Balanced implements BalancedTransport {
     this.balancer = o.balancer ?? weightedRoundRobin();
     this.protocol = o.protocol ?? "grpc";
     this.target = o.target ?? `balanced:${o.resolver.name}`;
-    this.breakerOptions = o.breaker === false ? undefined : resolveBreakerOptions({ ...INSTANCE_BREAKER, ...o.breaker });
+    this.breakerOptions = o.breaker === false ? undefined : resolveCircuitBreakerOptions({ ...INSTANCE_BREAKER, ...o.breaker });
     this.picker = this.balancer.build([]);
     this.first = new Promise((resolve) => { this.gotFirst = resolve; });
     this.watch = o.resolver.watch((eps) => this.update(eps), (err) => o.onResolveError?.(err));

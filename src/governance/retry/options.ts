@@ -72,6 +72,7 @@ export interface MixedPolicy extends StopOptions, ResultOptions {
   backoff?: BackoffPolicy;
 }
 
+/** A retry policy (plain data, as Kitex's): failure retry, backup requests or mixed. */
 export type RetryPolicy = FailurePolicy | BackupPolicy | MixedPolicy;
 
 /** A policy with every default filled in. */
@@ -91,7 +92,8 @@ export interface ResolvedRetryPolicy {
 
 const RANGES = { failure: [2, 5], backup: [1, 2], mixed: [1, 3] } as const;
 
-export const RETRY_DEFAULTS = Object.freeze({
+/** The defaults shared by every `RetryPolicy` (frozen): retry DEADLINE_EXCEEDED and UNAVAILABLE, stop at a 10% error rate, no backoff. */
+export const RETRY_POLICY_DEFAULTS = Object.freeze({
   retryOn: Object.freeze([Code.DeadlineExceeded, Code.Unavailable]) as readonly Code[],
   errorRate: 0.1,
   backoff: Object.freeze({ type: "none" }) as BackoffPolicy,
@@ -101,6 +103,7 @@ function fail(message: string): never {
   throw new RpcError(Code.InvalidArgument, `retry policy: ${message}`);
 }
 
+/** Fill in the defaults of a `RetryPolicy` and check each value; a bad value throws RpcError INVALID_ARGUMENT saying what to pass. */
 export function resolveRetryPolicy(p: RetryPolicy): ResolvedRetryPolicy {
   const range = RANGES[p.type];
   if (range === undefined) fail(`type must be "failure", "backup" or "mixed", got "${String((p as { type: unknown }).type)}"`);
@@ -110,14 +113,14 @@ export function resolveRetryPolicy(p: RetryPolicy): ResolvedRetryPolicy {
   if (p.type !== "failure" && !(delayMs > 0 && Number.isFinite(delayMs))) fail(`${p.type} retry needs delayMs > 0, got ${delayMs}`);
   const maxDurationMs = p.type === "backup" ? 0 : p.maxDurationMs ?? 0;
   if (!(maxDurationMs >= 0)) fail(`maxDurationMs must be >= 0, got ${maxDurationMs}`);
-  const backoff = p.type === "backup" ? RETRY_DEFAULTS.backoff : p.backoff ?? RETRY_DEFAULTS.backoff;
+  const backoff = p.type === "backup" ? RETRY_POLICY_DEFAULTS.backoff : p.backoff ?? RETRY_POLICY_DEFAULTS.backoff;
   checkBackoff(backoff);
-  const errorRate = p.errorRate ?? RETRY_DEFAULTS.errorRate;
+  const errorRate = p.errorRate ?? RETRY_POLICY_DEFAULTS.errorRate;
   if (!(errorRate > 0 && errorRate <= 0.3)) fail(`errorRate must be in (0, 0.3], got ${errorRate}`);
   const results: ResultOptions = p.type === "backup" ? {} : p;
   return Object.freeze({
     type: p.type, maxRetries, maxDurationMs, delayMs, backoff,
-    retryOn: new Set<Code>(results.retryOn ?? RETRY_DEFAULTS.retryOn),
+    retryOn: new Set<Code>(results.retryOn ?? RETRY_POLICY_DEFAULTS.retryOn),
     shouldRetry: results.shouldRetry,
     retrySameInstance: p.retrySameInstance ?? false,
     errorRate, circuit: p.circuit ?? "errors", chainStop: p.chainStop ?? true,

@@ -31,6 +31,7 @@ export interface SseClientOptions extends Pick<ReadSseOptions, "maxEventBytes" |
   onReconnect?: (lastEventId: string, attempt: number) => void;
 }
 
+/** The defaults of `SseReconnectOptions` (frozen): 5 attempts, 1 s first delay, 30 s at most. */
 export const SSE_RECONNECT_DEFAULTS = Object.freeze({ maxAttempts: 5, delayMs: 1000, maxDelayMs: 30_000 });
 
 /**

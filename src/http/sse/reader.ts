@@ -17,6 +17,7 @@ export interface ReadSseOptions {
 /** Anything a reader can take bytes from: a fetch Response, a web ReadableStream, a Node Readable. */
 export type SseSource = Response | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
+/** The defaults of `ReadSseOptions` (frozen): events up to 1 MiB. */
 export const READ_SSE_DEFAULTS = Object.freeze({ maxEventBytes: 1 << 20 });
 
 /**

@@ -20,6 +20,7 @@ export interface SseWriterOptions {
   headers?: Record<string, string>;
 }
 
+/** The defaults of `SseWriterOptions` (frozen); see docs/limits.md for each value. */
 export const SSE_WRITER_DEFAULTS = Object.freeze({
   keepAliveMs: 15_000,
   keepAliveComment: "keep-alive",

@@ -34,6 +34,7 @@ export interface WebSocketChannelOptions {
   signal?: AbortSignal;
 }
 
+/** The defaults of `WebSocketChannelOptions` (frozen); see docs/limits.md for each value. */
 export const WEBSOCKET_CHANNEL_DEFAULTS = Object.freeze({
   maxQueuedMessages: 16,
   maxQueuedBytes: 1 << 20,

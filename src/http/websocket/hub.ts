@@ -32,6 +32,7 @@ export interface WebSocketHubOptions extends Omit<WebSocketChannelOptions, "sign
   allowedHosts?: readonly string[];
 }
 
+/** The defaults of `WebSocketHubOptions` (frozen), the channel defaults included; see docs/limits.md. */
 export const WEBSOCKET_HUB_DEFAULTS = Object.freeze({
   ...WEBSOCKET_CHANNEL_DEFAULTS,
   maxPayload: 1 << 20,
@@ -41,6 +42,7 @@ export const WEBSOCKET_HUB_DEFAULTS = Object.freeze({
   allowedHosts: Object.freeze(["*"]) as readonly string[],
 });
 
+/** `WebSocketHubOptions` with every default filled in, as `resolveWebSocketHubOptions` returns them. */
 export type ResolvedWebSocketHubOptions = Readonly<Required<WebSocketHubOptions>>;
 
 /**

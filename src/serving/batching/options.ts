@@ -29,8 +29,10 @@ export interface BatcherOptions {
   clock?: BatchClock;
 }
 
+/** `BatcherOptions` with every default filled in, as `resolveBatcherOptions` returns them. */
 export type ResolvedBatcherOptions = Readonly<Required<BatcherOptions>>;
 
+/** The defaults of `BatcherOptions` (frozen); see docs/serving.md for each value. */
 export const BATCHER_DEFAULTS: ResolvedBatcherOptions = Object.freeze({
   instances: 1,
   defaultMaxQueueSize: 1024,

@@ -61,6 +61,7 @@ export interface ModelInfo {
   readonly description: string;
 }
 
+/** Per-generation options of `Engine.generate`. */
 export interface GenerateOptions {
   /** Aborting ends the generation within one token, with a final `cancelled` step. */
   readonly signal?: AbortSignal;

@@ -26,9 +26,9 @@ let cached: ServiceDescriptor<GenerationMethods> | undefined;
  * The Generation service descriptor from generation.proto (loaded once).
  *
  * @example
- * router.service(generationService(), createGenerationService({ engines: [engine] }));
+ * router.service(generationDescriptor(), createGenerationService({ engines: [engine] }));
  */
-export function generationService(): ServiceDescriptor<GenerationMethods> {
+export function generationDescriptor(): ServiceDescriptor<GenerationMethods> {
   cached ??= loadProtoSync(generationIdlPath("proto")).service<GenerationMethods>(GENERATION_SERVICE);
   return cached;
 }
@@ -41,9 +41,9 @@ let cachedThrift: ServiceDescriptor<GenerationMethods> | undefined;
  *
  * @example
  * const impl = createGenerationService({ engines: [engine] });
- * router.service(generationService(), impl).service(generationThriftService(), impl);
+ * router.service(generationDescriptor(), impl).service(generationThriftDescriptor(), impl);
  */
-export function generationThriftService(): ServiceDescriptor<GenerationMethods> {
+export function generationThriftDescriptor(): ServiceDescriptor<GenerationMethods> {
   cachedThrift ??= loadThrift(generationIdlPath("thrift")).service<GenerationMethods>("Generation");
   return cachedThrift;
 }

@@ -7,7 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { createServer, type Server } from "../../transport/index.js";
 import { createBuiltinEngine, EngineStats, trackGenerations, type Engine, type TrackedEngine } from "../engines/index.js";
-import { generationIdlPath, generationService } from "./descriptor.js";
+import { generationIdlPath, generationDescriptor } from "./descriptor.js";
 import { createGenerationService } from "./service.js";
 
 interface GenerationClient {
@@ -42,7 +42,7 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
     const fast = await createBuiltinEngine({ id: "fast" });
     paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: 200, stats }));
     const engines = [fast, paced, lateStart(fast, "late", 600)];
-    server = createServer().service(generationService(), createGenerationService({ engines }));
+    server = createServer().service(generationDescriptor(), createGenerationService({ engines }));
     const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
     const def = protoLoader.loadSync(generationIdlPath("proto"), { keepCase: true, longs: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as { weir: { generation: { v1: { Generation: grpc.ServiceClientConstructor } } } };

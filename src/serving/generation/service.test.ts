@@ -5,7 +5,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { loadThriftIdl } from "../../idl/thrift/index.js";
 import { Router, createClient, createInProcessTransport, type Client } from "../../rpc/index.js";
 import { createBuiltinEngine, EngineStats, trackGenerations, type Engine, type TrackedEngine } from "../engines/index.js";
-import { generationIdlPath, generationService, generationThriftService } from "./descriptor.js";
+import { generationIdlPath, generationDescriptor, generationThriftDescriptor } from "./descriptor.js";
 import { createGenerationService } from "./service.js";
 import type { GenerateChunkMsg, GenerationMethods } from "./types.js";
 
@@ -21,8 +21,8 @@ describe("Generation service over the in-process transport", { timeout: 30_000 }
     stats = new EngineStats();
     fast = await createBuiltinEngine({ id: "fast", stats });
     paced = trackGenerations(await createBuiltinEngine({ id: "paced", tokensPerSecond: 200, stats }));
-    const router = new Router().service(generationService(), createGenerationService({ engines: [fast, paced] }));
-    client = createClient(generationService(), createInProcessTransport(router));
+    const router = new Router().service(generationDescriptor(), createGenerationService({ engines: [fast, paced] }));
+    client = createClient(generationDescriptor(), createInProcessTransport(router));
   });
 
   it("streams chunks whose text, tokens and usage add up, and Complete agrees", async () => {
@@ -107,11 +107,11 @@ describe("Generation service from the Thrift IDL, same handler", { timeout: 30_0
   it("serves Generate, Complete and ListModels with Thrift binary payloads", async () => {
     const engine = await createBuiltinEngine({ id: "thrift-model" });
     const impl = createGenerationService({ engines: [engine] });
-    const router = new Router().service(generationService(), impl).service(generationThriftService(), impl);
+    const router = new Router().service(generationDescriptor(), impl).service(generationThriftDescriptor(), impl);
     const transport = createInProcessTransport(router);
-    const thrift = createClient(generationThriftService(), transport);
-    const proto = createClient(generationService(), transport);
-    assert.equal(generationThriftService().methods.Generate.kind, "server");
+    const thrift = createClient(generationThriftDescriptor(), transport);
+    const proto = createClient(generationDescriptor(), transport);
+    assert.equal(generationThriftDescriptor().methods.Generate.kind, "server");
     const req = { prompt: "The library", max_tokens: 30, seed: 77, temperature: 0.7 };
     const chunks: GenerateChunkMsg[] = [];
     for await (const c of thrift.Generate({ ...req, seed: 77n } as never)) chunks.push(c);

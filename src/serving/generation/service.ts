@@ -24,7 +24,7 @@ export interface GenerationServiceOptions {
  *
  * @example
  * const engine = await createBuiltinEngine();
- * router.service(generationService(), createGenerationService({ engines: [engine] }));
+ * router.service(generationDescriptor(), createGenerationService({ engines: [engine] }));
  */
 export function createGenerationService(options: GenerationServiceOptions): ServiceImpl<GenerationMethods> {
   const byId = new Map<string, Engine>();

@@ -10,8 +10,10 @@ export interface ChatMessageMsg {
   content: string;
 }
 
+/** An int64 field as a decoder may give it (number, bigint, string or Long). */
 export type Int64Like = number | bigint | string | { toString(): string };
 
+/** The request of `Generation/Generate` and `Generation/Complete`: a prompt or chat messages and the sampling options. */
 export interface GenerateRequestMsg {
   model?: string;
   prompt?: string;
@@ -23,12 +25,14 @@ export interface GenerateRequestMsg {
   stop?: string[];
 }
 
+/** Token counts of one generation: prompt, completion and total. */
 export interface UsageMsg {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
 }
 
+/** One message of `Generation/Generate` (server streaming): new text and token ids; the last one carries the finish reason and usage. */
 export interface GenerateChunkMsg {
   text: string;
   token_ids: number[];
@@ -37,6 +41,7 @@ export interface GenerateChunkMsg {
   index: number;
 }
 
+/** The response of `Generation/Complete`: the whole generated text with its token ids, finish reason and usage. */
 export interface CompleteResponseMsg {
   model: string;
   text: string;
@@ -45,8 +50,10 @@ export interface CompleteResponseMsg {
   usage: UsageMsg;
 }
 
+/** The request of `Generation/ListModels` (empty). */
 export type ListModelsRequestMsg = Record<string, never>;
 
+/** One model in `ListModelsResponseMsg`: id, owner and creation time. */
 export interface ModelInfoMsg {
   id: string;
   owned_by: string;
@@ -55,6 +62,7 @@ export interface ModelInfoMsg {
   description: string;
 }
 
+/** The response of `Generation/ListModels`: every model the service serves. */
 export interface ListModelsResponseMsg {
   models: ModelInfoMsg[];
 }

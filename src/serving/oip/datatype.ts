@@ -3,6 +3,7 @@ import { Code, RpcError } from "../../core/index.js";
 /** The tensor element types of the Open Inference Protocol (and BF16, as Triton and the OIP proto's comments have it). */
 export const DATATYPES = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "BF16", "FP32", "FP64", "BYTES"] as const;
 
+/** An OIP v2 tensor datatype name (`BOOL`, `UINT8` … `FP64`, `BYTES`). */
 export type Datatype = (typeof DATATYPES)[number];
 
 /** The elements of a tensor: a typed array per fixed-size type, one byte string per element for BYTES. */

@@ -73,9 +73,9 @@ let withDefaults: ServiceDescriptor<OipMethods> | undefined;
  * Decoding enforces `limits` (the server's or the client's).
  *
  * @example
- * server.service(oipService(), oip.handlers);
+ * server.service(oipDescriptor(), oip.handlers);
  */
-export function oipService(limits?: TensorLimits): ServiceDescriptor<OipMethods> {
+export function oipDescriptor(limits?: TensorLimits): ServiceDescriptor<OipMethods> {
   if (limits === undefined && withDefaults !== undefined) return withDefaults;
   loaded ??= loadProtoSync(oipProtoPath()).service<OipMethods>(OIP_SERVICE);
   const resolved = limits === undefined ? TENSOR_LIMIT_DEFAULTS : resolveTensorLimits(limits);

@@ -3,7 +3,7 @@ export { tensor, checkTensor, elementCount, byteLength, MAX_TENSOR_ELEMENTS, typ
 export type { ContentsForm, InferRequest, InferResponse, RequestedOutput, ModelMetadata, ServerMetadata, TensorMetadata, RepositoryIndexEntry } from "./types.js";
 export { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits, type TensorLimits, type ResolvedTensorLimits } from "./limits.js";
 export { OIP_SERVER_DEFAULTS, resolveOipServerOptions, type OipServerOptions, type OipRestOptions, type ResolvedOipServerOptions } from "./options.js";
-export { OIP_SERVICE, oipService, oipProtoPath, type OipMethods, type ModelMetadataMsg, type TensorMetadataMsg, type ParameterMsg } from "./descriptor.js";
+export { OIP_SERVICE, oipDescriptor, oipProtoPath, type OipMethods, type ModelMetadataMsg, type TensorMetadataMsg, type ParameterMsg } from "./descriptor.js";
 export { createOipServer, type OipServer } from "./server.js";
 export { sendOipError, sendOipJson } from "./rest-io.js";
 export { EXTENSIONS, type InferCallOptions } from "./inference.js";

@@ -7,7 +7,7 @@ import { createModelRepository, defineModel, type InferContext, type Model } fro
 import { addSubModel, identityModel } from "./example-models.js";
 import { InferenceCore } from "./inference.js";
 import { resolveOipServerOptions } from "./options.js";
-import { sampleTensor } from "./samples.js";
+import { sampleTensor } from "./samples-fixture.js";
 import { tensor, type Tensor } from "./tensor.js";
 
 const code = (c: Code, re?: RegExp) => (e: unknown) => e instanceof RpcError && e.code === c && (re === undefined || re.test(e.rawMessage));

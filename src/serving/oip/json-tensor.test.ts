@@ -6,7 +6,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { DATATYPES } from "./datatype.js";
 import { bf16ToNumber, halfToNumber, numberToBf16, numberToHalf } from "./half.js";
 import { dataFromJson, dataToJson, quoteLongIntegers } from "./json-tensor.js";
-import { plainData, sampleTensor } from "./samples.js";
+import { plainData, sampleTensor } from "./samples-fixture.js";
 
 const invalid = (re: RegExp) => (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument && re.test(e.rawMessage);
 const parseExact = (text: string) => JSON.parse(quoteLongIntegers(text)) as unknown[];

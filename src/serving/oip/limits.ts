@@ -18,8 +18,10 @@ export interface TensorLimits {
   maxParameters?: number;
 }
 
+/** `TensorLimits` with every default filled in, as `resolveTensorLimits` returns them. */
 export type ResolvedTensorLimits = Readonly<Required<TensorLimits>>;
 
+/** The defaults of `TensorLimits` (frozen); see docs/limits.md for each value. */
 export const TENSOR_LIMIT_DEFAULTS: ResolvedTensorLimits = Object.freeze({
   maxTensorBytes: 64 << 20,
   maxBytesElements: 1 << 16,

@@ -39,6 +39,7 @@ export interface OipServerOptions {
   rest?: OipRestOptions;
 }
 
+/** `OipServerOptions` with every default filled in and checked, as `resolveOipServerOptions` returns them. */
 export interface ResolvedOipServerOptions {
   readonly repository: ModelRepository;
   readonly name: string;
@@ -48,6 +49,7 @@ export interface ResolvedOipServerOptions {
   readonly rest: Readonly<Required<OipRestOptions>>;
 }
 
+/** The defaults of `OipServerOptions` (frozen); see docs/serving.md and docs/limits.md for each value. */
 export const OIP_SERVER_DEFAULTS = Object.freeze({
   name: "weir",
   defaultTimeoutMs: 60_000,

@@ -7,7 +7,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { createOipGrpcClient, createOipRestClient, outputOf, type OipClient } from "./client/index.js";
 import { DATATYPES } from "./datatype.js";
 import { stringOpsModel } from "./example-models.js";
-import { plainData, sampleTensor } from "./samples.js";
+import { plainData, sampleTensor } from "./samples-fixture.js";
 import { tensor, type Tensor } from "./tensor.js";
 import { startOipServers, type OipTestServers } from "./test-servers.js";
 

@@ -1,6 +1,6 @@
 import type { HandlerRoute } from "../../gateway/index.js";
 import type { ServiceDescriptor, ServiceImpl } from "../../rpc/index.js";
-import { oipService, type OipMethods } from "./descriptor.js";
+import { oipDescriptor, type OipMethods } from "./descriptor.js";
 import { grpcHandlers } from "./grpc-service.js";
 import { InferenceCore, type InferCallOptions } from "./inference.js";
 import { resolveOipServerOptions, type OipServerOptions, type ResolvedOipServerOptions } from "./options.js";
@@ -41,7 +41,7 @@ export function createOipServer(options: OipServerOptions): OipServer {
   const core = new InferenceCore(resolved);
   const budget = new ByteBudget(resolved.rest.maxBufferedBytes);
   return Object.freeze({
-    service: oipService(resolved.limits),
+    service: oipDescriptor(resolved.limits),
     handlers: grpcHandlers(core),
     routes: Object.freeze(restRoutes(core, budget)),
     restBufferedBytes: () => budget.held,

@@ -3,6 +3,7 @@ import { elementSize, type DataOf, type Datatype, type TensorData } from "./data
 
 /** A request, model or tensor parameter value (`InferParameter`: bool, int64, string, double, uint64). */
 export type ParameterValue = string | number | boolean | bigint;
+/** The parameters of a request, model or tensor (`InferParameter` map), by name. */
 export type Parameters = Readonly<Record<string, ParameterValue>>;
 
 /**

@@ -21,6 +21,7 @@ export interface ModelFolderOptions {
   readonly batching?: BatcherOptions;
 }
 
+/** The defaults of `ModelFolderOptions` (frozen): config files up to 64 KiB, model files up to 2 GiB. */
 export const FOLDER_DEFAULTS = Object.freeze({ maxConfigBytes: 64 * 1024, maxModelFileBytes: 2 * 1024 ** 3 });
 
 /** Most entries read from one folder (models of a repository, versions of a model, files of a version). */

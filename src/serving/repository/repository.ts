@@ -61,6 +61,7 @@ export interface ModelRepositoryOptions {
   loadTimeoutMs?: number;
 }
 
+/** The defaults of `ModelRepositoryOptions` (frozen): a model load may take 120 s. */
 export const REPOSITORY_DEFAULTS = Object.freeze({ loadTimeoutMs: 120_000 });
 
 /**

@@ -22,6 +22,7 @@ export interface SchedulerOptions {
   stepsPerSecond?: number;
 }
 
+/** Defaults of {@link SchedulerOptions}. */
 export const SCHEDULER_DEFAULTS = Object.freeze({
   maxNumSeqs: 64,
   maxBatchedTokens: 2048,

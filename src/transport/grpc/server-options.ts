@@ -93,6 +93,7 @@ export interface DecompressionOptions {
   maxWaitMs?: number;
 }
 
+/** `GrpcServerOptions` with every default filled in and checked, as `resolveGrpcServerOptions` returns them. */
 export interface ResolvedGrpcServerOptions {
   readonly limits: Readonly<Limits>;
   readonly maxConcurrentStreams: number;
@@ -112,6 +113,7 @@ export interface ResolvedGrpcServerOptions {
   readonly decompression: Readonly<Required<DecompressionOptions>>;
 }
 
+/** The defaults of `GrpcServerOptions` (frozen); see docs/limits.md for each value. */
 export const GRPC_SERVER_DEFAULTS = Object.freeze({
   maxConcurrentStreams: 100,
   compression: "identity" as const,
@@ -130,6 +132,7 @@ export const GRPC_SERVER_DEFAULTS = Object.freeze({
   decompression: Object.freeze({ maxConcurrent: 4, maxQueued: 64, maxWaitMs: 2_000 }),
 });
 
+/** Fill in the defaults of `GrpcServerOptions` and check each value; a bad value throws RpcError INVALID_ARGUMENT naming the option. */
 export function resolveGrpcServerOptions(o: GrpcServerOptions = {}): ResolvedGrpcServerOptions {
   const d = GRPC_SERVER_DEFAULTS;
   const compression = o.compression ?? d.compression;

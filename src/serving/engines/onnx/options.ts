@@ -30,6 +30,7 @@ export interface OnnxModelOptions extends Partial<Omit<ModelConfig, "platform">>
   maxModelBytes?: number;
 }
 
+/** `OnnxModelOptions` with every default filled in, as `resolveOnnxModelOptions` returns them. */
 export interface ResolvedOnnxModelOptions {
   readonly maxBatchSize: number | undefined;
   readonly intraOpThreads: number;
@@ -41,6 +42,7 @@ export interface ResolvedOnnxModelOptions {
 /** Largest batch by default, for a model that batches. */
 export const DEFAULT_ONNX_MAX_BATCH_SIZE = 8;
 
+/** The defaults of `OnnxModelOptions` (frozen): half the cores for intra-op threads, no spinning, every graph optimization. */
 export const ONNX_MODEL_DEFAULTS: Readonly<Omit<ResolvedOnnxModelOptions, "maxBatchSize">> = Object.freeze({
   intraOpThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
   allowSpinning: false,

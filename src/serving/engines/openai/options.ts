@@ -31,6 +31,7 @@ export interface OpenAiEngineOptions {
   stats?: EngineStats;
 }
 
+/** Defaults of {@link OpenAiEngineOptions}. */
 export const OPENAI_ENGINE_DEFAULTS = Object.freeze({
   maxConcurrentRequests: 256,
   responseTimeoutMs: 120_000,

@@ -1,7 +1,7 @@
 import { Code, RpcError } from "../../../core/index.js";
 import { createClient, type ClientCallContext, type ClientTransport, type Middleware } from "../../../rpc/index.js";
 import { createGrpcTransport, type GrpcTransportOptions } from "../../../transport/index.js";
-import { oipService, type ModelMetadataMsg, type TensorMetadataMsg } from "../descriptor.js";
+import { oipDescriptor, type ModelMetadataMsg, type TensorMetadataMsg } from "../descriptor.js";
 import type { TensorLimits } from "../limits.js";
 import type { ModelMetadata } from "../types.js";
 import { inferRequest, type CallOptions, type OipClient } from "./types.js";
@@ -49,7 +49,7 @@ export function createOipGrpcClient(options: OipGrpcClientOptions): OipClient {
     target: options.target!,
     limits: { maxReceiveMessageBytes: OIP_GRPC_MESSAGE_BYTES, maxSendMessageBytes: OIP_GRPC_MESSAGE_BYTES, ...options.grpc?.limits },
   });
-  const client = createClient(oipService(options.limits), transport, { middleware: options.middleware ?? [], defaults: { timeoutMs: options.timeoutMs ?? 60_000 } });
+  const client = createClient(oipDescriptor(options.limits), transport, { middleware: options.middleware ?? [], defaults: { timeoutMs: options.timeoutMs ?? 60_000 } });
   const typed = options.typed ?? false;
   const call = (o: CallOptions | undefined) => ({ signal: o?.signal, timeoutMs: o?.timeoutMs });
   return {
