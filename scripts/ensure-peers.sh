@@ -8,6 +8,7 @@ PACKAGES=(
   python3-thrift thrift-compiler                       # Apache Thrift peers
   openssl                                              # certificates for the TLS and mutual-TLS tests
   etcd-server                                          # etcd for discovery tests (governance)
+  redis-server                                         # Redis for the shared job queue (BullMQ) tests
   dnsmasq-base                                         # DNS server for DNS discovery tests (governance)
   chromium                                             # headless browser for the chat page test (driven by playwright-core)
 )

@@ -18,6 +18,11 @@ export {
   type PreparedPrompt, type TokenTextDecoder,
 } from "./serving/scheduler/index.js";
 export {
+  createMemoryJobQueue, createRedisJobQueue, generationJobRunner, jobRoutes, JOB_QUEUE_DEFAULTS,
+  type JobQueue, type JobQueueOptions, type RedisJobQueueOptions, type JobRecord, type JobResult, type JobStatus, type JobEvent, type JobRunner,
+  type GenerateStreamClient,
+} from "./serving/jobs/index.js";
+export {
   createGenerationService, generationDescriptor, generationThriftDescriptor, generationIdlPath, GENERATION_SERVICE,
   type GenerationServiceOptions, type GenerationMethods, type GenerateRequestMsg, type GenerateChunkMsg, type CompleteResponseMsg,
   type ChatMessageMsg, type ListModelsRequestMsg, type ListModelsResponseMsg, type ModelInfoMsg, type UsageMsg, type Int64Like,

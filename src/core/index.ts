@@ -6,3 +6,4 @@ export { LIMIT_DEFAULTS, resolveLimits, type Limits } from "./limits.js";
 export { channels } from "./diagnostics.js";
 export { describeValue, clip } from "./describe.js";
 export { openFileLimit, connectionCapFor } from "./file-limit.js";
+export { resolveIntegerOptions } from "./integer-options.js";

@@ -6,3 +6,4 @@ export * from "./repository/index.js";
 export * from "./batching/index.js";
 export * from "./models/index.js";
 export * from "./scheduler/index.js";
+export * from "./jobs/index.js";

@@ -52,6 +52,12 @@ export interface ServeOptions extends GatewayServeOptions {
   upstream?: string;
   /** The upstream's model name; "" = the first of its `/v1/models`. Default "". */
   upstreamModel?: string;
+  /** A Redis (`redis://host:port`) holding the `/v1/jobs` queue, shared by every `weir serve` pointed at it; "" = a queue in this process. Default "". */
+  jobsRedis?: string;
+  /** Jobs this process runs at once. Default 4. */
+  jobsConcurrency?: number;
+  /** With `jobsRedis`: how long a killed worker's job stays locked before another worker takes it over, in ms. Default 30000. */
+  jobsLockMs?: number;
   /** HTTP connections open at once; idle ones make way for new ones (see docs/limits.md). Default 1024, or 45% of the open-file limit (after 64 kept back) when that is less. */
   maxHttpConnections?: number;
   /** On shutdown, how long calls in flight may run before they are cancelled, in ms. Default 5000. */
@@ -90,6 +96,9 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxMessageBytes: 16 << 20,
   upstream: "",
   upstreamModel: "",
+  jobsRedis: "",
+  jobsConcurrency: 4,
+  jobsLockMs: 30_000,
   graceMs: 5000,
   ...GATEWAY_SERVE_DEFAULTS,
   wsMaxSockets: WEBSOCKET_HUB_DEFAULTS.maxSockets,
@@ -118,6 +127,9 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxMessageBytes: o.maxMessageBytes ?? d.maxMessageBytes,
     upstream: o.upstream ?? d.upstream,
     upstreamModel: o.upstreamModel ?? d.upstreamModel,
+    jobsRedis: o.jobsRedis ?? d.jobsRedis,
+    jobsConcurrency: o.jobsConcurrency ?? d.jobsConcurrency,
+    jobsLockMs: o.jobsLockMs ?? d.jobsLockMs,
     graceMs: o.graceMs ?? d.graceMs,
     ...resolveGatewayServeOptions(o),
     wsMaxSockets: o.wsMaxSockets ?? d.wsMaxSockets,
@@ -140,6 +152,9 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!Number.isInteger(r.maxMessageBytes) || r.maxMessageBytes < 1024 || r.maxMessageBytes > 1 << 30) throw new UsageError(`--max-message-bytes must be an integer from 1024 to 1073741824, got ${r.maxMessageBytes}`);
   if (!Number.isInteger(r.maxHttpConnections) || r.maxHttpConnections < 1) throw new UsageError(`--max-http-connections must be a positive integer, got ${r.maxHttpConnections}`);
   if (r.upstream !== "" && !/^https?:\/\/[^\s]+$/i.test(r.upstream)) throw new UsageError(`--upstream takes an http(s) URL such as http://127.0.0.1:8000/v1, got "${r.upstream}"`);
+  if (r.jobsRedis !== "" && !/^rediss?:\/\/[^\s]+$/i.test(r.jobsRedis)) throw new UsageError(`--jobs-redis takes a redis:// URL, got "${r.jobsRedis}"`);
+  if (!Number.isInteger(r.jobsConcurrency) || r.jobsConcurrency < 1 || r.jobsConcurrency > 4096) throw new UsageError(`--jobs-concurrency must be an integer from 1 to 4096, got ${r.jobsConcurrency}`);
+  if (!Number.isInteger(r.jobsLockMs) || r.jobsLockMs < 100) throw new UsageError(`--jobs-lock-ms must be an integer >= 100, got ${r.jobsLockMs}`);
   if (r.upstreamModel !== "" && r.upstream === "") throw new UsageError("--upstream-model needs --upstream");
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
   checkWebSocketOptions(r);
@@ -170,6 +185,9 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-message-bytes": { type: "string" },
         upstream: { type: "string" },
         "upstream-model": { type: "string" },
+        "jobs-redis": { type: "string" },
+        "jobs-concurrency": { type: "string" },
+        "jobs-lock-ms": { type: "string" },
         "grace-ms": { type: "string" },
         ...GATEWAY_FLAG_SPECS,
         "ws-max-sockets": { type: "string" },
@@ -198,6 +216,9 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxMessageBytes: num("--max-message-bytes", values["max-message-bytes"]),
     upstream: values.upstream,
     upstreamModel: values["upstream-model"],
+    jobsRedis: values["jobs-redis"],
+    jobsConcurrency: num("--jobs-concurrency", values["jobs-concurrency"]),
+    jobsLockMs: num("--jobs-lock-ms", values["jobs-lock-ms"]),
     graceMs: num("--grace-ms", values["grace-ms"]),
     ...gatewayOptionsFromFlags(values, num),
     wsMaxSockets: num("--ws-max-sockets", values["ws-max-sockets"]),
@@ -273,6 +294,9 @@ Flags:
                               Ollama, TGI, another weir serve) instead of the built-in engine; its API key,
                               if any, from $WEIR_UPSTREAM_API_KEY
   --upstream-model <name>     the upstream's model (default: the first of its /v1/models)
+  --jobs-redis <url>          keep the /v1/jobs queue in this Redis, shared by every weir serve using it (default: in this process)
+  --jobs-concurrency <n>      jobs this process runs at once (default ${SERVE_DEFAULTS.jobsConcurrency})
+  --jobs-lock-ms <ms>         with --jobs-redis: a dead worker's job goes to another after this long (default ${SERVE_DEFAULTS.jobsLockMs})
   --grace-ms <ms>             on Ctrl-C, time given to streams in flight (default ${SERVE_DEFAULTS.graceMs})
 ${gatewayFlagsUsage()}
   --ws-max-sockets <n>        WebSockets open at once; more get HTTP 503 (default ${SERVE_DEFAULTS.wsMaxSockets})
@@ -287,6 +311,8 @@ Routes (HTTP):
   GET|POST /api/generate      Generate as server-sent events (GET: ?prompt=&max_tokens=&temperature=&seed=)
   GET  /api/generate/ws       Generate over WebSocket
   POST /v1/chat/completions   OpenAI-compatible (also /v1/completions, GET /v1/models)
+  POST /v1/jobs               queue a generation as a job; GET /v1/jobs/{id}, POST /v1/jobs/{id}/cancel,
+                              GET /v1/jobs/{id}/events (SSE)
   GET  /healthz               200 when the model server answers (or says it is busy), else 503
   GET  /metrics               Prometheus
   GET|POST /v2/...            Open Inference Protocol (KServe v2): health, metadata, infer, repository

@@ -3,7 +3,11 @@ import type { AddressInfo } from "node:net";
 import { createHttpServer } from "../../http/index.js";
 import { createMetrics, type Metrics } from "../../observability/metrics/index.js";
 import { createClient } from "../../rpc/index.js";
-import { generationDescriptor, type Engine, type EngineStats } from "../../serving/index.js";
+import {
+  createMemoryJobQueue, createRedisJobQueue, generationDescriptor, generationJobRunner, jobRoutes,
+  type Engine, type EngineStats, type GenerateStreamClient, type JobQueue,
+} from "../../serving/index.js";
+import { UsageError } from "../io.js";
 import type { MultiProtocolServer } from "../../transport/detection/index.js";
 import { createGrpcTransport } from "../../transport/index.js";
 import { createGateway, openAiRoutes, type Gateway } from "../../gateway/index.js";
@@ -58,13 +62,17 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   const client = createClient(generationDescriptor(), healthTransport);
   const metrics = createMetrics({ engine: stats, ...(scheduler === undefined ? {} : { scheduler }) });
   const inFlight = new InFlight();
+  const jobs = await startJobQueue(o, createClient(generationDescriptor(), transport)).catch(async (e: unknown) => {
+    await Promise.all([rpc.close({ graceMs: 0 }), transport.close(), healthTransport.close(), repository.close()]);
+    throw e;
+  });
   const gateway = createGateway({
     services: [generationDescriptor()], transport, defaultTimeoutMs: o.requestTimeoutMs, defaultStreamTimeoutMs: o.streamTimeoutMs,
     resume: { graceMs: o.resumeGraceMs, retentionMs: o.resumeRetentionMs, maxStreams: o.resumeMaxStreams, maxStreamsPerClient: o.resumePerClient },
-    routes: [...serveRoutes(openAiRoutes({ service: generationDescriptor(), transport })), ...oip.routes],
+    routes: [...jobRoutes(jobs), ...serveRoutes(openAiRoutes({ service: generationDescriptor(), transport })), ...oip.routes],
     websocket: webSocketOptionsOf(o),
   });
-  const closeTransports = () => Promise.all([transport.close(), healthTransport.close(), repository.close()]).then(() => undefined);
+  const closeTransports = () => Promise.all([jobs.close().then(() => transport.close()), healthTransport.close(), repository.close()]).then(() => undefined);
   const httpServer = createHttpServer(createApp({ client, metrics, page, inFlight, gateway }), {
     maxConnections: o.maxHttpConnections,
     allowedHosts: o.allowedHosts,
@@ -144,4 +152,15 @@ function dialHost(host: string): string {
 
 function hostForUrl(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+}
+
+/** The `/v1/jobs` queue: in this process, or in the Redis of `--jobs-redis`, shared with other workers. */
+async function startJobQueue(o: ResolvedServeOptions, client: GenerateStreamClient): Promise<JobQueue> {
+  const run = generationJobRunner(client);
+  if (o.jobsRedis === "") return createMemoryJobQueue(run, { concurrency: o.jobsConcurrency });
+  try {
+    return await createRedisJobQueue(run, { url: o.jobsRedis, concurrency: o.jobsConcurrency, lockMs: o.jobsLockMs });
+  } catch (e) {
+    throw new UsageError(`--jobs-redis ${o.jobsRedis}: ${(e as Error).message}`);
+  }
 }

@@ -1,4 +1,4 @@
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError, resolveIntegerOptions } from "../../core/index.js";
 
 /** Options of {@link createScheduledEngine}. */
 export interface SchedulerOptions {
@@ -36,17 +36,15 @@ export type ResolvedSchedulerOptions = Readonly<Record<keyof typeof SCHEDULER_DE
 
 /** Fill in defaults and check; INVALID_ARGUMENT naming the first bad option. */
 export function resolveSchedulerOptions(o: SchedulerOptions = {}): ResolvedSchedulerOptions {
-  const r: Record<keyof typeof SCHEDULER_DEFAULTS, number> = { ...SCHEDULER_DEFAULTS };
-  for (const k of Object.keys(r) as (keyof typeof r)[]) r[k] = o[k] ?? r[k];
-  const int = (k: keyof typeof r, min: number, max: number) => {
-    if (!Number.isInteger(r[k]) || r[k] < min || r[k] > max) throw new RpcError(Code.InvalidArgument, `scheduler option ${k} must be an integer from ${min} to ${max}, got ${r[k]}`);
+  const { stepsPerSecond = SCHEDULER_DEFAULTS.stepsPerSecond, ...integers } = o;
+  const { stepsPerSecond: _, ...integerDefaults } = SCHEDULER_DEFAULTS;
+  const r = {
+    ...resolveIntegerOptions("scheduler", integerDefaults, integers, {
+      maxNumSeqs: [1, 65_536], maxBatchedTokens: [1, 1 << 24], maxWaiting: [0, 1 << 24], maxBufferedSteps: [1, 1 << 20], maxPreemptedWithState: [0, 1 << 24],
+    }),
+    stepsPerSecond,
   };
-  int("maxNumSeqs", 1, 65_536);
-  int("maxBatchedTokens", 1, 1 << 24);
-  int("maxWaiting", 0, 1 << 24);
-  int("maxBufferedSteps", 1, 1 << 20);
-  int("maxPreemptedWithState", 0, 1 << 24);
-  if (!(r.stepsPerSecond >= 0 && r.stepsPerSecond <= 1e6)) throw new RpcError(Code.InvalidArgument, `scheduler option stepsPerSecond must be from 0 to 1000000, got ${r.stepsPerSecond}`);
+  if (!(stepsPerSecond >= 0 && stepsPerSecond <= 1e6)) throw new RpcError(Code.InvalidArgument, `scheduler option stepsPerSecond must be from 0 to 1000000, got ${stepsPerSecond}`);
   if (r.maxBatchedTokens < r.maxNumSeqs) throw new RpcError(Code.InvalidArgument, `scheduler option maxBatchedTokens (${r.maxBatchedTokens}) must be at least maxNumSeqs (${r.maxNumSeqs}): every running sequence needs a token per step`);
   return Object.freeze(r);
 }
