@@ -8,8 +8,10 @@
 // A wait bounded some other way (a timer that kills the child it waits for) says so with a
 // `// bounded: <how>` comment on its line or the line above; a program a test runs as a child
 // process, killed by the test after a timeout, says `// lint-tests: a child process, <who kills it>`.
+// Also: examples (other than their tests) import Weir by its package entries (`weir`, `weir/grpc`,
+// …), as a user would, never `../../src/` or `../../test/`.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 
 const ROOTS = ["src", "test", "examples"];
 const isTestFile = (p) =>
@@ -23,6 +25,7 @@ function walk(dir) {
     if (name === "node_modules") continue;
     if (statSync(p).isDirectory()) walk(p);
     else if (p.endsWith(".ts") && isTestFile(p)) check(p);
+    else if (p.endsWith(".ts") && p.startsWith(`examples${sep}`)) checkExample(p);
   }
 }
 
@@ -63,10 +66,17 @@ function check(file) {
   }
 }
 
+function checkExample(file) {
+  const text = readFileSync(file, "utf8");
+  for (const m of text.matchAll(/from\s+["'](\.\.\/\.\.\/(?:src|test)\/[^"']*)["']/g)) {
+    problems.push(`${relative(".", file)}:${lineOf(text, m.index)}: an example imports ${m[1]}: import the package entry (weir, weir/grpc, weir/serving, …)`);
+  }
+}
+
 for (const root of ROOTS) walk(root);
 if (problems.length) {
   console.error(problems.join("\n"));
-  console.error(`\nlint-tests: ${problems.length} unbounded wait(s) in test files`);
+  console.error(`\nlint-tests: ${problems.length} problem(s): unbounded waits in test files, or examples importing sources`);
   process.exit(1);
 }
-console.log("lint-tests: every wait in a test file is bounded");
+console.log("lint-tests: every wait in a test file is bounded; examples import the package entries");
