@@ -29,8 +29,7 @@ describe("graceful shutdown", { timeout: 20_000 }, () => {
       const t0 = Date.now();
       const closed = s.server.close({ graceMs: 1000 });
       const q = await quick;
-      assert.equal(q.value.text, "quick", "the call in flight finished normally");
-      assert.ok(Date.now() - t0 < 1000, "before the grace ran out");
+      assert.equal(q.value.text, "quick", "the call in flight finished normally, so before the grace ran out (it would be cancelled after)");
 
       const [reason] = (await slowAborted) as [RpcError];
       assert.equal(reason.code, Code.Unavailable, "the handler's signal aborts when the grace runs out");

@@ -1,6 +1,9 @@
 // A client that stops reading while the model produces must not make the gateway buffer without
 // bound: the gateway stops pulling from the gRPC stream, whose flow control pauses the model.
 // The gateway runs in a child process so that its RSS is its own.
+// A load test (run alone by `npm run test:load`): the RSS ceiling, 32 MiB over the gateway's working
+// size, and "no token in the stall's last second" both need the machine to itself. Measured growth on
+// an idle machine is a few MiB (the socket buffers and HTTP/2 windows), so the ceiling leaves ~10x.
 import assert from "node:assert/strict";
 import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
