@@ -3,11 +3,9 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { Code, RpcError, createClient } from "../../src/index.js";
-import { createGrpcTransport } from "../../src/transport/index.js";
-import {
-  createBalancedTransport, etcdRegistry, powerOfTwoChoices, retry, timeout, type BalancedTransport,
-} from "../../src/governance/index.js";
+import { Code, RpcError, createClient } from "weir";
+import { createGrpcTransport } from "weir/grpc";
+import { createBalancedTransport, etcdRegistry, powerOfTwoChoices, retry, timeout, type BalancedTransport } from "weir/governance";
 import { startEtcd } from "./etcd.js";
 import { Chaos, STREAM_MESSAGES } from "./service.js";
 

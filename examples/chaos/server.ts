@@ -1,9 +1,9 @@
 // One instance of the chaos service, in its own process (so it can be killed): registers itself in
 // etcd and answers after `baseMs` × the slow factor the parent sets over IPC.
 import { setTimeout as sleep } from "node:timers/promises";
-import { Code, RpcError, type ServerCallContext } from "../../src/index.js";
-import { createServer } from "../../src/transport/index.js";
-import { etcdRegistry, registerServer } from "../../src/governance/index.js";
+import { Code, RpcError, type ServerCallContext } from "weir";
+import { createServer } from "weir/grpc";
+import { etcdRegistry, registerServer } from "weir/governance";
 import { Chaos, STREAM_MESSAGES } from "./service.js";
 
 const [etcdUrl, name, base] = process.argv.slice(2);

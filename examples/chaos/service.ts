@@ -1,6 +1,5 @@
 // The service of the chaos scenario: a unary call and a short token stream, both idempotent.
-import { parseProto } from "../../src/index.js";
-import type { ServerStreamMethod, UnaryMethod } from "../../src/index.js";
+import { parseProto, type ServerStreamMethod, type UnaryMethod } from "weir";
 
 export interface Ask { id?: string }
 export interface Answer { id?: string; index?: number; server?: string }

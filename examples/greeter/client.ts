@@ -1,7 +1,7 @@
 // Calls every method of the example Greeter once and prints what comes back.
 import { parseArgs } from "node:util";
-import { createClient } from "../../src/rpc/index.js";
-import { createGrpcTransport } from "../../src/transport/grpc/index.js";
+import { createClient } from "weir";
+import { createGrpcTransport } from "weir/grpc";
 import { Greeter } from "./greeter.js";
 
 const { values } = parseArgs({ options: { target: { type: "string", default: "127.0.0.1:50051" } } });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { loadProtoSync, type BidiStreamMethod, type ClientStreamMethod, type ServerStreamMethod, type ServiceImpl, type UnaryMethod } from "../../src/index.js";
+import { loadProtoSync, type BidiStreamMethod, type ClientStreamMethod, type ServerStreamMethod, type ServiceImpl, type UnaryMethod } from "weir";
 
 export interface HelloRequest { name: string }
 export interface HelloReply { message: string }

@@ -1,7 +1,7 @@
 // The example service: `npm run example:greeter` builds Weir and runs this, then `npm run example:greeter-client`
 // calls every method. Flags: --port=N (default 50051), --host=H (default 127.0.0.1).
 import { parseArgs } from "node:util";
-import { createServer } from "../../src/transport/index.js";
+import { createServer } from "weir/grpc";
 import { Greeter, greeterImpl } from "./greeter.js";
 
 const { values } = parseArgs({ options: { port: { type: "string", default: "50051" }, host: { type: "string", default: "127.0.0.1" } } });

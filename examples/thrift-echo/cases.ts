@@ -2,8 +2,8 @@
  * Calls of every Echo method with edge-case values; each case throws when the answer is wrong.
  */
 import assert from "node:assert/strict";
-import { thriftExceptionOf } from "../../src/codec/thrift/exception.js";
-import { Code, RpcError, createClient, type Client, type ClientTransport, type UnaryMethod } from "../../src/index.js";
+import { Code, RpcError, createClient, type Client, type ClientTransport, type UnaryMethod } from "weir";
+import { thriftExceptionOf } from "weir/thrift";
 import { Color, Echo, type EchoMethods, type Everything } from "./service.js";
 
 export interface EchoCase {

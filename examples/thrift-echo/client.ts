@@ -1,9 +1,9 @@
 /**
  * Call every Echo method with edge-case values over one transport, printing PASS/FAIL per call.
  */
-import { createClient, type ClientTransport } from "../../src/index.js";
-import { createGrpcTransport } from "../../src/transport/grpc/index.js";
-import { createThriftTransport } from "../../src/transport/thrift/client.js";
+import { createClient, type ClientTransport } from "weir";
+import { createGrpcTransport } from "weir/grpc";
+import { createThriftTransport } from "weir/thrift";
 import { ECHO_CASES } from "./cases.js";
 import { Echo } from "./service.js";
 

@@ -2,9 +2,9 @@
  * Serve Echo on one port in every protocol at once: gRPC (Thrift payloads), Kitex TTHeader,
  * Apache framed, buffered and THeader (binary, compact, zlib).
  */
-import { listenAllProtocols, type MultiProtocolOptions, type MultiProtocolServer } from "../../src/transport/detection/serve.js";
-import type { Middleware, ServerCallContext } from "../../src/index.js";
-import { createServer } from "../../src/transport/server.js";
+import type { Middleware, ServerCallContext } from "weir";
+import { createServer } from "weir/grpc";
+import { listenAllProtocols, type MultiProtocolOptions, type MultiProtocolServer } from "weir/thrift";
 import { Echo, echoImpl } from "./service.js";
 
 export interface EchoServerOptions extends MultiProtocolOptions {

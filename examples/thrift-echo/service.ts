@@ -2,9 +2,8 @@
  * The Echo service of `echo.thrift`, loaded at run time (no generated code), and its handlers.
  */
 import { fileURLToPath } from "node:url";
-import { thriftException } from "../../src/codec/thrift/exception.js";
-import { loadThrift } from "../../src/codec/thrift/service.js";
-import type { ServiceDescriptor, ServiceImpl, UnaryMethod } from "../../src/index.js";
+import type { ServiceDescriptor, ServiceImpl, UnaryMethod } from "weir";
+import { thriftException, loadThrift } from "weir/thrift";
 
 export interface Inner { id: number; label?: string }
 

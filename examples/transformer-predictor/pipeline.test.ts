@@ -4,8 +4,8 @@
 // responses on one connection.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createOipGrpcClient, createOipRestClient, outputOf, tensor, type OipClient } from "../../src/serving/index.js";
-import { until } from "../../test/attack/harness.js";
+import { createOipGrpcClient, createOipRestClient, outputOf, tensor, type OipClient } from "weir/serving";
+import { until } from "../../test/helpers/wait.js";
 import type { PredictorProtocol } from "./predictor-client.js";
 import { startChild, type ChildServer } from "./processes.js";
 import {

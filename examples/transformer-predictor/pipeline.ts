@@ -1,8 +1,8 @@
 // KServe's transformer: preprocess (texts to token ids) → predict (one call to the predictor) →
 // postprocess (logits to a label, token vectors to one embedding), timed per stage.
 import { performance } from "node:perf_hooks";
-import { Code, Metadata, RpcError } from "../../src/core/index.js";
-import { cl100kTokenizer, tensor, type InferResponse, type OipClient, type Tensor, type Tokenizer } from "../../src/serving/index.js";
+import { Code, Metadata, RpcError } from "weir";
+import { cl100kTokenizer, tensor, type InferResponse, type OipClient, type Tensor, type Tokenizer } from "weir/serving";
 import { classify, meanPool, type Tokens } from "./postprocess.js";
 import { predictorError } from "./predictor-client.js";
 

@@ -1,7 +1,7 @@
 // Post-processing of the predictor's outputs: the encoder's logits to a label and its probability,
 // the token embeddings to one vector per text (their mean over the attention mask).
-import { Code, RpcError } from "../../src/core/index.js";
-import { tensor, type Tensor } from "../../src/serving/index.js";
+import { Code, RpcError } from "weir";
+import { tensor, type Tensor } from "weir/serving";
 
 /** The token ids of a batch of texts, padded to one length: INT64 [n, seq] each. */
 export interface Tokens {

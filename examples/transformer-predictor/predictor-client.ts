@@ -1,7 +1,7 @@
 // The transformer's side of the hop: Weir's OIP client over the protocol chosen with
 // --predictor-protocol, and what the predictor's failures become for the transformer's callers.
-import { Code, Metadata, RpcError, clip } from "../../src/core/index.js";
-import { createOipGrpcClient, createOipRestClient, type OipClient } from "../../src/serving/index.js";
+import { Code, Metadata, RpcError } from "weir";
+import { createOipGrpcClient, createOipRestClient, type OipClient } from "weir/serving";
 
 /** KServe's names: `v2` OIP REST with JSON tensors, `v2-binary` with Triton's binary tensors, `grpc-v2` OIP gRPC with raw contents. */
 export const PREDICTOR_PROTOCOLS = ["v2", "v2-binary", "grpc-v2"] as const;
@@ -9,6 +9,11 @@ export type PredictorProtocol = (typeof PREDICTOR_PROTOCOLS)[number];
 
 export function isPredictorProtocol(s: string): s is PredictorProtocol {
   return (PREDICTOR_PROTOCOLS as readonly string[]).includes(s);
+}
+
+/** At most `max` characters of `text` (an error message quoting a caller's or a peer's words). */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }
 
 /** `host:port` for a URL or a gRPC target (an IPv6 host in brackets). */

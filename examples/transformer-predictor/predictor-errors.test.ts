@@ -4,11 +4,12 @@
 // server in the test's process whose model does what each test asks.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, Metadata, RpcError } from "../../src/core/index.js";
-import { defineModel, tensor, type Tensor } from "../../src/serving/index.js";
-import { startOipServers, type OipTestServers } from "../../src/serving/oip/test-servers.js";
-import { until } from "../../test/attack/harness.js";
-import { freePort } from "../../test/e2e/serve-process.js";
+import { Code, Metadata, RpcError } from "weir";
+import { defineModel, tensor, type Tensor } from "weir/serving";
+import { startOipServers } from "../../src/serving/oip/test-servers.js";
+import { type OipTestServers } from "../../src/serving/oip/test-servers.js";
+import { until } from "../../test/helpers/wait.js";
+import { freePort } from "../../test/helpers/net.js";
 import type { PredictorProtocol } from "./predictor-client.js";
 import type { ChildServer } from "./processes.js";
 import { assertRefused, baseUrl, call, PROTOCOLS, startTransformerProcess } from "./test-fixtures.js";

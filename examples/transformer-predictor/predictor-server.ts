@@ -1,12 +1,14 @@
 // The predictor: a Weir OIP server (REST on an HTTP port, gRPC on another) serving the committed
 // ONNX test models, or a model repository folder.
+import { existsSync } from "node:fs";
 import type http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createGateway } from "../../src/gateway/index.js";
-import { createHttpServer } from "../../src/http/index.js";
-import { createModelRepository, createOipServer, loadOnnxModel, openModelRepository, type ModelRepository } from "../../src/serving/index.js";
-import { createServer } from "../../src/transport/index.js";
-import { modelPath } from "../../test/models/models.js";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer } from "weir/grpc";
+import { createHttpServer } from "weir/http";
+import { createGateway } from "weir/gateway";
+import { createModelRepository, createOipServer, loadOnnxModel, openModelRepository, type ModelRepository } from "weir/serving";
 
 /** What {@link startPredictor} takes (the flags of predictor.ts). */
 export interface PredictorOptions {
@@ -16,6 +18,8 @@ export interface PredictorOptions {
   readonly grpcPort: number;
   /** A model repository folder instead of the test models. Default: test/models' token_embedding, encoder and mlp. */
   readonly modelRepository?: string;
+  /** Where the test models' .onnx files are. Default {@link testModelsDir}(). */
+  readonly testModelsDir?: string;
   /** Rows per run of the test models. Default 8. */
   readonly maxBatchSize?: number;
   /** Serve the test models through Weir's dynamic batcher. Default false. */
@@ -48,10 +52,24 @@ export interface Predictor {
   close(): Promise<void>;
 }
 
+/**
+ * The committed test models' folder, `test/models/` of the repository this example runs in (from
+ * its sources or from dist/): the example is run from a clone, where the models are.
+ */
+export function testModelsDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "test", "models");
+    if (existsSync(path.join(candidate, `${PREDICTOR_MODELS[0]}.onnx`))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`no test/models/ with the ONNX test models above ${here}; pass --model-repository`);
+  }
+}
+
 async function repositoryOf(o: PredictorOptions): Promise<ModelRepository> {
   if (o.modelRepository !== undefined) return openModelRepository({ path: o.modelRepository });
   const maxBatchSize = o.maxBatchSize ?? PREDICTOR_DEFAULTS.maxBatchSize;
-  const models = await Promise.all(PREDICTOR_MODELS.map((name) => loadOnnxModel(modelPath(name), {
+  const dir = o.testModelsDir ?? testModelsDir();
+  const models = await Promise.all(PREDICTOR_MODELS.map((name) => loadOnnxModel(path.join(dir, `${name}.onnx`), {
     name, maxBatchSize, ...(o.batching ? { dynamicBatching: {} } : {}),
   })));
   return createModelRepository({ models });

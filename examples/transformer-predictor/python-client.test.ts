@@ -24,6 +24,7 @@ function rawInfer(target: string, model: string, output: string, input: object):
   child.stdout.setEncoding("utf8").on("data", (s: string) => (out += s));
   child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
   child.stdin.end(JSON.stringify(input));
+  // bounded: spawn's timeout kills the child, which then closes
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => {

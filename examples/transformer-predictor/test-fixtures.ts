@@ -1,7 +1,7 @@
 // What the example's tests share: the predictor and transformers as child processes, HTTP calls
 // with a bound, the token ids the transformer must send, and the mean the embedding must be.
 import assert from "node:assert/strict";
-import { cl100kTokenizer } from "../../src/serving/index.js";
+import { cl100kTokenizer } from "weir/serving";
 import type { PredictorProtocol } from "./predictor-client.js";
 import { startChild, type ChildServer } from "./processes.js";
 

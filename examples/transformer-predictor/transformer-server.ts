@@ -2,10 +2,10 @@
 // with a BYTES input TEXT) on one HTTP port, each request pre-processed, sent to the predictor
 // once and post-processed by the same pipeline.
 import type { IncomingMessage } from "node:http";
-import { Code, RpcError } from "../../src/core/index.js";
-import { createGateway, type HandlerRoute } from "../../src/gateway/index.js";
-import { createHttpServer } from "../../src/http/index.js";
-import { createModelRepository, createOipServer, defineModel, sendOipJson, type Model, type TensorSpec } from "../../src/serving/index.js";
+import { Code, RpcError } from "weir";
+import { createHttpServer } from "weir/http";
+import { createGateway, type HandlerRoute } from "weir/gateway";
+import { createModelRepository, createOipServer, defineModel, sendOipJson, type Model, type TensorSpec } from "weir/serving";
 import { Pipeline, PIPELINE_MODELS, type PipelineModel, type PipelineOptions } from "./pipeline.js";
 import { authority, predictorClient, type PredictorProtocol } from "./predictor-client.js";
 import { listen } from "./predictor-server.js";

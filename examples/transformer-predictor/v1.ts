@@ -1,9 +1,10 @@
 // KServe's V1 data plane on the transformer: `POST /v1/models/{m}:predict` with
 // `{"instances": ["text", …]}` → `{"predictions": […]}`, and `GET /v1/models/{m}` (readiness).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Code, RpcError, clip } from "../../src/core/index.js";
-import type { GatewayContext, HandlerRoute } from "../../src/gateway/index.js";
-import { sendOipError, sendOipJson, type Tensor } from "../../src/serving/index.js";
+import { Code, RpcError } from "weir";
+import type { GatewayContext, HandlerRoute } from "weir/gateway";
+import { sendOipError, sendOipJson, type Tensor } from "weir/serving";
+import { clip } from "./predictor-client.js";
 import { isPipelineModel, type Pipeline, type PipelineResult } from "./pipeline.js";
 
 /** The parameter that adds the token ids sent to the predictor to the response (`input_ids`, `attention_mask`). */

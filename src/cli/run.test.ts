@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, it } from "node:test";
@@ -7,6 +6,7 @@ import type { CliIo } from "./io.js";
 import { runCli } from "./run.js";
 import { parseServeArgs, SERVE_DEFAULTS } from "./serve/options.js";
 import { weirVersion } from "./version.js";
+import { onceWithin } from "../../test/helpers/wait.js";
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
@@ -49,7 +49,7 @@ describe("weir (the program)", () => {
 describe("weir serve start-up failures", () => {
   it("says which port is taken and which flag changes it (exit code 1)", async () => {
     const taken = createServer().listen(0, "127.0.0.1");
-    await once(taken, "listening");
+    await onceWithin(taken, "listening");
     const port = (taken.address() as { port: number }).port;
     try {
       const http = await run("serve", `--http-port=${port}`, "--rpc-port=0");

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import type http from "node:http";
 import net from "node:net";
 import { after, describe, it } from "node:test";
 import { createHttpServer, resolveHttpServerLimits, type HttpServerOptions } from "./server-limits.js";
+import { onceWithin, until, within } from "../../test/helpers/wait.js";
 
 const servers: http.Server[] = [];
 after(() => { for (const s of servers) s.closeAllConnections(), s.close(); });
@@ -12,14 +12,14 @@ async function start(options: HttpServerOptions, handler: http.RequestListener =
   const server = createHttpServer(handler, options);
   servers.push(server);
   server.listen(0, "127.0.0.1");
-  await once(server, "listening");
+  await onceWithin(server, "listening");
   return (server.address() as net.AddressInfo).port;
 }
 
 /** A raw TCP connection; resolves once connected. */
 async function connect(port: number): Promise<net.Socket> {
   const socket = net.connect(port, "127.0.0.1");
-  await once(socket, "connect");
+  await onceWithin(socket, "connect");
   return socket;
 }
 
@@ -29,7 +29,7 @@ async function untilClosed(socket: net.Socket, since: number, boundMs = 5000): P
   socket.on("data", (b: Buffer) => { text += b.toString(); });
   socket.on("error", () => {});
   const timer = setTimeout(() => socket.destroy(new Error(`still open after ${boundMs} ms`)), boundMs);
-  await once(socket, "close");
+  await onceWithin(socket, "close");
   clearTimeout(timer);
   assert.ok(!String(socket.errored ?? "").includes("still open"), `still open after ${boundMs} ms`);
   return { text, afterMs: performance.now() - since };
@@ -89,7 +89,7 @@ describe("createHttpServer limits", () => {
       return s;
     });
     const sockets = await Promise.all(holders);
-    await waitFor(() => held.length === 3);
+    await until(() => held.length === 3, "three held requests");
     const refused = await untilClosed(await connect(port), performance.now());
     assert.match(refused.text, /^HTTP\/1.1 503 Service Unavailable/);
     assert.match(refused.text, /Retry-After: 1/);
@@ -101,7 +101,7 @@ describe("createHttpServer limits", () => {
   it("closes a connection whose client stopped reading the response after idleTimeoutMs", async () => {
     let closed: Promise<unknown> | undefined;
     const port = await start({ idleTimeoutMs: 400 }, (_req, res) => {
-      closed = once(res, "close");
+      closed = onceWithin(res, "close");
       const chunk = Buffer.alloc(1 << 20);
       const pump = () => { while (res.write(chunk)); };
       res.on("drain", pump);
@@ -109,10 +109,10 @@ describe("createHttpServer limits", () => {
     });
     const s = await connect(port);
     s.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-    await waitFor(() => closed !== undefined);
+    await until(() => closed !== undefined, "the stalled response");
     s.pause(); // reads nothing more: the server's writes stall
     const t0 = performance.now();
-    await Promise.race([closed, rejectAfter(5000, "the stalled response was never closed")]);
+    await within(closed!, "the close of the stalled response", 5000);
     assert.ok(performance.now() - t0 >= 200);
     s.destroy();
   });
@@ -125,7 +125,7 @@ describe("createHttpServer limits", () => {
     } });
     const s = await connect(port);
     s.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n");
-    await waitFor(() => upgraded.length === 1);
+    await until(() => upgraded.length === 1, "the upgrade");
     const other = await untilClosed(await connect(port), performance.now()); // the one slot is busy
     assert.match(other.text, /^HTTP\/1.1 503/);
     await new Promise((r) => setTimeout(r, 500)); // past both timeouts
@@ -154,14 +154,3 @@ describe("createHttpServer limits", () => {
   });
 });
 
-async function waitFor(check: () => boolean, boundMs = 5000): Promise<void> {
-  const end = performance.now() + boundMs;
-  while (!check()) {
-    if (performance.now() > end) throw new Error(`condition not met within ${boundMs} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function rejectAfter(ms: number, what: string): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref());
-}

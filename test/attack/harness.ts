@@ -2,11 +2,11 @@
 // attacked process's memory and CPU from /proc. Every wait is bounded; nothing here sleeps to
 // synchronise (the probe's interval is its sampling rate).
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { onceWithin } from "../helpers/wait.js";
 
 /** dist/test/attack/, where the attacker scripts are. */
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -100,17 +100,7 @@ function statusKiB(pid: number, key: string): number {
   return Number(m[1]);
 }
 
-/**
- * Poll `check` every `everyMs` until it returns true; fails with `what` after `timeoutMs`.
- * For conditions with no event to wait on (a count in another process, a file descriptor closed).
- */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000, everyMs = 10): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(everyMs);
-  }
-}
+export { until } from "../helpers/wait.js";
 
 /**
  * Run `dist/test/attack/<script>` with `args` in a child process (so that the attack's own CPU
@@ -123,7 +113,7 @@ export async function runAttacker(script: string, args: readonly string[], timeo
   child.stdout.on("data", (b: Buffer) => { out += b.toString(); });
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   try {
-    const [code, signal] = (await once(child, "exit")) as [number | null, string | null];
+    const [code, signal] = (await onceWithin(child, "exit", timeoutMs + 5000)) as [number | null, string | null];
     if (code !== 0) throw new Error(`attacker ${script} ended with ${code ?? signal}`);
     const last = out.trim().split("\n").at(-1) ?? "";
     return JSON.parse(last) as unknown;

@@ -2,6 +2,7 @@
 // inference requests of `bodyMiB` of binary tensor data, one after another, for `ms`; every other
 // connection never reads its responses. Prints {"statuses": {...}, "errors": n, "sent": bytes}
 // (errors: requests that got no answer at all).
+// lint-tests: a child process, killed by runAttacker() in harness.ts after its timeout
 import http from "node:http";
 
 const [port, connections, mib, ms] = process.argv.slice(2).map(Number) as [number, number, number, number];

@@ -5,12 +5,14 @@
 // - sse-hold: 60 long SSE generations whose reader stops after the first event, and resumable
 //   ones that hang up at once, opened again as they end.
 // Prints `{"kind", "sent", "refused"}` at the end.
+// lint-tests: a child process, killed by runAttacker() in harness.ts after its timeout
 import { once, setMaxListeners } from "node:events";
 import http2 from "node:http2";
 import type { Socket } from "node:net";
 import zlib from "node:zlib";
 import { generationThriftDescriptor } from "../../src/serving/generation/index.js";
 import { callMessage, framed, rawConnect, writeOrStall } from "./thrift-attack.js";
+import { onceWithin } from "../helpers/wait.js";
 
 const [kind, httpUrl, rpcAddress, ms] = process.argv.slice(2) as [string, string, string, string];
 const stopper = new AbortController();
@@ -55,7 +57,7 @@ async function grpcBombs(): Promise<void> {
   while (!stop.aborted) { // a session the server closes or sends away is replaced
     const session = http2.connect(`http://${rpcAddress}`);
     session.on("error", () => {});
-    await Promise.race([once(session, "connect"), once(session, "close")]).catch(() => undefined);
+    await Promise.race([onceWithin(session, "connect"), onceWithin(session, "close")]).catch(() => undefined);
     const usable = () => !stop.aborted && !session.closed && !session.destroyed;
     await Promise.all(Array.from({ length: 24 }, async () => {
       while (usable()) {

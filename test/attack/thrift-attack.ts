@@ -1,7 +1,6 @@
 // Tools of the Thrift attack tests: the echo example in a child process, raw Thrift units to
 // send over plain sockets, and a well-behaved client to probe with while an attack runs.
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -12,6 +11,8 @@ import { MessageType, writeMessageHeader, type ThriftProtocol } from "../../src/
 import { thriftWireOf } from "../../src/transport/thrift/method-wire.js";
 import { Echo } from "../../examples/thrift-echo/service.js";
 import type { EchoServerOptions } from "../../examples/thrift-echo/server.js";
+import { once } from "node:events";
+import { onceWithin } from "../helpers/wait.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "thrift-echo-main.js");
 
@@ -33,7 +34,7 @@ export async function startEchoProcess(options: Omit<EchoServerOptions, "middlew
   const child = o.maxOpenFiles === undefined
     ? spawn(node[0]!, node.slice(1), { stdio: ["ignore", "pipe", "inherit"] })
     : spawn("prlimit", [`--nofile=${o.maxOpenFiles}:${o.maxOpenFiles}`, ...node], { stdio: ["ignore", "pipe", "inherit"] });
-  const exited = once(child, "exit");
+  const exited = once(child, "exit"); // bounded: stop() kills the child after 5 s
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
@@ -52,8 +53,8 @@ export async function startEchoProcess(options: Omit<EchoServerOptions, "middlew
 async function firstLinePort(child: ChildProcess): Promise<number> {
   const lines = createInterface({ input: child.stdout! });
   const line = await Promise.race([
-    once(lines, "line").then(([l]) => l as string),
-    once(child, "exit").then(() => { throw new Error("the echo process exited before it listened"); }),
+    onceWithin(lines, "line").then(([l]) => l as string),
+    once(child, "exit").then(() => { throw new Error("the echo process exited before it listened"); }), // bounded: by the timer below
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the echo process did not listen within 15 s")), 15_000).unref()),
   ]);
   return (JSON.parse(line) as { port: number }).port;
@@ -89,7 +90,7 @@ export function rawConnect(port: number, timeoutMs = 5000): Promise<Socket> {
  */
 export async function writeOrStall(socket: Socket, chunk: Uint8Array, stallMs: number): Promise<boolean> {
   if (socket.write(chunk)) return true;
-  const drained = once(socket, "drain").then(() => true);
+  const drained = onceWithin(socket, "drain").then(() => true);
   const stalled = new Promise<boolean>((r) => setTimeout(() => r(false), stallMs).unref());
   return Promise.race([drained, stalled]);
 }

@@ -3,7 +3,6 @@
 // once so the process keeps file descriptors; the handshake, read and idle timeouts close the rest;
 // clients already connected are served throughout, new ones once the timeouts have done their work.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { execFileSync } from "node:child_process";
 import type { Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
@@ -13,6 +12,7 @@ import { generationThriftDescriptor } from "../../src/serving/generation/index.j
 import { startServeProcess } from "../e2e/serve-process.js";
 import { openFds, probe, until, type ProbeReport } from "./harness.js";
 import { callMessage, echoPinger, framed, rawConnect, startEchoProcess } from "./thrift-attack.js";
+import { onceWithin } from "../helpers/wait.js";
 
 const SOCKETS = 1100;
 const MAX_OPEN_FILES = 1024;
@@ -133,7 +133,7 @@ describe("attack: idle and slow sockets on the one-port server, 1024 open files"
       for (const s of all.splice(0)) s.destroy();
       const client = await rawConnect(port);
       client.write(framed(callMessage(generationThriftDescriptor().methods.ListModels, { req: {} })));
-      await Promise.race([once(client, "data"), delay(5000).then(() => { throw new Error("no answer from the model port"); })]);
+      await Promise.race([onceWithin(client, "data"), delay(5000).then(() => { throw new Error("no answer from the model port"); })]);
       client.destroy();
     } finally {
       for (const s of all) s.destroy();

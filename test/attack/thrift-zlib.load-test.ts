@@ -3,13 +3,13 @@
 // event loop. Repeated transforms must be refused, inflating must stay off the event loop and be
 // bounded, so that other clients are served meanwhile.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { describe, it } from "node:test";
 import { deflateSync } from "node:zlib";
 import { encodeTHeader } from "../../src/transport/thrift/theader.js";
 import { Echo } from "../../examples/thrift-echo/service.js";
 import { cpuMs, peakRssMiB, probe, type ProbeReport } from "./harness.js";
 import { callMessage, echoPinger, rawConnect, startEchoProcess, type EchoProcess } from "./thrift-attack.js";
+import { onceWithin } from "../helpers/wait.js";
 
 const FRAMES = 128;
 
@@ -39,7 +39,7 @@ async function sendRound(echo: EchoProcess, frames: readonly Buffer[]): Promise<
     const s = await rawConnect(echo.port);
     s.on("error", () => {});
     s.resume();
-    const done = Promise.race([once(s, "close"), once(s, "data")]);
+    const done = Promise.race([onceWithin(s, "close"), onceWithin(s, "data")]);
     s.write(frame);
     await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error("no answer within 60 s")), 60_000).unref())]);
     s.destroy();

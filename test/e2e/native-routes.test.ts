@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { connectWebSocket, readSse, sseClient, type SseMessage } from "../../src/http/index.js";
 import { assertStoppedWithinOneToken, sample, untilIdle } from "./engine-metrics.js";
 import { startServeProcess, type ServeProcess } from "./serve-process.js";
+import { within } from "../helpers/wait.js";
 
 /** Paced so that a token takes 50 ms: a cancel reaches the engine well within one token. */
 const PACE = 20;
@@ -177,7 +178,7 @@ describe("weir serve: closing the connection mid-generation stops the engine", {
     for await (const m of good) chunks.push(JSON.parse(String(m)));
     assert.ok(["length", "stop"].includes(chunks.at(-1)!.finish_reason));
     const bad = await connectWebSocket(ws);
-    const closed = new Promise<number>((resolve) => bad.socket.once("close", resolve));
+    const closed = within(new Promise<number>((resolve) => bad.socket.once("close", resolve)), "the WebSocket's close");
     await bad.send(JSON.stringify({ prompt: "x", temperature: 9 }));
     const messages: string[] = [];
     await assert.rejects((async () => { for await (const m of bad) messages.push(String(m)); })(), /1011/);

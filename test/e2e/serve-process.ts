@@ -1,10 +1,9 @@
 // `weir serve` as a child process for end-to-end tests: started on the ports given (0 = free
 // ones), ready when it prints its URLs, stopped by pid.
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { once } from "node:events";
 
 /** The repository root (this file runs from dist/test/e2e/). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -42,6 +41,7 @@ export async function startServeProcess(o: StartOptions = {}): Promise<ServeProc
   if (o.fileLimit !== undefined) command.unshift("sh", "-c", `ulimit -n ${o.fileLimit} && exec "$@"`, "sh"); // exec: the pid stays the server's
   const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, detached: o.viaNpm, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
+  // bounded: stop() kills the child after 10 s
   const exited = once(child, "exit").then(([code]) => code as number | null);
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -80,12 +80,4 @@ export async function startServeProcess(o: StartOptions = {}): Promise<ServeProc
   }
 }
 
-/** A port that was free a moment ago (bind 0, read, close). */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, "127.0.0.1");
-  await once(s, "listening");
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+export { freePort } from "../helpers/net.js";

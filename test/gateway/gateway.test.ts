@@ -8,6 +8,7 @@ import { createGateway, type Gateway } from "../../src/gateway/index.js";
 import { readSse, type SseMessage } from "../../src/http/index.js";
 import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, Code, listenHttp, probeService, startModelServer, tokensAfterAbort, type ModelServer } from "./fixture.js";
+import { within } from "../helpers/wait.js";
 
 const GENERATE = "weir.generation.v1.Generation/Generate";
 
@@ -23,7 +24,7 @@ async function events(res: Response, stopAfter = Infinity): Promise<SseMessage[]
 function wsMessages(ws: WebSocket): { messages: string[]; closed: Promise<[number, string]> } {
   const messages: string[] = [];
   ws.on("message", (d) => messages.push(String(d)));
-  const closed = new Promise<[number, string]>((resolve) => ws.on("close", (code, reason) => resolve([code, String(reason)])));
+  const closed = within(new Promise<[number, string]>((resolve) => ws.on("close", (code, reason) => resolve([code, String(reason)]))), "the WebSocket's close");
   return { messages, closed };
 }
 
@@ -144,7 +145,7 @@ describe("gateway", { timeout: 30_000 }, () => {
   it("WebSocket <-> bidi stream, with [DONE] as half-close and errors as a last message", async () => {
     const ws = new WebSocket(`${url.replace("http", "ws")}/probe-ws`);
     const { messages, closed } = wsMessages(ws);
-    await new Promise((resolve) => ws.once("open", resolve));
+    await within(new Promise((resolve) => ws.once("open", resolve)), "the WebSocket's open");
     ws.send(JSON.stringify({ text: "a" }));
     ws.send(JSON.stringify({ text: "b" }));
     ws.send("[DONE]");
@@ -153,12 +154,12 @@ describe("gateway", { timeout: 30_000 }, () => {
 
     const failing = new WebSocket(`${url.replace("http", "ws")}/probe-ws`);
     const f = wsMessages(failing);
-    await new Promise((resolve) => failing.once("open", resolve));
+    await within(new Promise((resolve) => failing.once("open", resolve)), "the WebSocket's open");
     failing.send(JSON.stringify({ fail: Code.PermissionDenied }));
     const [code] = await f.closed;
     assert.equal(code, 1011);
     assert.equal(JSON.parse(f.messages.at(-1)!).error.status, "PERMISSION_DENIED");
-    await assert.rejects(new Promise((resolve, reject) => new WebSocket(`${url.replace("http", "ws")}/nowhere`).once("open", resolve).once("error", reject)));
+    await assert.rejects(within(new Promise((resolve, reject) => new WebSocket(`${url.replace("http", "ws")}/nowhere`).once("open", resolve).once("error", reject)), "the refusal of /nowhere"));
   });
 
   it("a client that disconnects mid-SSE aborts the upstream call: the engine stops within one token", async () => {
@@ -175,10 +176,10 @@ describe("gateway", { timeout: 30_000 }, () => {
 
   it("a WebSocket closed mid-generation aborts the upstream call: the engine stops within one token", async () => {
     const ws = new WebSocket(`${url.replace("http", "ws")}/api/generate/ws`);
-    await new Promise((resolve) => ws.once("open", resolve));
+    await within(new Promise((resolve) => ws.once("open", resolve)), "the WebSocket's open");
     ws.send(JSON.stringify({ model: "paced", prompt: "The kitchen", maxTokens: 2000, temperature: 0 }));
     let n = 0;
-    await new Promise<void>((resolve) => ws.on("message", () => { if (++n === 5) resolve(); }));
+    await within(new Promise<void>((resolve) => ws.on("message", () => { if (++n === 5) resolve(); })), "five messages");
     ws.close();
     const after = await tokensAfterAbort(model);
     assert.ok(after <= 1, `${after} tokens after the abort reached the engine`);

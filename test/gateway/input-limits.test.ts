@@ -9,6 +9,7 @@ import WebSocket from "ws";
 import { createGateway, openAiRoutes, type Gateway } from "../../src/gateway/index.js";
 import { generationDescriptor } from "../../src/serving/index.js";
 import { closeHttp, listenHttp, probeService, startModelServer, type ModelServer } from "./fixture.js";
+import { within } from "../helpers/wait.js";
 
 const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
 interface ErrorBody { error: { status?: string; message: string; type?: string; param?: string | null } }
@@ -63,8 +64,8 @@ describe("hostile input at the gateway", { timeout: 30_000 }, () => {
     const ws = new WebSocket(`${url.replace("http", "ws")}/probe-ws`);
     const messages: string[] = [];
     ws.on("message", (d) => messages.push(String(d)));
-    const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
-    await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+    const closed = within(new Promise<number>((resolve) => ws.on("close", (code) => resolve(code))), "the WebSocket's close");
+    await within(new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject)), "the WebSocket's open");
     ws.send(`{"text": ${deep(100_000)}}`);
     assert.equal(await closed, 1011);
     assert.match(messages.at(-1) ?? "", /"status":"INVALID_ARGUMENT".*nests deeper than 64/);

@@ -10,6 +10,7 @@ import { sendUntilStalled, waitFor } from "../../src/http/websocket/test-server.
 import type { Middleware, ServerCallContext } from "../../src/rpc/index.js";
 import { Code, RpcError } from "../../src/core/index.js";
 import { closeHttp, listenHttp, probeService, startModelServer, type ModelServer } from "./fixture.js";
+import { within } from "../helpers/wait.js";
 
 describe("gateway: WebSocket limits", { timeout: 30_000 }, () => {
   let model: ModelServer;
@@ -94,7 +95,7 @@ describe("gateway: WebSocket limits", { timeout: 30_000 }, () => {
     const ch = await connectWebSocket(`${idleWs}/probe-stream-ws`, { headers: { "x-request-id": "idle-1" } });
     await ch.send(JSON.stringify({ text: "x", count: 1, delay_ms: 20_000 })); // no message either way for 20 s
     const start = Date.now();
-    const closed = new Promise<[number, string]>((resolve) => ch.socket.once("close", (code, reason) => resolve([code, String(reason)])));
+    const closed = within(new Promise<[number, string]>((resolve) => ch.socket.once("close", (code, reason) => resolve([code, String(reason)]))), "the idle close");
     const [code, reason] = await closed;
     assert.equal(code, 1001);
     assert.match(reason, /idle for 400 ms/);

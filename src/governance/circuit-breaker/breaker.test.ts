@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Code, RpcError } from "../../core/index.js";
 import { Router, createClient, createInProcessTransport, type MethodDescriptor, type ServiceDescriptor } from "../../rpc/index.js";
 import { CircuitBreaker, resolveCircuitBreakerOptions } from "./breaker.js";
 import { circuitBreaker } from "./middleware.js";
+import { manualClock } from "../../../test/helpers/clock.js";
 
 const fail = new RpcError(Code.Unavailable, "down");
 
@@ -36,23 +36,44 @@ describe("circuit breaker", () => {
     assert.equal(b.state, "closed");
   });
 
-  it("half-opens after cooling, lets probes through, closes after enough successes, reopens on a failed probe", async () => {
-    const b = new CircuitBreaker("k", resolveCircuitBreakerOptions({ consecutiveFailures: 1, coolingMs: 30, successesToClose: 2, halfOpenProbes: 1 }));
+  it("half-opens after cooling, lets probes through, closes after enough successes, reopens on a failed probe", () => {
+    const clock = manualClock();
+    const b = new CircuitBreaker("k", resolveCircuitBreakerOptions({ consecutiveFailures: 1, coolingMs: 5000, successesToClose: 2, halfOpenProbes: 1, clock }));
     b.record(fail);
     assert.equal(b.state, "open");
-    await sleep(40);
+    clock.advance(4999);
+    assert.equal(b.state, "open", "not before the cool-down");
+    assert.match(b.acquire()!.rawMessage, /next probe in 1ms/);
+    clock.advance(1);
     assert.equal(b.state, "half-open");
     assert.equal(b.acquire(), undefined);
     assert.ok(b.acquire() instanceof RpcError, "one probe at a time");
     b.record(fail);
     assert.equal(b.state, "open");
-    await sleep(40);
+    clock.advance(5000);
     assert.equal(b.acquire(), undefined);
     b.record(undefined);
     assert.equal(b.state, "half-open");
     assert.equal(b.acquire(), undefined);
     b.record(undefined);
     assert.equal(b.state, "closed");
+  });
+
+  it("counts the error rate over the window of its clock: old outcomes expire", () => {
+    const clock = manualClock();
+    const b = new CircuitBreaker("k", resolveCircuitBreakerOptions({ errorRate: 0.5, minSamples: 4, consecutiveFailures: 0, windowMs: 10_000, clock }));
+    b.record(fail);
+    b.record(fail);
+    b.record(fail);
+    clock.advance(10_000); // those three leave the window
+    b.record(undefined);
+    b.record(undefined);
+    b.record(undefined);
+    b.record(fail);
+    assert.equal(b.state, "closed", "1 failure in 4 calls");
+    b.record(fail);
+    b.record(fail);
+    assert.equal(b.state, "open", "3 failures in 6 calls");
   });
 
   it("rejects nonsense options", () => {

@@ -1,3 +1,4 @@
+import { wallClock, type Clock } from "../../core/clock.js";
 import { Code, RpcError } from "../../core/index.js";
 import { RollingWindow } from "./window.js";
 
@@ -28,6 +29,8 @@ export interface CircuitBreakerOptions {
   successesToClose?: number;
   /** Which errors count as failures. Default: UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, UNKNOWN, DATA_LOSS. */
   isFailure?: (err: RpcError) => boolean;
+  /** Time source of the window and the cool-down. Default the wall clock (`Date.now()`); tests pass their own. */
+  clock?: Clock;
 }
 
 /** `CircuitBreakerOptions` with every default filled in and checked, as `resolveCircuitBreakerOptions` returns them. */
@@ -40,6 +43,7 @@ export interface ResolvedCircuitBreakerOptions {
   readonly halfOpenProbes: number;
   readonly successesToClose: number;
   readonly isFailure: (err: RpcError) => boolean;
+  readonly clock: Clock;
 }
 
 const FAILURE_CODES = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted, Code.Internal, Code.Unknown, Code.DataLoss]);
@@ -54,6 +58,7 @@ export const CIRCUIT_BREAKER_DEFAULTS: ResolvedCircuitBreakerOptions = Object.fr
   halfOpenProbes: 1,
   successesToClose: 3,
   isFailure: (err: RpcError) => FAILURE_CODES.has(err.code),
+  clock: wallClock,
 });
 
 /** Fill in the defaults of `CircuitBreakerOptions` and check each value; a bad value throws RpcError INVALID_ARGUMENT naming the option. */
@@ -64,6 +69,7 @@ export function resolveCircuitBreakerOptions(o: CircuitBreakerOptions = {}): Res
     consecutiveFailures: o.consecutiveFailures ?? d.consecutiveFailures, windowMs: o.windowMs ?? d.windowMs,
     coolingMs: o.coolingMs ?? d.coolingMs, halfOpenProbes: o.halfOpenProbes ?? d.halfOpenProbes,
     successesToClose: o.successesToClose ?? d.successesToClose, isFailure: o.isFailure ?? d.isFailure,
+    clock: o.clock ?? d.clock,
   };
   if (!(r.errorRate > 0 && r.errorRate <= 1)) throw new RpcError(Code.InvalidArgument, `breaker errorRate must be in (0, 1], got ${r.errorRate}`);
   for (const k of ["minSamples", "consecutiveFailures"] as const) {
@@ -96,7 +102,7 @@ export class CircuitBreaker {
   }
 
   get state(): CircuitBreakerState {
-    if (this.stateValue === "open" && Date.now() - this.openedAt >= this.options.coolingMs) this.halfOpen();
+    if (this.stateValue === "open" && this.options.clock.now() - this.openedAt >= this.options.coolingMs) this.halfOpen();
     return this.stateValue;
   }
 
@@ -127,18 +133,18 @@ export class CircuitBreaker {
       return;
     }
     this.streak = 0;
-    this.window.record(true);
+    this.window.record(true, this.options.clock.now());
   }
 
   onFailure(): void {
     if (this.stateValue === "half-open") return this.open("a probe failed while half-open");
-    this.window.record(false);
+    const o = this.options, now = o.clock.now();
+    this.window.record(false, now);
     this.streak++;
-    const o = this.options;
     if (o.consecutiveFailures > 0 && this.streak >= o.consecutiveFailures) return this.open(`${this.streak} consecutive failures`);
-    const n = this.window.total();
+    const n = this.window.total(now);
     if (n >= o.minSamples && n > 0) {
-      const rate = this.window.errorRate();
+      const rate = this.window.errorRate(now);
       if (rate >= o.errorRate) this.open(`error rate ${(rate * 100).toFixed(0)}% over ${n} calls`);
     }
   }
@@ -157,14 +163,14 @@ export class CircuitBreaker {
 
   /** The fail-fast error of an open breaker. */
   openError(): RpcError {
-    const left = Math.max(0, this.options.coolingMs - (Date.now() - this.openedAt));
+    const left = Math.max(0, this.options.coolingMs - (this.options.clock.now() - this.openedAt));
     return new RpcError(Code.Unavailable, `circuit breaker open for ${this.name} (${this.why}); failing fast, next probe in ${left}ms`);
   }
 
   private open(why: string): void {
     this.stateValue = "open";
     this.why = why;
-    this.openedAt = Date.now();
+    this.openedAt = this.options.clock.now();
     this.probes = this.probeSuccesses = 0;
   }
 

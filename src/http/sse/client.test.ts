@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
 import { sseClient } from "./client.js";
 import { SseWriter } from "./writer.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const servers: http.Server[] = [];
 after(() => { for (const s of servers) s.closeAllConnections(), s.close(); });
@@ -14,7 +14,7 @@ async function serve(handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   servers.push(server);
   server.listen(0, "127.0.0.1");
-  await once(server, "listening");
+  await onceWithin(server, "listening");
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`;
 }
 
@@ -118,7 +118,7 @@ describe("sseClient", { timeout: 20_000 }, () => {
   it("stops when its signal aborts, and closes the connection when the loop is left", async () => {
     let closed: Promise<unknown> | undefined;
     const url = await serve((_req, res) => {
-      closed = once(res, "close");
+      closed = onceWithin(res, "close");
       const w = new SseWriter(res, { keepAliveMs: 0 });
       w.write({ id: "1", data: "first" });
     });

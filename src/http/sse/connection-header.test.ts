@@ -4,10 +4,11 @@ import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { SseWriter, sseHeaders } from "./writer.js";
+import { within } from "../../../test/helpers/wait.js";
 
 /** Send a raw HTTP/1.1 GET and resolve with the response head once it arrives. */
 function head(port: number, extra: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const socket = net.connect(port, "127.0.0.1", () => socket.write(`GET / HTTP/1.1\r\nHost: x\r\n${extra}\r\n`));
     let text = "";
     socket.setEncoding("latin1");
@@ -20,7 +21,7 @@ function head(port: number, extra: string): Promise<string> {
       }
     });
     socket.on("error", reject);
-  });
+  }), "the response head");
 }
 
 describe("SSE and the request's Connection header", () => {

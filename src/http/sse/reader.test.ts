@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
@@ -7,6 +6,7 @@ import { Code, RpcError } from "../../core/index.js";
 import type { SseMessage } from "./event.js";
 import { readSse, type ReadSseOptions } from "./reader.js";
 import { SseWriter } from "./writer.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const enc = new TextEncoder();
 
@@ -101,7 +101,7 @@ describe("writer -> node:http -> reader", { timeout: 20_000 }, () => {
     const server = http.createServer(handler);
     servers.push(server);
     server.listen(0, "127.0.0.1");
-    await once(server, "listening");
+    await onceWithin(server, "listening");
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 

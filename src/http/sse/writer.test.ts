@@ -7,6 +7,7 @@ import { after, describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
 import { formatSseEvent } from "./event.js";
 import { SseWriter } from "./writer.js";
+import { onceWithin, within } from "../../../test/helpers/wait.js";
 
 /** A Writable that holds each chunk until released, so the test decides when the "socket" drains. */
 class HeldSink extends Writable {
@@ -39,7 +40,7 @@ async function sseServer(options: ConstructorParameters<typeof SseWriter>[1] = {
   });
   servers.push(server);
   server.listen(0, "127.0.0.1");
-  await once(server, "listening");
+  await onceWithin(server, "listening");
   const port = (server.address() as AddressInfo).port;
   const next = async () => {
     while (writers.length === 0) await new Promise<void>((r) => (notify = r));
@@ -49,7 +50,7 @@ async function sseServer(options: ConstructorParameters<typeof SseWriter>[1] = {
 }
 
 function get(port: number): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => http.get({ host: "127.0.0.1", port, path: "/" }, resolve).on("error", reject));
+  return within(new Promise((resolve, reject) => http.get({ host: "127.0.0.1", port, path: "/" }, resolve).on("error", reject)), "the response");
 }
 
 describe("formatSseEvent", () => {
@@ -97,7 +98,7 @@ describe("SseWriter", { timeout: 20_000 }, () => {
     assert.equal(writer.write({ id: "1", data: "one" }), true);
     await writer.send({ event: "done", data: "a\nb" });
     writer.end();
-    await once(res, "end");
+    await onceWithin(res, "end");
     assert.equal(body, "id: 1\ndata: one\n\nevent: done\ndata: a\ndata: b\n\n");
   });
 
@@ -108,10 +109,10 @@ describe("SseWriter", { timeout: 20_000 }, () => {
     const res = await resP;
     res.setEncoding("utf8");
     let body = "";
-    await new Promise<void>((resolve) => res.on("data", (c: string) => { body += c; if (body.includes("\n\n")) resolve(); }));
+    await within(new Promise<void>((resolve) => res.on("data", (c: string) => { body += c; if (body.includes("\n\n")) resolve(); })), "the keep-alive comment");
     assert.equal(body, ": keep-alive\n\n");
     writer.end();
-    await once(res, "end");
+    await onceWithin(res, "end");
   });
 
   it("coalesces events queued while the output is behind into one write", async () => {
@@ -123,7 +124,7 @@ describe("SseWriter", { timeout: 20_000 }, () => {
     assert.equal(writer.write({ data: "c" }), false);
     const drained = writer.drained();
     assert.equal(sink.chunks.length, 1);
-    const firstDrain = once(sink, "drain");
+    const firstDrain = onceWithin(sink, "drain");
     sink.release();
     await firstDrain;
     assert.deepEqual(sink.chunks, ["data: first event\n\n", "data: b\n\ndata: c\n\n"]);
@@ -166,7 +167,7 @@ describe("SseWriter", { timeout: 20_000 }, () => {
     res.resume();
     await writer.drained();
     writer.end();
-    await once(res, "end");
+    await onceWithin(res, "end");
     assert.equal(received, (sent / payload.length) * (payload.length + 8));
   });
 
@@ -190,7 +191,7 @@ describe("SseWriter", { timeout: 20_000 }, () => {
     const res = await resP;
     res.resume();
     writer.end();
-    await once(serverRes, "close");
+    await onceWithin(serverRes, "close");
     assert.equal(writer.signal.aborted, false);
   });
 });

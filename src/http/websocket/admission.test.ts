@@ -1,7 +1,6 @@
 // Who may open a WebSocket (issue 10, defects 2 and 12): Origin and Host checks (403), the cap on
 // open sockets (503 with Retry-After), and the checks of the options.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import http from "node:http";
 import net from "node:net";
 import { describe, it } from "node:test";
@@ -11,6 +10,7 @@ import { acceptWebSockets, connectWebSocket } from "./accept.js";
 import { hostName } from "../host.js";
 import { normalOrigin, originRefusal } from "./origin.js";
 import { waitFor, wsServers } from "./test-server.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const server = wsServers();
 
@@ -18,7 +18,7 @@ const server = wsServers();
 async function refusal(url: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfter?: string; body: { error: { code: number; message: string } } }> {
   const ws = new WebSocket(url, { headers });
   ws.on("error", () => {});
-  const [, res] = (await once(ws, "unexpected-response")) as [unknown, http.IncomingMessage];
+  const [, res] = (await onceWithin(ws, "unexpected-response")) as [unknown, http.IncomingMessage];
   let text = "";
   for await (const chunk of res) text += String(chunk);
   return { status: res.statusCode!, retryAfter: res.headers["retry-after"], body: JSON.parse(text) };
@@ -70,7 +70,7 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
     assert.match(answer.body.error.message, /too many WebSockets open \(2\)/);
     await assert.rejects(connectWebSocket(url), (e: unknown) => e instanceof RpcError && e.code === Code.Unavailable && /HTTP 503/.test(e.message));
     first.close();
-    await once(first.socket, "close");
+    await onceWithin(first.socket, "close");
     await waitFor(() => s.acceptor.stats().sockets === 1, "the server to see the close");
     (await connectWebSocket(url)).close();
   });
@@ -83,7 +83,7 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
       "GET /ws HTTP/1.1", "Host: 127.0.0.1", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Origin: https://evil.example", "", "",
     ].join("\r\n"));
-    await once(client, "end"); // the answer came
+    await onceWithin(client, "end"); // the answer came
     const connections = () => new Promise<number>((resolve) => s.http.getConnections((_e, n) => resolve(n)));
     await waitFor(async () => (await connections()) === 0, "the server to close the refused connection");
     client.destroy();
@@ -92,7 +92,7 @@ describe("WebSocket admission", { timeout: 20_000 }, () => {
   it("connectWebSocket reports a refusal whose body never ends within 2 s, with the status's code", async (t) => {
     const srv = http.createServer().on("upgrade", (_req, socket) => socket.write("HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n\r\n{"));
     srv.listen(0, "127.0.0.1");
-    await once(srv, "listening");
+    await onceWithin(srv, "listening");
     t.after(() => { srv.closeAllConnections(); srv.close(); });
     const start = Date.now();
     await assert.rejects(connectWebSocket(`ws://127.0.0.1:${(srv.address() as { port: number }).port}/ws`), denied(/HTTP 403$/));

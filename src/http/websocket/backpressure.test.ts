@@ -2,12 +2,12 @@
 // unread messages, all sockets of a server stop at a shared byte bound, a producer that does not
 // wait for send() is cut off, and a peer that floods after a close is dropped.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
 import { connectWebSocket } from "./accept.js";
 import type { WebSocketChannel } from "./channel.js";
 import { sendUntilStalled, wsServers } from "./test-server.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const server = wsServers();
 
@@ -58,7 +58,7 @@ describe("WebSocket backpressure and memory bounds", { timeout: 60_000 }, () => 
     assert.deepEqual(channels.map((c) => c.hearing), [false, false, false]);
     assert.ok(channels.every((c) => c.queued.bytes < 16 << 20), "a socket hit its own bound, not the shared one");
     await Promise.all(channels.map((c, i) => drain(c, sent[i]!)));
-    await Promise.all(channels.map((c) => (c.socket.readyState === c.socket.CLOSED ? undefined : once(c.socket, "close"))));
+    await Promise.all(channels.map((c) => (c.socket.readyState === c.socket.CLOSED ? undefined : onceWithin(c.socket, "close"))));
     assert.equal(s.acceptor.stats().bytes, 0);
   });
 
@@ -87,7 +87,7 @@ describe("WebSocket backpressure and memory bounds", { timeout: 60_000 }, () => 
     const ch = await s.next();
     client.socket.pause(); // never sees the close frame, so never answers it
     ch.close(1000, "done");
-    const closed = once(client.socket, "close");
+    const closed = onceWithin(client.socket, "close");
     const msg = "d".repeat(64 * KiB);
     const start = Date.now();
     while (client.socket.readyState === client.socket.OPEN && Date.now() - start < 20_000) await client.send(msg).catch(() => {});

@@ -7,13 +7,14 @@ import WebSocket from "ws";
 import { Code, RpcError } from "../../core/index.js";
 import { connectWebSocket } from "./accept.js";
 import { sendUntilStalled, stillPendingAfter, wsServers } from "./test-server.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const server = wsServers();
 
 /** Resolves with the socket's close code and reason, or rejects after `ms`. */
 function closeOf(ws: WebSocket, ms: number): Promise<[number, string]> {
   return Promise.race([
-    once(ws, "close").then(([code, reason]) => [code as number, String(reason)] as [number, string]),
+    onceWithin(ws, "close").then(([code, reason]) => [code as number, String(reason)] as [number, string]),
     new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still open after ${ms} ms`)), ms).unref()),
   ]);
 }
@@ -25,7 +26,7 @@ describe("WebSocket ping/pong and idle timeout", { timeout: 30_000 }, () => {
   it("drops a peer that does not answer pings within pingIntervalMs + pongTimeoutMs", async () => {
     const s = await server({ pingIntervalMs: 100, pongTimeoutMs: 150 });
     const silent = new WebSocket(`${s.base}/ws`, { autoPong: false });
-    await once(silent, "open");
+    await onceWithin(silent, "open");
     const start = Date.now();
     const ch = await s.next();
     const [code] = await closeOf(silent, 250 + SLACK_MS);
@@ -41,7 +42,7 @@ describe("WebSocket ping/pong and idle timeout", { timeout: 30_000 }, () => {
     const client = await connectWebSocket(`${s.base}/ws`);
     let pings = 0;
     client.socket.on("ping", () => pings++);
-    assert.equal(await stillPendingAfter(once(client.socket, "close"), 800), true, "closed while answering pings");
+    assert.equal(await stillPendingAfter(onceWithin(client.socket, "close"), 800), true, "closed while answering pings");
     assert.ok(pings >= 2, `${pings} pings in 800 ms`);
   });
 
@@ -74,7 +75,7 @@ describe("WebSocket ping/pong and idle timeout", { timeout: 30_000 }, () => {
     const s = await server({ idleTimeoutMs: 500, pingIntervalMs: 0 });
     const busy = await connectWebSocket(`${s.base}/ws`);
     await s.next();
-    const busyClosed = once(busy.socket, "close");
+    const busyClosed = onceWithin(busy.socket, "close");
     const keepBusy = (async () => {
       for (let i = 0; i < 12; i++) {
         await busy.send("still here");
@@ -82,7 +83,7 @@ describe("WebSocket ping/pong and idle timeout", { timeout: 30_000 }, () => {
       }
     })();
     const idle = new WebSocket(`${s.base}/ws`);
-    await once(idle, "open");
+    await onceWithin(idle, "open");
     const start = Date.now();
     const idleChannel = await s.next();
     const [code, reason] = await closeOf(idle, 500 + SLACK_MS);

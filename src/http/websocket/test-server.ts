@@ -1,11 +1,11 @@
 // Helpers of the WebSocket tests (not exported by the package): a node:http server accepting one
 // path, and a sender that stops when the socket stops taking data.
-import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { after } from "node:test";
 import { acceptWebSockets, type AcceptWebSocketsOptions, type WebSocketAcceptor } from "./accept.js";
 import type { WebSocketChannel } from "./channel.js";
+import { onceWithin, stillPendingAfter } from "../../../test/helpers/wait.js";
 
 /** A server accepting `/ws`. @internal */
 export interface TestWsServer {
@@ -33,7 +33,7 @@ export async function startWsServer(
     return onChannel(ch);
   });
   server.listen(0, "127.0.0.1");
-  await once(server, "listening");
+  await onceWithin(server, "listening");
   return {
     base: `ws://127.0.0.1:${(server.address() as AddressInfo).port}`,
     acceptor,
@@ -61,11 +61,6 @@ export function wsServers(): typeof startWsServer {
   };
 }
 
-/** Whether `p` is still pending after `ms` (a bounded observation of no progress). @internal */
-export async function stillPendingAfter(p: Promise<unknown>, ms: number): Promise<boolean> {
-  return Promise.race([p.then(() => false, () => false), new Promise<boolean>((r) => setTimeout(r, ms, true).unref())]);
-}
-
 /**
  * Call `send` (one message of `bytes`) until a call has not settled `stallMs` later, and return the
  * bytes sent; throws when a send fails or `maxBytes` went out without a stall (the receiver kept
@@ -81,9 +76,5 @@ export async function sendUntilStalled(send: () => Promise<void>, bytes: number,
   throw new Error(`sent ${maxBytes} bytes and the receiver kept taking them`);
 }
 
-/** Poll `check` every 10 ms until it is true; fails naming `what` after `timeoutMs`. @internal */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  for (const end = Date.now() + timeoutMs; !(await check()); await new Promise((r) => setTimeout(r, 10))) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-  }
-}
+/** Shared bounded waits, re-exported for the WebSocket tests (waitFor polls a condition). @internal */
+export { stillPendingAfter, until as waitFor } from "../../../test/helpers/wait.js";

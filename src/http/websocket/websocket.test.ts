@@ -5,6 +5,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { connectWebSocket, type AcceptWebSocketsOptions } from "./accept.js";
 import type { WebSocketChannel } from "./channel.js";
 import { stillPendingAfter, wsServers } from "./test-server.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const server = wsServers();
 
@@ -31,7 +32,7 @@ describe("WebSocket channel", { timeout: 20_000 }, () => {
     const base = await wsServer(() => { throw new RpcError(Code.Internal, "handler failed"); });
     await assert.rejects(connectWebSocket(`${base}/other`), (e: unknown) => e instanceof RpcError && /HTTP 404/.test(e.message));
     const client = await connectWebSocket(`${base}/ws`);
-    const [code, reason] = (await once(client.socket, "close")) as [number, Buffer];
+    const [code, reason] = (await onceWithin(client.socket, "close")) as [number, Buffer];
     assert.equal(code, 1011);
     assert.equal(reason.toString(), "handler failed");
   });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { createMetrics, readMetric } from "./index.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 describe("metrics", () => {
   it("exposes the engine counters as they are at scrape time", async () => {
@@ -49,7 +49,7 @@ describe("metrics", () => {
     const metrics = createMetrics({ engine: { generatedTokens: 7, activeSequences: 2 }, processMetrics: false });
     const server = http.createServer((req, res) => metrics.handle(req, res));
     server.listen(0, "127.0.0.1");
-    await once(server, "listening");
+    await onceWithin(server, "listening");
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
       const res = await fetch(url);

@@ -9,6 +9,7 @@ import { createServer, type Server } from "../../transport/index.js";
 import { createBuiltinEngine, EngineStats, trackGenerations, type Engine, type TrackedEngine } from "../engines/index.js";
 import { generationIdlPath, generationDescriptor } from "./descriptor.js";
 import { createGenerationService } from "./service.js";
+import { within } from "../../../test/helpers/wait.js";
 
 interface GenerationClient {
   Generate(req: object): grpc.ClientReadableStream<Chunk>;
@@ -71,7 +72,7 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
     const call = client.Generate({ model: "paced", prompt: "The river", temperature: 0, max_tokens: 2000 });
     let seen = 0;
     let atCancel = 0;
-    const status = await new Promise<grpc.StatusObject>((resolve) => {
+    const status = await within(new Promise<grpc.StatusObject>((resolve) => {
       call.on("data", () => {
         if (++seen === 5) {
           atCancel = stats.generatedTokens;
@@ -80,7 +81,7 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
       });
       call.on("error", () => {});
       call.on("status", resolve);
-    });
+    }), "the cancelled call's status");
     assert.equal(status.code, grpc.status.CANCELLED);
     // The server learns of the cancel from an RST_STREAM, aborts the call's signal, and the engine stops.
     await paced.ended[paced.ended.length - 1];
@@ -98,7 +99,7 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
   });
 
   it("sends the response headers once the request is valid, before the first token; a bad request gets none", async () => {
-    const timeline = (req: object) => new Promise<{ headersAt?: number; firstAt?: number; code: number }>((resolve) => {
+    const timeline = (req: object) => within(new Promise<{ headersAt?: number; firstAt?: number; code: number }>((resolve) => {
       const start = performance.now();
       const t: { headersAt?: number; firstAt?: number } = {};
       const call = client.Generate(req) as grpc.ClientReadableStream<Chunk> & NodeJS.EventEmitter;
@@ -106,7 +107,7 @@ describe("Generation over gRPC, called from grpc-js", { timeout: 30_000 }, () =>
       call.on("data", () => (t.firstAt ??= performance.now() - start));
       call.on("error", () => {});
       call.on("status", (s: grpc.StatusObject) => resolve({ ...t, code: s.code }));
-    });
+    }), "the call's status");
     const ok = await timeline({ model: "late", prompt: "The river", max_tokens: 3 });
     assert.equal(ok.code, grpc.status.OK);
     assert.ok(ok.headersAt !== undefined && ok.firstAt !== undefined && ok.firstAt >= 550, JSON.stringify(ok));

@@ -15,6 +15,7 @@ import { OIP_SERVICE, oipProtoPath } from "./descriptor.js";
 import { exampleModels } from "./example-models.js";
 import { tensor } from "./tensor.js";
 import { startOipServers, type OipTestServers } from "./test-servers.js";
+import { within } from "../../../test/helpers/wait.js";
 
 type Plain = Client<{ ModelInfer: import("../../idl/index.js").UnaryMethod<object, object> }>;
 const code = (c: Code, re?: RegExp) => (e: unknown) => e instanceof RpcError && e.code === c && (re === undefined || re.test(e.rawMessage));
@@ -137,7 +138,7 @@ describe("OIP server: bad input, limits and cancellation", { timeout: 60_000 }, 
 
   it("a body over maxBodyBytes: 413 as soon as Content-Length says so, or as the bytes arrive", async () => {
     await restRefuses("/v2/models/add_sub/infer", Buffer.alloc((2 << 20) + 1, 0x20), 413, /request body of 2097153 bytes exceeds the limit of 2097152 bytes/);
-    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const chunked = await within(new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request(`${s.baseUrl}/v2/models/add_sub/infer`, { method: "POST" }, (res) => {
         let body = "";
         res.on("data", (d: Buffer) => (body += d.toString())).on("end", () => resolve({ status: res.statusCode!, body }));
@@ -145,7 +146,7 @@ describe("OIP server: bad input, limits and cancellation", { timeout: 60_000 }, 
       req.on("error", reject);
       for (let i = 0; i < 40; i++) req.write(Buffer.alloc(64 << 10, 0x20)); // 2.5 MiB, no Content-Length
       req.end();
-    });
+    }), "the chunked request's answer");
     assert.equal(chunked.status, 413);
     assert.match(chunked.body, /exceeds the limit of 2097152 bytes/);
     await stillServing();

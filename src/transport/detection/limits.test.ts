@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { describe, it } from "node:test";
@@ -9,6 +8,7 @@ import { createClient, type MethodDescriptor } from "../../rpc/index.js";
 import { createServer } from "../server.js";
 import { createThriftTransport } from "../thrift/client.js";
 import { listenAllProtocols } from "./serve.js";
+import { onceWithin, until } from "../../../test/helpers/wait.js";
 
 const Svc = parseThrift("service Echo { string ping(1: string msg) }", { fileName: "limits.thrift" })
   .service<{ ping: MethodDescriptor<{ msg: string }, string, "unary"> }>("Echo");
@@ -16,22 +16,13 @@ const Svc = parseThrift("service Echo { string ping(1: string msg) }", { fileNam
 async function open(port: number): Promise<Socket> {
   const s = connect(port, "127.0.0.1");
   s.on("error", () => {}); // a refused socket may be reset
-  await once(s, "connect");
+  await onceWithin(s, "connect");
   return s;
-}
-
-/** Poll `check` until it holds; fails after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(5);
-  }
 }
 
 function closedWithin(s: Socket, ms: number): Promise<boolean> {
   if (s.destroyed) return Promise.resolve(true);
-  return Promise.race([once(s, "close").then(() => true), delay(ms).then(() => false)]);
+  return Promise.race([onceWithin(s, "close").then(() => true), delay(ms).then(() => false)]);
 }
 
 describe("one port: connection cap and handshake timeout", () => {

@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { Code, Metadata, RpcError, createClient, outgoing } from "../../index.js";
+import { Code, Metadata, createClient, outgoing } from "../../index.js";
 import { Echo, startGrpcJsServer, type EchoRequest, type PeerServer } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
+import { rejectsWith } from "../../../test/helpers/rpc.js";
 
 async function* requests(texts: string[]): AsyncGenerator<EchoRequest> {
   for (const text of texts) yield { text };
-}
-
-async function rejectsWith(p: Promise<unknown> | (() => Promise<unknown>), code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${Code[code]}, got ${Code[e.code]}: ${e.message}`);
-    if (message) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
 }
 
 describe("grpc client against a @grpc/grpc-js server: the four call kinds", () => {

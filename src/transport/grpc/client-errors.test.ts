@@ -1,31 +1,12 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError, createClient } from "../../index.js";
 import { Echo, startGrpcJsServer, type PeerServer } from "./client-fixture.js";
 import { createGrpcTransport, type ConnectivityState, type GrpcTransport } from "./index.js";
-
-async function rejectsWith(p: Promise<unknown> | (() => Promise<unknown>), code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await (typeof p === "function" ? p() : p);
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${Code[code]}, got ${Code[e.code]}: ${e.message}`);
-    if (message) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
-
-/** A port nobody listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+import { onceWithin } from "../../../test/helpers/wait.js";
+import { rejectsWith } from "../../../test/helpers/rpc.js";
+import { freePort } from "../../../test/helpers/net.js";
 
 /** Resolves when the transport reaches `state`. */
 function stateWatcher(): { onStateChange: (s: ConnectivityState) => void; reached(s: ConnectivityState): Promise<void> } {
@@ -57,7 +38,7 @@ describe("grpc client: deadlines, cancellation, limits (grpc-js server)", () => 
   });
 
   it("deadline -> DEADLINE_EXCEEDED, and the server sees the call cancelled", async () => {
-    const cancelled = once(server.events, "cancelled");
+    const cancelled = onceWithin(server.events, "cancelled");
     const t0 = Date.now();
     await rejectsWith(client.Unary({ delay_ms: 5000 }, { timeoutMs: 100 }), Code.DeadlineExceeded);
     assert.ok(Date.now() - t0 < 2000);
@@ -70,8 +51,8 @@ describe("grpc client: deadlines, cancellation, limits (grpc-js server)", () => 
 
   it("abort -> CANCELLED, and the server sees the call cancelled", async () => {
     const ac = new AbortController();
-    const started = once(server.events, "started");
-    const cancelled = once(server.events, "cancelled");
+    const started = onceWithin(server.events, "started");
+    const cancelled = onceWithin(server.events, "cancelled");
     const call = client.Unary({ delay_ms: 5000 }, { signal: ac.signal });
     await started;
     ac.abort();
@@ -84,7 +65,7 @@ describe("grpc client: deadlines, cancellation, limits (grpc-js server)", () => 
   });
 
   it("leaving a server stream early cancels the call on the server", async () => {
-    const cancelled = once(server.events, "cancelled");
+    const cancelled = onceWithin(server.events, "cancelled");
     const got: number[] = [];
     for await (const m of client.ServerStream({ count: 10_000, delay_ms: 2 })) {
       got.push(m.index);
@@ -95,7 +76,7 @@ describe("grpc client: deadlines, cancellation, limits (grpc-js server)", () => 
   });
 
   it("a request source that throws cancels the call with its error", async () => {
-    const cancelled = once(server.events, "cancelled");
+    const cancelled = onceWithin(server.events, "cancelled");
     async function* failing() {
       yield { text: "a" };
       throw new RpcError(Code.DataLoss, "source broke");
@@ -201,7 +182,7 @@ describe("grpc client: connections", () => {
     const transport = createGrpcTransport({ target: server.target });
     try {
       const client = createClient(Echo, transport);
-      const started = once(server.events, "started");
+      const started = onceWithin(server.events, "started");
       const inFlight = client.Unary({ delay_ms: 5000 });
       await started;
       const failed = rejectsWith(inFlight, Code.Canceled);

@@ -9,6 +9,7 @@ import path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { parseProto, type BidiStreamMethod, type ClientStreamMethod, type ServerStreamMethod, type UnaryMethod } from "../../index.js";
+import { within } from "../../../test/helpers/wait.js";
 
 export const ECHO_PROTO = `
 syntax = "proto3";
@@ -201,10 +202,10 @@ export function envelope(payload: Uint8Array, compressed = false): Buffer {
 
 /** Read a whole request body from a raw server stream. */
 export function readBody(stream: http2.ServerHttp2Stream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     stream.on("data", (c: Buffer) => chunks.push(c));
     stream.on("end", () => resolve(Buffer.concat(chunks)));
     stream.on("error", reject);
-  });
+  }), "the end of the request body");
 }

@@ -1,11 +1,12 @@
 // Backpressure: the client pulls requests only as HTTP/2 flow control allows, and stops reading
 // the connection while the caller does not pull responses.
 import assert from "node:assert/strict";
-import { once, EventEmitter } from "node:events";
+import { EventEmitter } from "node:events";
 import { after, describe, it } from "node:test";
 import { createClient } from "../../index.js";
 import { Echo, envelope, startRawServer, type RawServer } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const GRPC = { ":status": 200, "content-type": "application/grpc" };
 
@@ -48,7 +49,7 @@ describe("grpc client flow control", () => {
         yield { payload: new Uint8Array(SIZE) };
       }
     }
-    const started = once(events, "started");
+    const started = onceWithin(events, "started");
     const result = createClient(Echo, transport).ClientStream(source());
     await started;
     await settle();

@@ -8,6 +8,7 @@ import { Code, RpcError, createClient, type ServiceImpl } from "../../index.js";
 import { createServer, type Server } from "../server.js";
 import { Echo, startGrpcJsServer, type EchoReply, type PeerServer } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport, type GrpcTransportOptions } from "./index.js";
+import { until } from "../../../test/helpers/wait.js";
 
 const reply = (text: string, index = 0): EchoReply => ({ text, index, payload: new Uint8Array(0) });
 
@@ -78,7 +79,7 @@ function describePool(name: string, start: () => Promise<{ target: string; close
       const streams = await Promise.all([1, 2, 3, 4, 5].map((i) => openLong(client, `s${i}`)));
       assert.equal(t.stats().connections, 3);
       await Promise.all(streams.map((s) => s.return!()));
-      await until(() => t.stats().connections === 1);
+      await until(() => t.stats().connections === 1, "connections to be 1");
       assert.equal(t.state, "ready");
       assert.equal((await client.Unary({ text: "still" })).text, "still");
     });
@@ -87,7 +88,7 @@ function describePool(name: string, start: () => Promise<{ target: string; close
       const { t, client } = open({ maxConnections: 1 });
       const [a, b] = await Promise.all([openLong(client, "a"), openLong(client, "b")]);
       const waiting = client.Unary({ text: "waited" }, { timeoutMs: 10_000 });
-      await until(() => t.stats().waitingCalls === 1);
+      await until(() => t.stats().waitingCalls === 1, "waitingCalls to be 1");
       await a.return!();
       assert.equal((await waiting).text, "waited");
       assert.equal(t.stats().connections, 1);
@@ -99,7 +100,7 @@ function describePool(name: string, start: () => Promise<{ target: string; close
       const streams = await Promise.all([openLong(client, "a"), openLong(client, "b")]);
       const ac = new AbortController();
       const waiting = rejection(client.Unary({}, { signal: ac.signal }));
-      await until(() => t.stats().waitingCalls === 1);
+      await until(() => t.stats().waitingCalls === 1, "waitingCalls to be 1");
       const start = performance.now();
       const e = await rejection(client.Unary({}));
       assert.ok(performance.now() - start < 1000, "refused without waiting");
@@ -128,7 +129,7 @@ function describePool(name: string, start: () => Promise<{ target: string; close
       await streams[0]!.return!();
       assert.equal((await client.Unary({ text: "after" })).text, "after");
       await streams[1]!.return!();
-      await until(() => t.stats().streams === 0); // each slot comes back when its stream closes
+      await until(() => t.stats().streams === 0, "streams to be 0"); // each slot comes back when its stream closes
     });
   });
 }
@@ -141,11 +142,3 @@ describePool("Weir's server", async () => {
 
 describePool("grpc-js's server", async (): Promise<PeerServer> => startGrpcJsServer({ channelOptions: { "grpc.max_concurrent_streams": 2 } }));
 
-/** Poll a condition of this process (no event to wait on), bounded. */
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) assert.fail(`condition not met within ${timeoutMs} ms`);
-    await sleep(5);
-  }
-}

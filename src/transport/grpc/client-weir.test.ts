@@ -1,13 +1,15 @@
 // Weir's client against Weir's server: every call kind, metadata, status, deadlines, cancellation,
 // compression and graceful shutdown.
 import assert from "node:assert/strict";
-import { EventEmitter, once } from "node:events";
+import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { Code, Metadata, RpcError, createClient, outgoing, type ServiceImpl } from "../../index.js";
 import { createServer, type Server } from "../server.js";
 import { Echo, type EchoReply, type EchoRequest } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
+import { rejectsWith } from "../../../test/helpers/rpc.js";
 
 const reply = (text: string, index = 0, size = 0): EchoReply => ({ text, index, payload: new Uint8Array(size) });
 
@@ -52,18 +54,6 @@ function echoImpl(events: EventEmitter): ServiceImpl<typeof Echo.methods> {
   };
 }
 
-async function rejectsWith(p: Promise<unknown>, code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${Code[code]}, got ${Code[e.code]}: ${e.message}`);
-    if (message) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
-
 describe("Weir client <-> Weir server", () => {
   const events = new EventEmitter();
   let server: Server;
@@ -105,7 +95,7 @@ describe("Weir client <-> Weir server", () => {
   });
 
   it("deadline -> DEADLINE_EXCEEDED on the client, the handler's signal aborts", async () => {
-    const aborted = once(events, "aborted");
+    const aborted = onceWithin(events, "aborted");
     await rejectsWith(client.Unary({ delay_ms: 10_000 }, { timeoutMs: 100 }), Code.DeadlineExceeded);
     const [name] = await aborted;
     assert.equal(name, "Unary");
@@ -113,8 +103,8 @@ describe("Weir client <-> Weir server", () => {
 
   it("abort -> CANCELLED, the handler's signal aborts", async () => {
     const ac = new AbortController();
-    const started = once(events, "started");
-    const aborted = once(events, "aborted");
+    const started = onceWithin(events, "started");
+    const aborted = onceWithin(events, "aborted");
     const call = client.Unary({ delay_ms: 10_000 }, { signal: ac.signal });
     await started;
     ac.abort();
@@ -123,7 +113,7 @@ describe("Weir client <-> Weir server", () => {
   });
 
   it("leaving a server stream early ends the handler's generator", async () => {
-    const finished = once(events, "stream-finally");
+    const finished = onceWithin(events, "stream-finally");
     let n = 0;
     for await (const _ of client.ServerStream({ count: 100_000, size: 1024 })) if (++n === 5) break;
     await finished;
@@ -161,7 +151,7 @@ describe("Weir client <-> Weir server: shutdown", () => {
     let second: Server | undefined;
     try {
       const client = createClient(Echo, transport);
-      const started = once(events, "started");
+      const started = onceWithin(events, "started");
       const inFlight = client.Unary({ text: "slow", delay_ms: 200 });
       await started;
       const closed = first.close({ graceMs: 5000 });

@@ -3,24 +3,14 @@ import assert from "node:assert/strict";
 import http2 from "node:http2";
 import zlib from "node:zlib";
 import { after, describe, it } from "node:test";
-import { Code, RpcError, createClient, outgoing } from "../../index.js";
+import { Code, createClient, outgoing } from "../../index.js";
 import { Echo, envelope, readBody, startRawServer, type RawServer } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
+import { rejectsWith } from "../../../test/helpers/rpc.js";
+import { until } from "../../../test/helpers/wait.js";
 
 const GRPC = { ":status": 200, "content-type": "application/grpc" };
 const reply = (text: string) => Buffer.from(Echo.methods.Unary.output.encode({ text, payload: new Uint8Array(0), index: 0 }));
-
-async function rejectsWith(p: Promise<unknown>, code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected an RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${Code[code]}, got ${Code[e.code]}: ${e.message}`);
-    if (message) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
 
 /** Answer a unary call with the given body chunks and trailers (or none). */
 function respond(stream: http2.ServerHttp2Stream, chunks: Buffer[], trailers: http2.OutgoingHttpHeaders | undefined, headers: http2.OutgoingHttpHeaders = GRPC): void {
@@ -209,8 +199,7 @@ describe("grpc client against raw HTTP/2 servers", () => {
     await onStarted;
     ac.abort();
     await rejectsWith(call, Code.Canceled);
-    const closed = await waitFor(() => resets.length === 2);
-    assert.ok(closed);
+    await until(() => resets.length === 2, "both streams to be reset", 2000);
     assert.deepEqual(resets, [http2.constants.NGHTTP2_CANCEL, http2.constants.NGHTTP2_CANCEL]);
   });
 
@@ -242,13 +231,3 @@ describe("grpc client against raw HTTP/2 servers", () => {
     ]);
   });
 });
-
-/** Poll a condition on each turn of the event loop, bounded in time. */
-async function waitFor(cond: () => boolean, ms = 2000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) return false;
-    await new Promise((r) => setImmediate(r));
-  }
-  return true;
-}

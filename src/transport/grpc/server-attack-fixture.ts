@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { probe, rssMiB, type ProbeReport } from "../../../test/attack/harness.js";
 import type { ServerOptions } from "../server.js";
 import { Echo, frame } from "./server-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const CHILD = fileURLToPath(new URL("./server-attack-child.js", import.meta.url));
 
@@ -34,7 +35,7 @@ export async function startAttackedServer(options: ServerOptions, o: AttackedSer
     stdio: ["ignore", "pipe", "inherit", "ipc"],
     execArgv: ["--expose-gc"],
   });
-  const exited = once(child, "exit");
+  const exited = once(child, "exit"); // bounded: stop() kills the child after 5 s
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       if (child.connected) child.disconnect();
@@ -44,7 +45,7 @@ export async function startAttackedServer(options: ServerOptions, o: AttackedSer
     }
   };
   try {
-    const line = once(createInterface({ input: child.stdout! }), "line");
+    const line = onceWithin(createInterface({ input: child.stdout! }), "line");
     const [text] = (await Promise.race([line, exited.then(() => { throw new Error("the server child exited before listening"); })])) as [string];
     if (o.nofile !== undefined) {
       const r = spawnSync("prlimit", [`--pid=${child.pid}`, `--nofile=${o.nofile}:${o.nofile}`]);

@@ -3,7 +3,6 @@
 // must not buffer what the client does not take: its RSS grows by less than 64 MiB.
 import assert from "node:assert/strict";
 import { fork, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import { createInterface } from "node:readline";
@@ -11,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { createServer } from "../server.js";
 import { Echo, frame, rawSession } from "./server-fixture.js";
+import { onceWithin, within } from "../../../test/helpers/wait.js";
 
 const CHILD = fileURLToPath(new URL("./server-backpressure-child.js", import.meta.url));
 const MESSAGE_BYTES = 64 * 1024;
@@ -26,7 +26,7 @@ function rssOf(pid: number): number {
 
 async function startChild(): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(CHILD, [], { stdio: ["ignore", "pipe", "inherit", "ipc"] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
+  const [line] = (await onceWithin(createInterface({ input: child.stdout! }), "line")) as [string];
   return { child, port: Number(line) };
 }
 
@@ -50,7 +50,7 @@ describe("backpressure", { timeout: 120_000, skip: process.platform !== "linux" 
       // Warm up (code loaded and compiled, buffers allocated), then take the baseline.
       const warm = request(64);
       warm.resume();
-      await once(warm, "close");
+      await onceWithin(warm, "close");
       const baseline = rssOf(child.pid!);
 
       const req = request(COUNT);
@@ -59,13 +59,13 @@ describe("backpressure", { timeout: 120_000, skip: process.platform !== "linux" 
       req.on("trailers", (t) => (trailers = t));
       // Phase 1: do not read. The server fills the flow-control window, then must wait.
       const paused = sampler(() => rssOf(child.pid!), 50);
-      await once(req, "response");
+      await onceWithin(req, "response");
       for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // 1 s of not reading (a duration, not a synchronisation)
       const pausedMax = paused.stop();
       // Phase 2: read everything as fast as possible.
       const reading = sampler(() => rssOf(child.pid!), 100);
       req.on("data", (chunk: Buffer) => (received += chunk.length));
-      await once(req, "close");
+      await onceWithin(req, "close");
       const readingMax = reading.stop();
 
       assert.equal(trailers?.["grpc-status"], "0");
@@ -100,13 +100,13 @@ describe("request stream backpressure", { timeout: 30_000 }, () => {
       const total = 512; // 32 MiB
       let queued = 0;
       const writer = (async () => {
-        for (; queued < total; queued++) if (!req.write(message)) await once(req, "drain");
+        for (; queued < total; queued++) if (!req.write(message)) await onceWithin(req, "drain");
         req.end();
       })();
       for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 50)); // 0.5 s of a handler that does not read
       const flushed = queued * message.length - req.writableLength;
       assert.ok(flushed < 4 * 1024 * 1024, `the client got ${mib(flushed)} out while the handler did not read`);
-      const done = new Promise<http2.IncomingHttpHeaders>((resolve) => req.on("trailers", resolve));
+      const done = within(new Promise<http2.IncomingHttpHeaders>((resolve) => req.on("trailers", resolve)), "the trailers", 60_000);
       const body: Buffer[] = [];
       req.on("data", (c: Buffer) => body.push(c));
       open();

@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError } from "../../index.js";
 import { createServer } from "../server.js";
 import { Echo, collect, echoClient, frame, nextEvent, rawRequest, rawSession, rawStatus, startEchoServer, unaryCall, type EchoServer } from "./server-fixture.js";
+import { within } from "../../../test/helpers/wait.js";
 
 describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
   let s: EchoServer;
@@ -169,7 +170,7 @@ describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
     call.on("error", () => {});
     call.write({ text: "one" });
     await started;
-    await new Promise((resolve) => call.once("data", resolve));
+    await within(new Promise((resolve) => call.once("data", resolve)), "the first message");
     call.cancel();
     const [reason] = (await aborted) as [RpcError];
     assert.equal(reason.code, Code.Canceled);
@@ -181,7 +182,7 @@ describe("gRPC server with a grpc-js client", { timeout: 20_000 }, () => {
     const call = client.ServerStream({ count: 1000, delay_ms: 20 });
     call.on("error", () => {});
     await started;
-    await new Promise((resolve) => call.once("data", resolve));
+    await within(new Promise((resolve) => call.once("data", resolve)), "the first message");
     call.cancel();
     const [reason] = (await aborted) as [RpcError];
     assert.equal(reason.code, Code.Canceled);

@@ -6,7 +6,6 @@
 // every bomb is answered RESOURCE_EXHAUSTED, RSS stays under 512 MiB and comes back down, and a
 // well-behaved unary call completes within 250 ms at p99 meanwhile.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import http2 from "node:http2";
 import zlib from "node:zlib";
 import { describe, it } from "node:test";
@@ -14,6 +13,7 @@ import { peakRssMiB, rssMiB, until } from "../../../test/attack/harness.js";
 import { Code } from "../../core/index.js";
 import { describeAttack, startAttackedServer, unaryOn, underAttack } from "./server-attack-fixture.js";
 import { frame } from "./server-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const BOMBS = 600;
 const CONNECTIONS = 6;
@@ -43,14 +43,14 @@ function bomb(session: http2.ClientHttp2Session, { encoding, body }: Bomb): Prom
   req.on("trailers", (h) => (status = Number(h["grpc-status"])));
   req.resume();
   req.end(body);
-  return once(req, "close").then(() => status);
+  return onceWithin(req, "close").then(() => status);
 }
 
 function connectAll(port: number, n: number): Promise<http2.ClientHttp2Session[]> {
   return Promise.all(Array.from({ length: n }, async () => {
     const s = http2.connect(`http://127.0.0.1:${port}`);
     s.on("error", () => {});
-    await once(s, "connect");
+    await onceWithin(s, "connect");
     return s;
   }));
 }

@@ -9,6 +9,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { Code, RpcError, loadProtoSync, type ServerCallContext, type ServiceImpl } from "../../index.js";
 import type { BidiStreamMethod, ClientStreamMethod, ServerStreamMethod, UnaryMethod } from "../../index.js";
 import { createServer, type Server, type ServerOptions } from "../server.js";
+import { within } from "../../../test/helpers/wait.js";
 
 export const TESTDATA = fileURLToPath(new URL("../../../../src/transport/grpc/testdata/", import.meta.url));
 export const ECHO_PROTO_FILE = `${TESTDATA}echo.proto`;
@@ -152,7 +153,7 @@ export function unaryCall<T = EchoReply>(
   let headers = new grpc.Metadata();
   let status: grpc.StatusObject | undefined;
   let call!: grpc.ClientUnaryCall | grpc.ClientWritableStream<unknown>;
-  const p = new Promise<UnaryResult<T>>((resolve, reject) => {
+  const p = within(new Promise<UnaryResult<T>>((resolve, reject) => {
     let result: { err: grpc.ServiceError | null; value?: T } | undefined;
     const settle = () => {
       if (result === undefined || status === undefined) return;
@@ -168,7 +169,7 @@ export function unaryCall<T = EchoReply>(
       status = s;
       settle();
     });
-  });
+  }), "the unary call's result");
   return Object.assign(p, { call });
 }
 
@@ -207,7 +208,7 @@ export interface RawRequestOptions {
 
 /** A gRPC request from a raw node:http2 session: send exactly these bytes, collect what comes back. */
 export function rawRequest(session: http2.ClientHttp2Session, path: string, body: Buffer | readonly Buffer[], o: RawRequestOptions = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const req = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...o.headers });
     let headers: http2.IncomingHttpHeaders = {};
     let trailers: http2.IncomingHttpHeaders | undefined;
@@ -220,7 +221,7 @@ export function rawRequest(session: http2.ClientHttp2Session, path: string, body
     session.once("error", reject);
     for (const b of Array.isArray(body) ? body : [body]) req.write(b);
     if (!o.keepOpen) req.end();
-  });
+  }), "the raw call's trailers");
 }
 
 /** grpc-status and grpc-message of a raw response (trailers, or the headers of a trailers-only one). */
@@ -251,9 +252,9 @@ export function unframe(body: Buffer): { compressed: boolean; payload: Buffer }[
 
 /** A cleartext HTTP/2 session to the server. */
 export function rawSession(port: number, settings: http2.Settings = {}): Promise<http2.ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const s = http2.connect(`http://127.0.0.1:${port}`, { settings });
     s.once("connect", () => resolve(s));
     s.once("error", reject);
-  });
+  }), "the HTTP/2 connection");
 }

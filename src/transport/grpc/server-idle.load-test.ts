@@ -4,13 +4,13 @@
 // connection completes within 250 ms at p99 during the attack, the server's descriptors stay
 // under its cap, and the attacking sockets are closed once the handshake timeout passes.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import { openFds, until } from "../../../test/attack/harness.js";
 import { GRPC_SERVER_DEFAULTS } from "./server-options.js";
 import { describeAttack, startAttackedServer, underAttack, unaryOnNewConnection } from "./server-attack-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const SOCKETS = 1100;
 const HANDSHAKE_TIMEOUT_MS = 3000;
@@ -25,7 +25,7 @@ async function openSilentSockets(port: number, n: number): Promise<Socket[]> {
       s.on("error", () => {});
       s.resume();
       sockets.push(s);
-      return once(s, "connect").then(() => void s.write(PARTIAL_PREFACE));
+      return onceWithin(s, "connect").then(() => void s.write(PARTIAL_PREFACE));
     });
     await Promise.all(batch);
   }

@@ -2,7 +2,7 @@
 // is destroyed after handshakeTimeoutMs, one that completes it but has no call for
 // maxConnectionIdleMs gets a GOAWAY and closes, on listen() and on the one-port server alike.
 import assert from "node:assert/strict";
-import { EventEmitter, once } from "node:events";
+import { EventEmitter } from "node:events";
 import http2 from "node:http2";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
@@ -12,6 +12,7 @@ import { listenAllProtocols } from "../detection/index.js";
 import { createServer, type Server, type ServerOptions } from "../server.js";
 import { GRPC_SERVER_DEFAULTS } from "./server-options.js";
 import { Echo, TESTDATA, echoImpl, frame, rawRequest, rawStatus } from "./server-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 /** An empty SETTINGS frame (what a client sends right after the preface) and an ack of the server's. */
@@ -35,7 +36,7 @@ async function silent(port: number, bytes: Buffer): Promise<Socket> {
   const s = connect(port, "127.0.0.1");
   s.on("error", () => {});
   s.resume(); // take the server's SETTINGS so that its writes do not stall
-  await once(s, "connect");
+  await onceWithin(s, "connect");
   s.write(bytes);
   return s;
 }
@@ -96,7 +97,7 @@ describe("connections that do nothing", { timeout: 30_000 }, () => {
       const afterTls = tlsConnect({ port, host: "127.0.0.1", ALPNProtocols: ["h2"], rejectUnauthorized: false });
       afterTls.on("error", () => {});
       afterTls.resume();
-      await once(afterTls, "secureConnect");
+      await onceWithin(afterTls, "secureConnect");
       const ms = await Promise.all([closedWithin(inTls, 3000), closedWithin(afterTls as unknown as Socket, 3000)]);
       assert.ok(ms.every((m) => m >= 250), `closed after ${ms.join(", ")} ms`);
     } finally {
@@ -109,8 +110,8 @@ describe("connections that do nothing", { timeout: 30_000 }, () => {
     const session = http2.connect(`http://127.0.0.1:${s.port}`);
     session.on("error", () => {});
     try {
-      await once(session, "connect");
-      const closed = once(session, "close");
+      await onceWithin(session, "connect");
+      const closed = onceWithin(session, "close");
       const slow = await rawRequest(session, "/weir.test.server.Echo/Unary", frame(Echo.methods.Unary.input.encode({ text: "slow", delay_ms: 900 })));
       assert.equal(rawStatus(slow).code, 0, "a call longer than the idle timeout completes");
       const t0 = performance.now();

@@ -1,7 +1,6 @@
 // The server's maxConnections: N connections served, the next refused with RESOURCE_EXHAUSTED
 // (not a reset), and a new one accepted once one closes; with Weir's client and grpc-js.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import type { Http2Session } from "node:http2";
 import { connect, type Socket } from "node:net";
 import { describe, it } from "node:test";
@@ -11,6 +10,7 @@ import { listenAllProtocols } from "../detection/index.js";
 import { createServer } from "../server.js";
 import { Echo, echoClient, startEchoServer, unaryCall } from "./server-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
+import { onceWithin, within } from "../../../test/helpers/wait.js";
 
 function weirClient(target: string): { transport: GrpcTransport; client: ReturnType<typeof createClient<typeof Echo.methods>> } {
   const transport = createGrpcTransport({ target });
@@ -19,7 +19,7 @@ function weirClient(target: string): { transport: GrpcTransport; client: ReturnT
 
 /** Resolves when the session closes (however it ends: a client's GOAWAY may carry an error code). */
 function closed(session: Http2Session): Promise<void> {
-  return new Promise((resolve) => session.once("close", resolve));
+  return within(new Promise((resolve) => session.once("close", resolve)), "the session's close");
 }
 
 async function refused(p: Promise<unknown>): Promise<RpcError> {
@@ -103,10 +103,10 @@ describe("server maxConnections and handshakes", { timeout: 20_000 }, () => {
       for (const sock of [first, second]) {
         sock.on("error", () => {});
         sock.resume();
-        await once(sock, "connect");
+        await onceWithin(sock, "connect");
         sock.write(partial);
       }
-      const firstClosed = once(first, "close");
+      const firstClosed = onceWithin(first, "close");
       assert.equal((await c.client.Unary({ text: "c" })).text, "c", "the new client is served");
       await firstClosed;
       assert.equal(second.closed, false, "the younger half-open connection stays, within its handshake timeout");
@@ -127,10 +127,10 @@ describe("server maxConnections and handshakes", { timeout: 20_000 }, () => {
       idle = connect(s.port, "127.0.0.1");
       idle.on("error", () => {});
       idle.resume();
-      await once(idle, "connect");
+      await onceWithin(idle, "connect");
       idle.write(Buffer.concat([Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"), Buffer.from("000000040000000000", "hex")]));
       const t0 = performance.now();
-      await Promise.race([once(idle, "close"), rejectAfter(3000, "the refused connection is still open")]);
+      await onceWithin(idle, "close", 3000, "close of the refused connection");
       assert.ok(performance.now() - t0 < 2000);
     } finally {
       idle?.destroy();
@@ -140,6 +140,3 @@ describe("server maxConnections and handshakes", { timeout: 20_000 }, () => {
   });
 });
 
-function rejectAfter(ms: number, what: string): Promise<never> {
-  return new Promise((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref());
-}

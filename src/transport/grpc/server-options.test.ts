@@ -1,6 +1,5 @@
 // Compression, limits, TLS and HTTP/2 settings of the gRPC server, against grpc-js and raw HTTP/2.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import http2 from "node:http2";
 import net from "node:net";
@@ -12,6 +11,7 @@ import { createServer } from "../server.js";
 import {
   Echo, TESTDATA, echoClient, frame, rawRequest, rawSession, rawStatus, startEchoServer, unaryCall, unframe, type EchoServer,
 } from "./server-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const UNARY = "/weir.test.server.Echo/Unary";
 const STREAM = "/weir.test.server.Echo/ServerStream";
@@ -170,7 +170,7 @@ describe("limits", { timeout: 20_000 }, () => {
     const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
     const session = http2.connect(`http://127.0.0.1:${port}`);
     try {
-      await once(session, "remoteSettings");
+      await onceWithin(session, "remoteSettings");
       assert.equal(session.remoteSettings.maxConcurrentStreams, 7);
       assert.equal(session.remoteSettings.initialWindowSize, 256 * 1024);
     } finally {

@@ -5,13 +5,13 @@
 // are reset (RST_STREAM CANCEL) once the send timeout passes, RSS stays under 512 MiB and comes
 // back down, and a well-behaved unary call completes within 250 ms at p99 meanwhile.
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import http2 from "node:http2";
 import { describe, it } from "node:test";
 import { openFds, until } from "../../../test/attack/harness.js";
 import { Code } from "../../core/index.js";
 import { describeAttack, startAttackedServer, unaryOn, underAttack } from "./server-attack-fixture.js";
 import { Echo, frame } from "./server-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const CALLS = 300;
 const REPLY_BYTES = (4 << 20) - 64;
@@ -21,7 +21,7 @@ const SEND_TIMEOUT_MS = 3000;
 async function stalledPeer(port: number): Promise<http2.ClientHttp2Session> {
   const s = http2.connect(`http://127.0.0.1:${port}`, { settings: { initialWindowSize: 0 } });
   s.on("error", () => {});
-  await once(s, "connect");
+  await onceWithin(s, "connect");
   return s;
 }
 
@@ -33,7 +33,7 @@ function bigReply(session: http2.ClientHttp2Session): Promise<number | "reset"> 
   req.on("response", (h) => (status = Number(h["grpc-status"] ?? status)));
   req.on("trailers", (h) => (status = Number(h["grpc-status"])));
   req.end(frame(Echo.methods.Unary.input.encode({ size: REPLY_BYTES })));
-  return once(req, "close").then(() => (req.rstCode === http2.constants.NGHTTP2_CANCEL ? "reset" : status));
+  return onceWithin(req, "close").then(() => (req.rstCode === http2.constants.NGHTTP2_CANCEL ? "reset" : status));
 }
 
 describe("attack: replies nobody reads", { timeout: 120_000 }, () => {

@@ -2,12 +2,12 @@
 // (RST_STREAM CANCEL), and bytes written but not taken are bounded per connection and per server.
 import assert from "node:assert/strict";
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { once } from "node:events";
 import http2 from "node:http2";
 import { describe, it } from "node:test";
 import { Code, RpcError, type ServiceImpl } from "../../index.js";
 import { createServer, type Server, type ServerOptions } from "../server.js";
 import { Echo, frame, rawStatus, type EchoMethods } from "./server-fixture.js";
+import { onceWithin } from "../../../test/helpers/wait.js";
 
 const UNARY = "/weir.test.server.Echo/Unary";
 const STREAM = "/weir.test.server.Echo/ServerStream";
@@ -29,7 +29,7 @@ async function startServer(options: ServerOptions, service: Partial<ServiceImpl<
 async function shutClient(url: string): Promise<http2.ClientHttp2Session> {
   const s = http2.connect(url, { settings: { initialWindowSize: 0 } });
   s.on("error", () => {});
-  await once(s, "connect");
+  await onceWithin(s, "connect");
   return s;
 }
 
@@ -53,8 +53,8 @@ function start(session: http2.ClientHttp2Session, path: string, req: object, onD
     onData?.(stream, c);
   });
   stream.end(frame(Echo.methods.Unary.input.encode(req)));
-  const closed = once(stream, "close").then(() => Object.assign(out, { rstCode: stream.rstCode ?? 0, ms: performance.now() - t0 }));
-  return { responded: once(stream, "response").then(() => undefined), closed };
+  const closed = onceWithin(stream, "close").then(() => Object.assign(out, { rstCode: stream.rstCode ?? 0, ms: performance.now() - t0 }));
+  return { responded: onceWithin(stream, "response").then(() => undefined), closed };
 }
 
 /** "held" if the call is still open after `ms` (its response waits for the client), else its outcome. */

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { once } from "node:events";
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import { setImmediate as nextTurn, setTimeout as delay } from "node:timers/promises";
 import { deflateSync } from "node:zlib";
@@ -12,6 +11,7 @@ import { thriftWireOf } from "./method-wire.js";
 import { decodeTHeader, encodeTHeader } from "./theader.js";
 import { resolveThriftServerOptions, ThriftServerEngine, type ThriftServerOptions } from "./server.js";
 import { UnitReader } from "./unit-reader.js";
+import { onceWithin, until } from "../../../test/helpers/wait.js";
 
 const IDL = parseThrift("service T { string ping(1: string msg), binary big(1: i32 size), string hold(1: i32 id) }", { fileName: "limits.thrift" });
 type Unary<I, O> = MethodDescriptor<I, O, "unary">;
@@ -29,15 +29,6 @@ function call(method: MethodDescriptor, request: unknown, seqId: number): Buffer
 function zlibCall(method: MethodDescriptor, request: unknown, seqId: number, transforms = [1]): Buffer {
   const message = Buffer.concat([writeMessageHeader("binary", method.name, MessageType.Call, seqId), thriftWireOf(method)!.encodeArgs("binary", request)]);
   return encodeTHeader({ seqId, protocolId: 0, transforms }, message);
-}
-
-/** Bounded wait for a condition with no event to wait on. */
-async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await delay(5);
-  }
 }
 
 interface Fixture {
@@ -82,7 +73,7 @@ async function serve(options: ThriftServerOptions): Promise<Fixture> {
 async function client(port: number): Promise<Socket> {
   const s = connect(port, "127.0.0.1");
   sockets.push(s);
-  await once(s, "connect");
+  await onceWithin(s, "connect");
   return s;
 }
 
@@ -149,7 +140,7 @@ describe("Thrift server limits: THeader zlib", () => {
     frame[15] = 2; // transforms: [1, 1] in place of [] and padding
     frame[16] = 1;
     frame[17] = 1;
-    const closed = once(c, "close");
+    const closed = onceWithin(c, "close");
     c.write(frame);
     await Promise.race([closed, delay(3000).then(() => { throw new Error("not closed"); })]);
     assert.ok(f.logs.some((l) => /transform zlib listed 2 times/.test(l)), f.logs.join("\n"));
@@ -189,7 +180,7 @@ describe("Thrift server limits: timeouts", () => {
   it("closes a connection whose message does not arrive whole within readTimeoutMs", async () => {
     const f = await serve({ readTimeoutMs: 200 });
     const c = await client(f.port);
-    const closed = once(c, "close");
+    const closed = onceWithin(c, "close");
     const bytes = call(T.methods.ping, { msg: "x".repeat(1000) }, 1); // 1 byte every 20 ms: 20 s to send
     const started = Date.now();
     for (let i = 0; i < bytes.length - 1 && !c.destroyed && Date.now() - started < 5000; i++) {
@@ -206,7 +197,7 @@ describe("Thrift server limits: timeouts", () => {
     const c = await client(f.port);
     c.pause();
     await until(() => f.accepted.length > 0, "the server to accept");
-    const closed = once(f.accepted[0]!, "close");
+    const closed = onceWithin(f.accepted[0]!, "close");
     const request = call(T.methods.big, { size: 1 << 20 }, 1);
     for (let i = 0; i < 16 && c.write(request); i++);
     await Promise.race([closed, delay(5000).then(() => { throw new Error("not closed"); })]);
@@ -219,7 +210,7 @@ describe("Thrift server limits: timeouts", () => {
     const answer = replies(busy, 1);
     busy.write(call(T.methods.hold, { id: 7 }, 7));
     const idle = await client(f.port);
-    await Promise.race([once(idle, "close"), delay(3000).then(() => { throw new Error("idle connection not closed"); })]);
+    await onceWithin(idle, "close", 3000, "close of the idle connection");
     assert.ok(!busy.destroyed && f.started.includes(7));
     f.release(7);
     assert.deepEqual(await answer, [7]);
@@ -238,7 +229,7 @@ describe("Thrift server limits: timeouts", () => {
     assert.deepEqual(await answered, [1], "a call that ends within the grace is answered");
     await Promise.race([closing, delay(3000).then(() => { throw new Error("close did not resolve"); })]);
     assert.ok(Date.now() - start >= 250, `closed after ${Date.now() - start} ms`);
-    assert.ok(stuck.destroyed || (await Promise.race([once(stuck, "close").then(() => true), delay(1000).then(() => false)])));
+    assert.ok(stuck.destroyed || (await Promise.race([onceWithin(stuck, "close").then(() => true), delay(1000).then(() => false)])));
     f.release(2);
   });
 

@@ -12,6 +12,7 @@ import { THRIFT_ENVELOPE } from "./dispatch.js";
 import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
 import { ThriftServerEngine } from "./server.js";
 import type { WireMessage } from "./wire.js";
+import { within } from "../../../test/helpers/wait.js";
 
 const IDL = parseThrift(`
 service Alpha { string who(), string onlyAlpha() }
@@ -150,7 +151,7 @@ describe("Thrift server: idle connections", () => {
     const engine = new ThriftServerEngine(router, { idleTimeoutMs: 50, log: () => {} });
     let closed!: Promise<void>;
     const listener = createNetServer((s) => {
-      closed = new Promise((r) => s.once("close", () => r()));
+      closed = within(new Promise((r) => s.once("close", () => r())), "the connection's close");
       engine.handleConnection(s);
     });
     await new Promise<void>((r) => listener.listen(0, "127.0.0.1", r));

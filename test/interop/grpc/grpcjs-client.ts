@@ -13,6 +13,7 @@
  *   lists its encodings with spaces ("identity, deflate, gzip", as C-core does): it splits the
  *   list on "," without trimming and then finds no "gzip".
  */
+// lint-tests: a child process, killed by runClient() in peers.ts after its timeout
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { caseList, parseFlags, portFlag } from "./args.js";

@@ -16,6 +16,7 @@
  *   call's encoding (identity means uncompressed). A message sent uncompressed inside a
  *   compressed call cannot be told apart, so `expect_compressed: false` is not checked here.
  */
+// lint-tests: a child process, stopped by RunningServer.stop() in peers.ts
 import { setTimeout as sleep } from "node:timers/promises";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";

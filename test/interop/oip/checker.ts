@@ -37,6 +37,7 @@ export function runCompliance(o: { host?: string; httpPort: number; grpcPort: nu
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+  // bounded: spawn's timeout kills the child, which then closes
   return new Promise((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => {

@@ -12,6 +12,7 @@ import { createClient, RpcError, type MethodDescriptor } from "../../../src/inde
 import { createGrpcTransport } from "../../../src/transport/grpc/index.js";
 import { createServer, type Server } from "../../../src/transport/server.js";
 import { GOLDEN_GRPC_THRIFT } from "../ttheader/golden-frames.js";
+import { within } from "../../helpers/wait.js";
 
 const IDL = parseThrift(`
 namespace go kitex.test.echo
@@ -96,7 +97,7 @@ describe("Thrift over gRPC", () => {
       req.on("response", (h) => (contentType = h["content-type"]));
       req.on("trailers", (t) => (status = t["grpc-status"]));
       req.on("data", (d: Buffer) => chunks.push(d));
-      await new Promise((r) => req.on("end", r));
+      await within(new Promise((r) => req.on("end", r)), "the end of the response");
       assert.equal(contentType, "application/grpc+thrift");
       assert.equal(status, "0");
       assert.equal(Buffer.concat(chunks).toString("hex"), GOLDEN_GRPC_THRIFT.unaryResult);
@@ -108,7 +109,7 @@ describe("Thrift over gRPC", () => {
   it("refuses a Protobuf or JSON subtype for a Thrift method (HTTP 415, UNIMPLEMENTED) and takes the bare type", async () => {
     const session = http2.connect(`http://${target}`);
     session.on("error", () => {});
-    const send = (contentType: string) => new Promise<http2.IncomingHttpHeaders>((resolve) => {
+    const send = (contentType: string) => within(new Promise<http2.IncomingHttpHeaders>((resolve) => {
       const req = session.request({ ":method": "POST", ":path": "/echo.Echo/EchoUnary", "content-type": contentType, te: "trailers" });
       let headers: http2.IncomingHttpHeaders = {};
       req.on("response", (h) => (headers = h));
@@ -117,7 +118,7 @@ describe("Thrift over gRPC", () => {
       req.resume();
       req.on("close", () => resolve(headers));
       req.end(Buffer.from(GOLDEN_GRPC_THRIFT.unaryArgs, "hex"));
-    });
+    }), "the trailers");
     try {
       for (const ct of ["application/grpc+proto", "application/grpc+json"]) {
         const h = await send(ct);

@@ -15,6 +15,7 @@ import { startEchoServer } from "../../../examples/thrift-echo/server.js";
 import {
   formatTable, generateStubs, peersMissing, runNpmClient, runPythonClient, startPythonServer, stopAll, type PeerRun,
 } from "./peers.js";
+import { skipWithoutPeers } from "../../helpers/peers.js";
 
 interface InteropCase {
   readonly name: string;
@@ -43,9 +44,9 @@ const NPM_TO_WEIR = "thrift npm client -> Weir";
 const PY_TO_PY = "python <-> python (baseline)";
 const COLUMNS = [PY_TO_WEIR, WEIR_TO_PY, NPM_TO_WEIR, PY_TO_PY];
 
-const missing = peersMissing();
+const SUITE = "Thrift interop with Apache Thrift (Python, npm)";
 
-describe("Thrift interop with Apache Thrift (Python, npm)", { skip: missing }, () => {
+describe(SUITE, { skip: skipWithoutPeers(SUITE, peersMissing()) }, () => {
   const table = new Map<string, Map<string, string>>(CASES.map((c) => [c.name, new Map()]));
   const envelopes: WireMessage[] = [];
   const watch: Middleware<ServerCallContext> = (next) => (call) => {

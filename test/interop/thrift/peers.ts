@@ -22,12 +22,17 @@ export const IDL = path.join(REPO, "examples", "thrift-echo", "echo.thrift");
 export const PYTHON = "/usr/bin/python3";
 export const THRIFT = "/usr/bin/thrift";
 
-/** Whether the Debian peers are installed (`scripts/ensure-peers.sh` installs them). */
+/**
+ * What is missing of the peers, or undefined: the Debian ones (`scripts/ensure-peers.sh` installs
+ * them) and the `thrift` npm package (a dev dependency).
+ */
 export function peersMissing(): string | undefined {
   if (!existsSync(PYTHON)) return `${PYTHON} is missing`;
   if (!existsSync(THRIFT)) return `${THRIFT} is missing (thrift-compiler)`;
-  const r = spawnSync(PYTHON, ["-c", "import thrift"], { encoding: "utf8" });
-  return r.status === 0 ? undefined : "python3-thrift is missing";
+  const r = spawnSync(PYTHON, ["-c", "import thrift"], { encoding: "utf8", timeout: 20_000 });
+  if (r.status !== 0) return "python3-thrift is missing";
+  const npm = spawnSync(process.execPath, ["-e", "require.resolve('thrift')"], { env: { ...process.env, NODE_PATH: path.join(REPO, "node_modules") }, timeout: 20_000 });
+  return npm.status === 0 ? undefined : "the thrift npm package is missing (npm ci)";
 }
 
 /** gen-py and gen-js (node, es6) of echo.thrift in a fresh temporary folder. */

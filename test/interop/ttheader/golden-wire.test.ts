@@ -13,6 +13,7 @@ import { bizError } from "../../../src/transport/ttheader/biz-error.js";
 import { createTTHeaderTransport } from "../../../src/transport/ttheader/client.js";
 import { ThriftServerEngine } from "../../../src/transport/thrift/server.js";
 import { GOLDEN_FRAMES } from "./golden-frames.js";
+import { within } from "../../helpers/wait.js";
 
 type U<I, O> = MethodDescriptor<I, O, "unary">;
 const Echo = parseThrift("service Echo { string ping(1: string msg), i64 add(1: i64 a, 2: i64 b) }", { fileName: "echo.thrift" })
@@ -22,7 +23,7 @@ const golden = (id: string) => Buffer.from(GOLDEN_FRAMES.find((g) => g.id === id
 
 /** Send one frame to `port` and read one frame back. */
 function roundTrip(port: number, frame: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+  return within(new Promise((resolve, reject) => {
     const s = connect(port, "127.0.0.1", () => s.write(frame));
     let got = Buffer.alloc(0);
     s.on("data", (d) => {
@@ -30,7 +31,7 @@ function roundTrip(port: number, frame: Buffer): Promise<Buffer> {
       if (got.length >= 4 && got.length >= 4 + got.readUInt32BE(0)) { s.destroy(); resolve(got); }
     });
     s.on("error", reject);
-  });
+  }), "the reply frame");
 }
 
 describe("TTHeader on the wire vs kitex.md golden frames", () => {

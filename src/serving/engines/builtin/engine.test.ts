@@ -186,8 +186,7 @@ describe("built-in engine: abort, pace and counters", { timeout: 30_000 }, () =>
     for await (const s of engine.generate({ ...LOOPING, maxTokens: n })) active = Math.max(active, s.finishReason ? 0 : stats.activeSequences);
     const elapsed = performance.now() - started;
     // 21 tokens at 100/s: the first at once, the last due 200 ms later.
-    assert.ok(elapsed >= 195, `too fast: ${elapsed} ms`);
-    assert.ok(elapsed < 1500, `too slow: ${elapsed} ms`); // generous: test machines are shared
+    assert.ok(elapsed >= 195, `too fast: ${elapsed} ms`); // how much slower depends on the machine's load
     assert.equal(active, 1);
     assert.equal(stats.activeSequences, 0);
     assert.equal(stats.generatedTokens, n);
@@ -200,7 +199,9 @@ describe("built-in engine: abort, pace and counters", { timeout: 30_000 }, () =>
     const results = await Promise.all(runs);
     const elapsed = performance.now() - started;
     for (const r of results) assert.equal(tokenCount(r.steps), 11);
-    assert.ok(elapsed >= 195 && elapsed < 2000, `50 streams of 11 tokens at 50/s took ${elapsed} ms`);
+    // side by side: ~200 ms; one after another would be 50 × 200 ms = 10 s, so 5 s tells them apart
+    // with 25 times the expected time to spare for a loaded machine
+    assert.ok(elapsed >= 195 && elapsed < 5000, `50 streams of 11 tokens at 50/s took ${elapsed} ms`);
   });
 
   it("builds from a corpus it is given", async () => {
