@@ -4,4 +4,5 @@
  */
 export * from "./core/index.js";
 export * from "./idl/index.js";
+export * from "./codec/protobuf/index.js";
 export * from "./rpc/index.js";

@@ -1,2 +1,2 @@
-/** Payload codecs. Thrift lives in `./thrift` (the `weir/thrift` entry); Protobuf codecs come from `idl/proto`. */
+/** Payload codecs: Thrift in `./thrift` (the `weir/thrift` entry), Protobuf in `./protobuf` (the `weir/protobuf` entry). */
 export * from "./thrift/index.js";

@@ -1,2 +1,1 @@
 export * from "./descriptor.js";
-export * from "./proto/index.js";

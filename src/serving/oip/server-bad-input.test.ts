@@ -6,7 +6,7 @@ import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { until } from "../../../test/attack/harness.js";
 import { Code, RpcError } from "../../core/index.js";
-import { loadProtoSync } from "../../idl/index.js";
+import { loadProtoSync } from "../../codec/protobuf/index.js";
 import { createClient, type Client } from "../../rpc/index.js";
 import { createGrpcTransport, type GrpcTransport } from "../../transport/index.js";
 import { defineModel, type InferContext } from "../repository/index.js";
