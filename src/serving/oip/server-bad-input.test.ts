@@ -13,7 +13,7 @@ import { defineModel, type InferContext } from "../repository/index.js";
 import { createOipGrpcClient, createOipRestClient, type OipClient } from "./client/index.js";
 import { OIP_SERVICE, oipProtoPath } from "./descriptor.js";
 import { exampleModels } from "./example-models.js";
-import { tensor } from "./tensor.js";
+import { tensor } from "../tensor.js";
 import { startOipServers, type OipTestServers } from "./test-servers.js";
 
 type Plain = Client<{ ModelInfer: import("../../idl/index.js").UnaryMethod<object, object> }>;
