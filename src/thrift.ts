@@ -5,13 +5,13 @@
  */
 export * from "./codec/thrift/index.js";
 export {
-  createThriftTransport, ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS, THRIFT_ENVELOPE, ThriftRoutes,
+  createThriftTransport, createTTHeaderTransport, ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS, THRIFT_ENVELOPE, ThriftRoutes,
   encodeTHeader, decodeTHeader, THeaderProtocolId, THeaderTransform,
-  type ThriftClientOptions, type ThriftTransportKind, type ThriftServerOptions, type ResolvedThriftServerOptions,
+  type ThriftClientOptions, type ThriftTransportKind, type TTHeaderClientOptions, type ThriftServerOptions, type ResolvedThriftServerOptions,
   type THeaderMeta, type THeaderFrame, type WireKind, type WireMessage,
 } from "./transport/thrift/index.js";
 export {
-  createTTHeaderTransport, encodeTTHeader, decodeTTHeader, IntKey, StrKey, TTHeaderFlag, TTHeaderProtocol,
-  bizError, bizStatusOf, type TTHeaderClientOptions, type TTHeaderMeta, type TTHeaderFrame,
+  encodeTTHeader, decodeTTHeader, IntKey, StrKey, TTHeaderFlag, TTHeaderProtocol,
+  bizError, bizStatusOf, type TTHeaderMeta, type TTHeaderFrame,
 } from "./transport/ttheader/index.js";
 export { listenAllProtocols, detectProtocol, sniff, type MultiProtocolOptions, type MultiProtocolServer, type DetectionHandlers } from "./transport/detection/index.js";

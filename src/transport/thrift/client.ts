@@ -1,3 +1,4 @@
+import { thriftMethodOf, type ThriftMethod } from "../../codec/thrift/index.js";
 import { Code, Metadata, RpcError } from "../../core/index.js";
 import { unwrapOutgoing, type Call, type ClientCallContext, type ClientTransport } from "../../rpc/index.js";
 import { bizErrorFromKeys } from "../ttheader/biz-error.js";
@@ -8,7 +9,6 @@ import { resolveThriftClientOptions, type ResolvedThriftClientOptions, type Thri
 import { ConnectionPool } from "./client-pool.js";
 import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
-import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import { bareServiceName } from "./routes.js";
 import { THeaderProtocolId, THeaderTransform } from "./theader.js";
 import { openUnitAsync, type WireKind, type WireMessage } from "./wire.js";
@@ -29,6 +29,22 @@ export type { ThriftClientOptions, ThriftTransportKind } from "./client-options.
  */
 export function createThriftTransport(options: ThriftClientOptions): ClientTransport {
   return new ThriftClientTransport(options);
+}
+
+/** Options of `createTTHeaderTransport`: those of `createThriftTransport` that apply to TTHeader. */
+export type TTHeaderClientOptions = Omit<ThriftClientOptions, "transport" | "protocol" | "zlib" | "multiplexed">;
+
+/**
+ * A Kitex TTHeader client transport (Thrift binary inside TTHeader, one call per pooled
+ * connection): ToMethod and RPCTimeout int keys, the `isn` string key, metadata as string keys;
+ * business errors in the reply come back as `bizError` RpcErrors.
+ *
+ * @example
+ * const echo = createClient(Echo, createTTHeaderTransport({ target: "127.0.0.1:8888" }));
+ * await echo.ping({ msg: "hi" }, { timeoutMs: 500 });
+ */
+export function createTTHeaderTransport(options: TTHeaderClientOptions): ClientTransport {
+  return createThriftTransport({ ...options, transport: "ttheader", protocol: "binary" });
 }
 
 class ThriftClientTransport implements ClientTransport {
@@ -55,7 +71,7 @@ class ThriftClientTransport implements ClientTransport {
     if (method.kind !== "unary") {
       throw new RpcError(Code.Unimplemented, `${method.name} is a streaming method; Thrift ${this.kind} carries unary calls only (use gRPC)`);
     }
-    const wire = thriftWireOf(method);
+    const wire = thriftMethodOf(method);
     if (!wire) throw new RpcError(Code.InvalidArgument, `${method.path} was not loaded from a .thrift file`);
     const seqId = (this.seq = (this.seq + 1) | 0);
     const name = this.o.multiplexed ? `${bareServiceName(method.serviceName)}:${method.name}` : method.name;
@@ -101,7 +117,7 @@ class ThriftClientTransport implements ClientTransport {
     return { intInfo, strInfo };
   }
 
-  private readReply(msg: WireMessage, wire: ThriftMethodWire, seqId: number, ctx: ClientCallContext): unknown {
+  private readReply(msg: WireMessage, wire: ThriftMethod, seqId: number, ctx: ClientCallContext): unknown {
     const keys = msg.ttheader?.strInfo ?? msg.theader?.headers;
     if (keys && keys.size > 0) {
       const md = new Metadata();

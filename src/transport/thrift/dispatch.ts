@@ -1,3 +1,4 @@
+import { thriftMethodOf, type ThriftMethod } from "../../codec/thrift/index.js";
 import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
 import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
@@ -6,7 +7,6 @@ import { AppExceptionType, appExceptionFromError, encodeAppException, type AppEx
 import { bizErrorKeys } from "../ttheader/biz-error.js";
 import { repliesCompressed, wrapCompressedReply, wrapReply, type EnvelopeMeta } from "./envelope.js";
 import { MessageType, writeMessageHeader } from "./message.js";
-import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import type { ThriftRoutes } from "./routes.js";
 import type { ReplyUnit } from "./server-connection.js";
 import type { WireMessage } from "./wire.js";
@@ -35,7 +35,7 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
     return exception(msg, { type: AppExceptionType.InvalidMessageType, message: `unexpected message type ${header.type}` });
   }
   const route = env.routes.find(serviceNameOf(msg), header.name);
-  const wire = route && thriftWireOf(route.method);
+  const wire = route && thriftMethodOf(route.method);
   if (!route || !wire) {
     if (oneway) return undefined;
     return exception(msg, { type: AppExceptionType.UnknownMethod, message: `unknown method ${header.name}` });
@@ -59,7 +59,7 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
 const STREAMING = Object.freeze({ client: "client-streaming", server: "server-streaming", bidi: "bidirectional streaming" });
 
 async function invoke(
-  env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
+  env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethod, request: unknown, peer: string, oneway: boolean,
 ): Promise<ReplyUnit | undefined> {
   const scope = createCallScope({ timeoutMs: timeoutOf(msg) });
   const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
@@ -76,7 +76,7 @@ async function invoke(
   }
 }
 
-function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
+function errorReply(msg: WireMessage, wire: ThriftMethod, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
   const declared = wire.encodeDeclared(msg.protocol, e);
   if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
   const err = RpcError.from(e, Code.Unknown);
