@@ -6,6 +6,7 @@ import { untilAborted } from "./abort-source.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
 import { repliesCompressed, wrapCompressedReply, wrapReply, type EnvelopeMeta } from "./envelope.js";
+import { metadataFromStringKeys, metadataToStringKeys } from "./metadata.js";
 import { MessageType, writeMessageHeader } from "./message.js";
 import type { ThriftRoutes } from "./routes.js";
 import type { ReplyUnit } from "./server-connection.js";
@@ -123,11 +124,8 @@ export function protocolName(msg: WireMessage): string {
 
 /** String keys (TTHeader) or headers (THeader) as metadata: keys lower-cased, unfit pairs dropped. */
 function requestMetadata(msg: WireMessage): Metadata {
-  const md = new Metadata();
   const pairs = msg.ttheader?.strInfo ?? msg.theader?.headers;
-  if (pairs) for (const [k, v] of pairs) {
-    try { md.append(k, v); } catch { /* not valid metadata (e.g. non-ASCII): still in ctx.values */ }
-  }
+  const md = pairs ? metadataFromStringKeys(pairs) : new Metadata(); // a dropped pair is still in ctx.values
   const logId = msg.ttheader?.intInfo.get(IntKey.LogId);
   if (logId !== undefined) try { md.set(LOG_ID_METADATA, logId); } catch { /* not printable */ }
   return md;
@@ -135,9 +133,5 @@ function requestMetadata(msg: WireMessage): Metadata {
 
 function responseMeta(ctx: ServerContext): EnvelopeMeta {
   if (ctx.responseHeaders.size === 0 && ctx.responseTrailers.size === 0) return {};
-  const strInfo = new Map<string, string>();
-  for (const md of [ctx.responseHeaders, ctx.responseTrailers]) {
-    for (const [k, v] of md) if (typeof v === "string") strInfo.set(k, v);
-  }
-  return { strInfo };
+  return { strInfo: metadataToStringKeys(ctx.responseTrailers, metadataToStringKeys(ctx.responseHeaders, new Map())) };
 }

@@ -1,4 +1,4 @@
-export { createThriftTransport, createTTHeaderTransport, parseTarget, type ThriftClientOptions, type ThriftTransportKind, type TTHeaderClientOptions } from "./client.js";
+export { createThriftTransport, createTTHeaderTransport, type ThriftClientOptions, type ThriftTransportKind, type TTHeaderClientOptions } from "./client.js";
 export {
   ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS,
   type ThriftServerOptions, type ResolvedThriftServerOptions,
