@@ -9,12 +9,12 @@ export { Code, codeName, httpStatusOf, codeFromHttpStatus } from "./core/index.j
 export { RpcError, isRpcError, type RpcErrorInit } from "./core/index.js";
 export { Metadata, type MetadataInit, type MetadataValue } from "./core/index.js";
 export { channels, type Limits } from "./core/index.js";
+export { loadProto, loadProtoSync, parseProto, type LoadProtoOptions, type ProtoPackage } from "./codec/protobuf/index.js";
 export {
-  loadProto, loadProtoSync, parseProto,
-  type LoadProtoOptions, type ProtoPackage, type Codec, type JsonWriteOptions, type EncodeTarget,
+  type Codec, type JsonWriteOptions, type EncodeTarget,
   type MethodDescriptor, type MethodKind, type MethodMap, type ServiceDescriptor,
   type UnaryMethod, type ClientStreamMethod, type ServerStreamMethod, type BidiStreamMethod,
-} from "./idl/index.js";
+} from "./idl/descriptor.js";
 export {
   createClient, createGenericClient, createInProcessTransport, compose, takesStream, returnsStream, outgoing, Router,
   type Client, type ClientMethod, type ClientOptions, type CallOptions, type ClientTransport,

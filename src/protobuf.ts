@@ -5,4 +5,4 @@
 export {
   loadProto, loadProtoSync, parseProto, wrapRoot, protobufCodec, messageToJson, messageFromJson, jsonName,
   type LoadProtoOptions, type ProtoPackage,
-} from "./idl/proto/index.js";
+} from "./codec/protobuf/index.js";

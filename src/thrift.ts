@@ -10,10 +10,10 @@ export {
   createFieldMask, maskedStructCodec, FIELD_MASK_LIMITS, type FieldMask,
 } from "./codec/thrift/index.js";
 export {
-  createThriftTransport, ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS, THRIFT_ENVELOPE, ThriftRoutes,
+  createThriftTransport, createTTHeaderTransport, type TTHeaderClientOptions, ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS, THRIFT_ENVELOPE, ThriftRoutes,
   type ThriftClientOptions, type ThriftTransportKind, type ThriftServerOptions, type ResolvedThriftServerOptions, type THeaderMeta,
 } from "./transport/thrift/index.js";
 export {
-  createTTHeaderTransport, IntKey, StrKey, bizError, bizStatusOf, type TTHeaderClientOptions, type TTHeaderMeta,
+  IntKey, StrKey, bizError, bizStatusOf, type TTHeaderMeta,
 } from "./transport/ttheader/index.js";
 export { listenAllProtocols, type MultiProtocolOptions, type MultiProtocolServer } from "./transport/detection/index.js";

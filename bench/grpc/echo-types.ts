@@ -1,4 +1,4 @@
-import type { ServerStreamMethod, UnaryMethod } from "../../src/idl/index.js";
+import type { ServerStreamMethod, UnaryMethod } from "../../src/idl/descriptor.js";
 
 /** bench.echo.EchoMessage as Weir's protobuf codec sees it. */
 export interface EchoMessage { payload: Uint8Array }

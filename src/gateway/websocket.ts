@@ -64,10 +64,3 @@ function anySignal(a: AbortSignal | undefined, b: AbortSignal): AbortSignal {
 function truncate(s: string): string {
   return Buffer.byteLength(s) <= 123 ? s : Buffer.from(s).subarray(0, 120).toString() + "...";
 }
-
-/** The upgrade request's pathname. @internal */
-export function upgradePath(req: IncomingMessage): string {
-  const url = req.url ?? "/";
-  const q = url.indexOf("?");
-  return q === -1 ? url : url.slice(0, q);
-}

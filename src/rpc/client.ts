@@ -1,5 +1,5 @@
 import { Code, Metadata, RpcError, createCallScope, type MetadataInit } from "../core/index.js";
-import type { MethodDescriptor, MethodMap, ServiceDescriptor } from "../idl/index.js";
+import type { MethodDescriptor, MethodMap, ServiceDescriptor } from "../idl/descriptor.js";
 import { ClientContext, type ClientCallContext } from "./context.js";
 import type { OutgoingMessage } from "./message.js";
 import { compose, type Call, type Middleware, type Next } from "./middleware.js";

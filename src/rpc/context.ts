@@ -1,5 +1,5 @@
 import { Metadata, type CallScope } from "../core/index.js";
-import type { MethodDescriptor } from "../idl/index.js";
+import type { MethodDescriptor } from "../idl/descriptor.js";
 
 /**
  * What every call carries, on both sides: the method, one AbortSignal (deadline, caller abort,

@@ -1,4 +1,4 @@
-import type { MethodDescriptor, MethodMap } from "../idl/index.js";
+import type { MethodDescriptor, MethodMap } from "../idl/descriptor.js";
 import type { ServerCallContext } from "./context.js";
 import type { OutgoingMessage } from "./message.js";
 

@@ -6,6 +6,6 @@ export { OutgoingMessage, outgoing, unwrapOutgoing } from "./message.js";
 export type { ClientTransport } from "./transport.js";
 export type { UnaryHandler, ServerStreamHandler, ClientStreamHandler, BidiStreamHandler, ServiceImpl, HandlerOf } from "./handler.js";
 // Descriptor types, re-exported for the layers above rpc/ that may not import idl/ directly.
-export type { MethodDescriptor, ServiceDescriptor, MethodKind, MethodMap, Codec, JsonWriteOptions } from "../idl/index.js";
+export type { MethodDescriptor, ServiceDescriptor, MethodKind, MethodMap, Codec, JsonWriteOptions } from "../idl/descriptor.js";
 export { createInProcessTransport } from "./in-process.js";
 export { createGenericClient, createMethodIndex, type GenericClient, type GenericClientOptions, type GenericCallOptions, type MethodIndex } from "./generic/index.js";

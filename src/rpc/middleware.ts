@@ -1,4 +1,4 @@
-import type { MethodDescriptor } from "../idl/index.js";
+import type { MethodDescriptor } from "../idl/descriptor.js";
 import type { CallContext } from "./context.js";
 
 /**

@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../core/index.js";
-import type { MethodDescriptor, MethodMap, ServiceDescriptor } from "../idl/index.js";
+import type { MethodDescriptor, MethodMap, ServiceDescriptor } from "../idl/descriptor.js";
 import type { ServerCallContext } from "./context.js";
 import type { AnyHandler, ServiceImpl } from "./handler.js";
 import { compose, type Call, type Middleware, type Next } from "./middleware.js";

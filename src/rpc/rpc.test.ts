@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../core/index.js";
-import { parseProto, type BidiStreamMethod, type ClientStreamMethod, type ServerStreamMethod, type UnaryMethod } from "../idl/index.js";
+import { parseProto } from "../codec/protobuf/index.js";
+import type { BidiStreamMethod, ClientStreamMethod, ServerStreamMethod, UnaryMethod } from "../idl/descriptor.js";
 import { createClient } from "./client.js";
 import type { CallContext } from "./context.js";
 import { createInProcessTransport } from "./in-process.js";

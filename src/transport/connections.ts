@@ -1,7 +1,7 @@
 import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError, channels } from "../core/index.js";
 import { ConnectionState, HANDSHAKE_ACKED, HANDSHAKE_DONE, HANDSHAKE_REMOTE, connectionOf } from "./grpc/connection-state.js";
-import { ExpiryQueue } from "./grpc/expiry-queue.js";
+import { ExpiryQueue } from "./expiry-queue.js";
 import type { ResolvedGrpcServerOptions } from "./grpc/server-options.js";
 import { respondTrailersOnly } from "./grpc/server-send.js";
 

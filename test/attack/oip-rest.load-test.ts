@@ -8,7 +8,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createOipGrpcClient } from "../../src/serving/oip/client/index.js";
-import { tensor } from "../../src/serving/oip/tensor.js";
+import { tensor } from "../../src/serving/tensor.js";
 import { peakRssMiB, probeDuring, runAttacker, until } from "./harness.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

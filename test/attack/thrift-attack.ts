@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createClient, type ClientTransport, type MethodDescriptor } from "../../src/index.js";
 import { createThriftTransport, type ThriftClientOptions } from "../../src/transport/thrift/client.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "../../src/transport/thrift/message.js";
-import { thriftWireOf } from "../../src/transport/thrift/method-wire.js";
+import { thriftMethodOf } from "../../src/codec/thrift/index.js";
 import { Echo } from "../../examples/thrift-echo/service.js";
 import type { EchoServerOptions } from "../../examples/thrift-echo/server.js";
 import { once } from "node:events";
@@ -62,7 +62,7 @@ async function firstLinePort(child: ChildProcess): Promise<number> {
 
 /** A Thrift CALL message (header and Args struct) for `method`. */
 export function callMessage(method: MethodDescriptor, request: unknown, protocol: ThriftProtocol = "binary", seqId = 1): Buffer {
-  const wire = thriftWireOf(method)!;
+  const wire = thriftMethodOf(method)!;
   return Buffer.concat([writeMessageHeader(protocol, method.name, MessageType.Call, seqId), wire.encodeArgs(protocol, request)]);
 }
 

@@ -9,7 +9,7 @@ import { loadThrift, thriftException, thriftExceptionOf } from "../../src/thrift
 import { Code, RpcError, createGenericClient, loadProtoSync, type GenericClient, type ServerCallContext } from "../../src/index.js";
 import { createGrpcTransport, createServer, type GrpcTransport, type Server } from "../../src/transport/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../src/transport/detection/index.js";
-import { createTTHeaderTransport } from "../../src/transport/ttheader/index.js";
+import { createTTHeaderTransport } from "../../src/transport/thrift/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "weir-generic-"));
 writeFileSync(path.join(dir, "echo.proto"), `

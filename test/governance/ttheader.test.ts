@@ -6,7 +6,7 @@ import { Code, RpcError, createClient, type ServerCallContext, type UnaryMethod 
 import { parseThrift } from "../../src/codec/thrift/service.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../src/transport/detection/serve.js";
 import { createServer } from "../../src/transport/server.js";
-import { createTTHeaderTransport } from "../../src/transport/ttheader/index.js";
+import { createTTHeaderTransport } from "../../src/transport/thrift/index.js";
 import { retry, timeout } from "../../src/governance/index.js";
 
 type Methods = { remaining: UnaryMethod<{ fail: string }, string> };

@@ -1,5 +1,5 @@
 /** Weir's client over its gRPC transport: promise-returning unary calls. */
-import { loadProtoSync } from "../../../src/idl/proto/index.js";
+import { loadProtoSync } from "../../../src/codec/protobuf/index.js";
 import { createClient } from "../../../src/rpc/client.js";
 import { createGrpcTransport } from "../../../src/transport/grpc/index.js";
 import { ECHO_PROTO } from "../../lib/paths.js";

@@ -2,7 +2,7 @@
  * The echo service on Weir's server: handlers in the shapes users write (a function for Unary, an
  * async generator for ServerStream).
  */
-import { loadProtoSync } from "../../../src/idl/proto/index.js";
+import { loadProtoSync } from "../../../src/codec/protobuf/index.js";
 import { createServer } from "../../../src/transport/server.js";
 import { ECHO_PROTO } from "../../lib/paths.js";
 import type { EchoMessage, EchoMethods } from "../echo-types.js";

@@ -1,6 +1,6 @@
 import { rvar32, rzz64, type Cursor } from "./bytes.js";
 import { badSize, badWireType, tooDeep, truncated } from "./errors.js";
-import { BINARY_MIN_SIZE, COMPACT_MIN_SIZE, COMPACT_TO_BINARY, TType } from "./wire.js";
+import { BINARY_MIN_SIZE, COMPACT_MIN_SIZE, TType } from "./wire.js";
 
 const SKIPPED = "a skipped field";
 
@@ -125,9 +125,4 @@ function skipCompactMap(r: Cursor, depth: number, maxDepth: number): void {
   if (!mk || !mv) throw badWireType(SKIPPED, mk ? vt : kt, "a compact type");
   checkCount(r, n, mk + mv);
   for (let i = 0; i < n; i++) { skipCompact(r, kt, depth + 1, maxDepth); skipCompact(r, vt, depth + 1, maxDepth); }
-}
-
-/** Binary TType for a compact id (for error messages and generic readers). @internal */
-export function compactToBinary(t: number): number {
-  return COMPACT_TO_BINARY[t] ?? -1;
 }

@@ -48,12 +48,6 @@ export function compactType(t: ThriftType): number {
   }
 }
 
-/** Compact id → binary TType (both BOOLEAN ids map to BOOL); -1 if not a type. @internal */
-export const COMPACT_TO_BINARY: readonly number[] = [
-  TType.STOP, TType.BOOL, TType.BOOL, TType.BYTE, TType.I16, TType.I32, TType.I64, TType.DOUBLE,
-  TType.STRING, TType.LIST, TType.SET, TType.MAP, TType.STRUCT, TType.UUID,
-];
-
 /**
  * Fewest bytes one value of a binary TType takes (index = TType; 0 = not a valid type).
  * Container sizes are checked against these before anything is allocated. @internal

@@ -1,6 +1,6 @@
 import { promises as dns } from "node:dns";
 import { Code, RpcError } from "../../core/index.js";
-import { DEFAULT_WEIGHT, type Endpoint } from "../load-balance/balancer.js";
+import { DEFAULT_WEIGHT, type Endpoint } from "./endpoint.js";
 import { sameEndpoints, type Resolver } from "./resolver.js";
 
 /**

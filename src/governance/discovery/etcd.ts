@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import { toEndpoint, type Endpoint } from "../load-balance/balancer.js";
+import { toEndpoint, type Endpoint } from "./endpoint.js";
 import type { Registered, Registration, Registry, Resolver } from "./resolver.js";
 
 /**

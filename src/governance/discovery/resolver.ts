@@ -1,5 +1,5 @@
 import type { RpcError } from "../../core/index.js";
-import type { Endpoint } from "../load-balance/balancer.js";
+import type { Endpoint } from "./endpoint.js";
 
 /** A running watch; `close()` stops it. */
 export interface Watch {

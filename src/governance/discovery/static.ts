@@ -1,4 +1,4 @@
-import { toEndpoint, type Endpoint } from "../load-balance/balancer.js";
+import { toEndpoint, type Endpoint } from "./endpoint.js";
 import type { Resolver } from "./resolver.js";
 
 /**

@@ -7,7 +7,8 @@ import { AVOID_INSTANCES, PICKED_INSTANCE, tagInstance } from "../keys.js";
 import { inAttempt } from "../context.js";
 import { completion, track, type Completion } from "../stream-util.js";
 import { weightedRoundRobin } from "./weighted-round-robin.js";
-import type { Balancer, Endpoint, Picker } from "./balancer.js";
+import type { Endpoint } from "../discovery/endpoint.js";
+import type { Balancer, Picker } from "./balancer.js";
 
 /**
  * Options of `createBalancedTransport()`.

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Metadata, createCallScope } from "../../core/index.js";
 import { ClientContext, type CallContext, type MethodDescriptor } from "../../rpc/index.js";
-import type { Balancer, Endpoint } from "./balancer.js";
+import type { Endpoint } from "../discovery/endpoint.js";
+import type { Balancer } from "./balancer.js";
 
 const METHOD = { name: "M", serviceName: "t.S", path: "/t.S/M", kind: "unary", idempotent: true, options: {} } as unknown as MethodDescriptor;
 

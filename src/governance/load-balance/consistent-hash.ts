@@ -1,6 +1,7 @@
 import { Code, RpcError } from "../../core/index.js";
-import type { Balancer, Endpoint, Picker } from "./balancer.js";
-import { DEFAULT_WEIGHT, firstFrom } from "./balancer.js";
+import { DEFAULT_WEIGHT, type Endpoint } from "../discovery/endpoint.js";
+import type { Balancer, Picker } from "./balancer.js";
+import { firstFrom } from "./balancer.js";
 
 /**
  * Options of `consistentHash()`.

@@ -1,4 +1,5 @@
-import type { Balancer, Endpoint } from "./balancer.js";
+import type { Endpoint } from "../discovery/endpoint.js";
+import type { Balancer } from "./balancer.js";
 
 /**
  * Power of two choices by outstanding requests: pick two endpoints at random and send the call to

@@ -1,4 +1,5 @@
-import type { Balancer, Endpoint, Picker } from "./balancer.js";
+import type { Endpoint } from "../discovery/endpoint.js";
+import type { Balancer, Picker } from "./balancer.js";
 import { firstFrom } from "./balancer.js";
 
 /**

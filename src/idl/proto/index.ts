@@ -1,3 +1,2 @@
-export { loadProto, loadProtoSync, parseProto, wrapRoot, type LoadProtoOptions, type ProtoPackage } from "./load.js";
-export { protobufCodec } from "./codec.js";
-export { messageToJson, messageFromJson, jsonName } from "./json.js";
+/** `.proto` files loaded into protobufjs Roots; `codec/protobuf` turns them into descriptors and codecs. */
+export { loadProtoRoot, loadProtoRootSync, parseProtoRoot, type LoadProtoOptions } from "./load.js";

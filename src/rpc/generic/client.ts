@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import type { JsonWriteOptions, MethodDescriptor, ServiceDescriptor } from "../../idl/index.js";
+import type { JsonWriteOptions, MethodDescriptor, ServiceDescriptor } from "../../idl/descriptor.js";
 import { createClient, type CallOptions, type ClientOptions } from "../client.js";
 import type { ClientTransport } from "../transport.js";
 import { jsonMapping, type JsonMapping } from "./mapping.js";

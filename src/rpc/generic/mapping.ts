@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import { thriftExceptionOf, thriftMethodOf, thriftToJson } from "../../codec/thrift/index.js";
-import type { JsonWriteOptions, MethodDescriptor } from "../../idl/index.js";
+import type { JsonWriteOptions, MethodDescriptor } from "../../idl/descriptor.js";
 
 /**
  * How one method's messages map to and from JSON in generic calls.

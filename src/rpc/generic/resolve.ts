@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import type { MethodDescriptor, ServiceDescriptor } from "../../idl/index.js";
+import type { MethodDescriptor, ServiceDescriptor } from "../../idl/descriptor.js";
 
 /** Finds a method of a set of services by any of the names people write for it. */
 export interface MethodIndex {

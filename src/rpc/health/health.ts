@@ -1,5 +1,6 @@
 import { Code, RpcError, clip } from "../../core/index.js";
-import { loadProtoSync, type ServiceDescriptor, type UnaryMethod, type ServerStreamMethod } from "../../idl/index.js";
+import { loadProtoSync } from "../../codec/protobuf/index.js";
+import type { ServiceDescriptor, UnaryMethod, ServerStreamMethod } from "../../idl/descriptor.js";
 import type { ServerCallContext } from "../context.js";
 import type { ServiceImpl } from "../handler.js";
 import { bundledProto } from "./proto-file.js";

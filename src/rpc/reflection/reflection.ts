@@ -1,6 +1,7 @@
 import protobuf from "protobufjs";
 import { Code } from "../../core/index.js";
-import { loadProtoSync, type BidiStreamMethod, type ServiceDescriptor } from "../../idl/index.js";
+import { loadProtoSync } from "../../codec/protobuf/index.js";
+import type { BidiStreamMethod, ServiceDescriptor } from "../../idl/descriptor.js";
 import type { ServiceImpl } from "../handler.js";
 import { bundledProto } from "../health/proto-file.js";
 import { indexRoot, type ProtoFileIndex } from "./file-descriptors.js";

@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import type { ParameterValue, Parameters } from "../oip/tensor.js";
+import type { ParameterValue, Parameters } from "../tensor.js";
 import type { BatchPolicy } from "./options.js";
 
 /** A non-negative integer request parameter (number, bigint or decimal string), or undefined when absent. */

@@ -1,5 +1,5 @@
-import type { Tensor } from "../oip/tensor.js";
-import type { InferContext, Model } from "../repository/model.js";
+import type { Tensor } from "../tensor.js";
+import type { InferContext, Model } from "../model.js";
 
 /** What a batcher has done and holds. */
 export interface BatcherStats {

@@ -4,7 +4,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { batchModel } from "./batcher.js";
 import { codeOf, ctxOf, errorOf, gateConfig, gateModel, rowsOf, type GateModel } from "./batcher.fixtures.js";
 import { createManualClock } from "./clock.js";
-import type { DynamicBatchingConfig } from "../repository/model.js";
+import type { DynamicBatchingConfig } from "../model.js";
 
 const T = { timeout: 10_000 };
 

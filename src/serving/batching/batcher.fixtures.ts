@@ -3,8 +3,8 @@
  * row-wise model (every output row depends on its input row only), as every batchable model is.
  */
 import { Code, RpcError } from "../../core/index.js";
-import { tensor, type Parameters, type Tensor } from "../oip/tensor.js";
-import type { DynamicBatchingConfig, InferContext, Model, ModelConfig } from "../repository/model.js";
+import { tensor, type Parameters, type Tensor } from "../tensor.js";
+import type { DynamicBatchingConfig, InferContext, Model, ModelConfig } from "../model.js";
 
 /** A call the gate model received, open until the test answers it. */
 export interface GateCall {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code } from "../../core/index.js";
-import { tensor } from "../oip/tensor.js";
+import { tensor } from "../tensor.js";
 import { batchModel } from "./batcher.js";
 import { codeOf, ctxOf, gateConfig, gateModel, rowsOf } from "./batcher.fixtures.js";
 import { createManualClock } from "./clock.js";

@@ -1,7 +1,7 @@
 import { Code, RpcError } from "../../core/index.js";
 import { overLimit } from "../../governance/limit/index.js";
-import type { InferContext, Model } from "../repository/model.js";
-import type { Tensor } from "../oip/tensor.js";
+import type { InferContext, Model } from "../model.js";
+import type { Tensor } from "../tensor.js";
 import { levelOf, timeoutOf } from "./admit.js";
 import { resolveBatchPolicy, resolveBatcherOptions, type BatchPolicy, type BatcherOptions, type ResolvedBatcherOptions } from "./options.js";
 import { PriorityQueues, QueuedRequest, RequestState, sameOutputs, type Abandon, type RunningBatch } from "./queue.js";

@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import type { ModelConfig, QueuePolicy } from "../repository/model.js";
+import type { ModelConfig, QueuePolicy } from "../model.js";
 import { systemClock, type BatchClock } from "./clock.js";
 
 /**

@@ -1,5 +1,5 @@
-import type { InferContext } from "../repository/model.js";
-import type { Tensor } from "../oip/tensor.js";
+import type { InferContext } from "../model.js";
+import type { Tensor } from "../tensor.js";
 import type { LevelPolicy } from "./options.js";
 
 export const enum RequestState { Queued, Running, Done }

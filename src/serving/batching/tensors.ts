@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
-import { arrayOf, isDatatype, type TensorData } from "../oip/datatype.js";
-import type { Parameters, Tensor } from "../oip/tensor.js";
+import { arrayOf, isDatatype, type TensorData } from "../datatype.js";
+import type { Parameters, Tensor } from "../tensor.js";
 
 /** Request parameters the batcher reads itself: they do not keep two requests apart. */
 export const BATCHER_PARAMETERS: ReadonlySet<string> = new Set(["priority", "timeout", "binary_data_output"]);

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadThrift } from "../../codec/thrift/index.js";
-import { loadProtoSync } from "../../idl/index.js";
+import { loadProtoSync } from "../../codec/protobuf/index.js";
 import type { ServiceDescriptor } from "../../rpc/index.js";
 import type { GenerationMethods } from "./types.js";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
 import { cl100kTokenizer } from "../engines/builtin/tokenizer.js";
-import { tensor } from "../oip/tensor.js";
+import { tensor } from "../tensor.js";
 import { tokenizerModel } from "./tokenizer.js";
 
 const ctx = { signal: new AbortController().signal, parameters: {}, outputs: undefined };

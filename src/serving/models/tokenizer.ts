@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import { cl100kTokenizer, type Tokenizer } from "../engines/builtin/tokenizer.js";
-import { tensor } from "../oip/tensor.js";
+import { tensor } from "../tensor.js";
 import { defineModel, type Model } from "../repository/index.js";
 
 /** Options of {@link tokenizerModel}. */

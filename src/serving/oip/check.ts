@@ -1,7 +1,7 @@
 import { Code, RpcError, clip } from "../../core/index.js";
 import type { ModelConfig, TensorSpec } from "../repository/index.js";
-import { arrayOf } from "./datatype.js";
-import { checkTensor, type Tensor } from "./tensor.js";
+import { arrayOf } from "../datatype.js";
+import { checkTensor, type Tensor } from "../tensor.js";
 import type { RequestedOutput } from "./types.js";
 
 /**

@@ -1,6 +1,6 @@
 import { defineModel, type Model } from "../repository/index.js";
-import { DATATYPES, type Datatype } from "./datatype.js";
-import { tensor, type Tensor } from "./tensor.js";
+import { DATATYPES, type Datatype } from "../datatype.js";
+import { tensor, type Tensor } from "../tensor.js";
 
 /**
  * Small models written in code, with no dependency: the protocol's usual add/sub example, a BYTES

@@ -1,5 +1,5 @@
-export { DATATYPES, isDatatype, toDatatype, elementSize, arrayOf, allocate, type Datatype, type DataOf, type TensorData } from "./datatype.js";
-export { tensor, checkTensor, elementCount, byteLength, MAX_TENSOR_ELEMENTS, type Tensor, type Parameters, type ParameterValue } from "./tensor.js";
+export { DATATYPES, isDatatype, toDatatype, elementSize, arrayOf, allocate, type Datatype, type DataOf, type TensorData } from "../datatype.js";
+export { tensor, checkTensor, elementCount, byteLength, MAX_TENSOR_ELEMENTS, type Tensor, type Parameters, type ParameterValue } from "../tensor.js";
 export type { ContentsForm, InferRequest, InferResponse, RequestedOutput, ModelMetadata, ServerMetadata, TensorMetadata, RepositoryIndexEntry } from "./types.js";
 export { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits, type TensorLimits, type ResolvedTensorLimits } from "./limits.js";
 export { OIP_SERVER_DEFAULTS, resolveOipServerOptions, type OipServerOptions, type OipRestOptions, type ResolvedOipServerOptions } from "./options.js";

@@ -8,7 +8,7 @@ import { addSubModel, identityModel } from "./example-models.js";
 import { InferenceCore } from "./inference.js";
 import { resolveOipServerOptions } from "./options.js";
 import { sampleTensor } from "./samples-fixture.js";
-import { tensor, type Tensor } from "./tensor.js";
+import { tensor, type Tensor } from "../tensor.js";
 
 const code = (c: Code, re?: RegExp) => (e: unknown) => e instanceof RpcError && e.code === c && (re === undefined || re.test(e.rawMessage));
 const fp32 = (name: string, shape: number[]) => tensor(name, "FP32", shape, new Float32Array(shape.reduce((a, b) => a * b, 1)));

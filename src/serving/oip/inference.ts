@@ -2,7 +2,7 @@ import { Code, RpcError, clip, createCallScope, type CallScope } from "../../cor
 import type { InferContext, Model } from "../repository/index.js";
 import { checkInputs, checkRequestedOutputs, selectOutputs } from "./check.js";
 import type { ResolvedOipServerOptions } from "./options.js";
-import type { Parameters, Tensor } from "./tensor.js";
+import type { Parameters, Tensor } from "../tensor.js";
 import type { InferRequest, InferResponse, ModelMetadata, RepositoryIndexEntry, ServerMetadata, TensorMetadata } from "./types.js";
 
 /** The protocol extensions the server implements, as it reports them in its metadata. */

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
-import { DATATYPES } from "./datatype.js";
+import { DATATYPES } from "../datatype.js";
 import { bf16ToNumber, halfToNumber, numberToBf16, numberToHalf } from "./half.js";
 import { dataFromJson, dataToJson, quoteLongIntegers } from "./json-tensor.js";
 import { plainData, sampleTensor } from "./samples-fixture.js";

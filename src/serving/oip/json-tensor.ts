@@ -1,5 +1,5 @@
 import { Code, RpcError, clip, describeValue } from "../../core/index.js";
-import { allocate, type Datatype, type TensorData } from "./datatype.js";
+import { allocate, type Datatype, type TensorData } from "../datatype.js";
 import { bf16ToNumber, halfToNumber, numberToBf16, numberToHalf } from "./half.js";
 import { LITTLE_ENDIAN } from "./raw.js";
 import { split, splitNumber } from "./pb.js";

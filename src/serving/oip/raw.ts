@@ -1,7 +1,7 @@
 import { Code, RpcError, clip } from "../../core/index.js";
-import { arrayOf, elementSize, type Datatype, type TensorData } from "./datatype.js";
+import { arrayOf, elementSize, type Datatype, type TensorData } from "../datatype.js";
 import type { ResolvedTensorLimits } from "./limits.js";
-import { elementCount, type Parameters, type Tensor } from "./tensor.js";
+import { elementCount, type Parameters, type Tensor } from "../tensor.js";
 
 /**
  * The raw tensor layout of the protocol (gRPC `raw_*_contents`, REST binary data): elements

@@ -6,7 +6,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits } from "./limits.js";
 import { decodeRestRequest, decodeRestResponse, encodeRestRequest, encodeRestResponse } from "./rest-codec.js";
 import { plainData, sampleTensor, sampleTensors } from "./samples-fixture.js";
-import type { Tensor } from "./tensor.js";
+import type { Tensor } from "../tensor.js";
 import type { InferRequest, InferResponse } from "./types.js";
 
 const limits = TENSOR_LIMIT_DEFAULTS;

@@ -1,10 +1,10 @@
 import { Code, RpcError, clip, describeValue } from "../../core/index.js";
 import { parseJson } from "../../gateway/json-input.js";
-import { toDatatype } from "./datatype.js";
+import { toDatatype } from "../datatype.js";
 import { INEXACT_INTEGER, dataFromJson, dataToJson, quoteLongIntegers } from "./json-tensor.js";
 import { checkParameterCount, checkTensorCount, type ResolvedTensorLimits } from "./limits.js";
 import { checkedCount, rawOf, tensorFromRaw } from "./raw.js";
-import type { ParameterValue, Parameters, Tensor } from "./tensor.js";
+import type { ParameterValue, Parameters, Tensor } from "../tensor.js";
 import type { InferRequest, InferResponse, RequestedOutput } from "./types.js";
 import { MAX_DIMS } from "./wire.js";
 

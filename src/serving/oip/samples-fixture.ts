@@ -1,5 +1,5 @@
-import { DATATYPES, allocate, type Datatype, type DataOf } from "./datatype.js";
-import { elementCount, type Tensor } from "./tensor.js";
+import { DATATYPES, allocate, type Datatype, type DataOf } from "../datatype.js";
+import { elementCount, type Tensor } from "../tensor.js";
 
 /**
  * Tensors of every datatype holding the edge values of each (extremes, -1, 0, subnormals, empty

@@ -6,18 +6,18 @@ import http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { until } from "../../../test/attack/harness.js";
 import { Code, RpcError } from "../../core/index.js";
-import { loadProtoSync } from "../../idl/index.js";
+import { loadProtoSync } from "../../codec/protobuf/index.js";
 import { createClient, type Client } from "../../rpc/index.js";
 import { createGrpcTransport, type GrpcTransport } from "../../transport/index.js";
 import { defineModel, type InferContext } from "../repository/index.js";
 import { createOipGrpcClient, createOipRestClient, type OipClient } from "./client/index.js";
 import { OIP_SERVICE, oipProtoPath } from "./descriptor.js";
 import { exampleModels } from "./example-models.js";
-import { tensor } from "./tensor.js";
+import { tensor } from "../tensor.js";
 import { startOipServers, type OipTestServers } from "./test-servers.js";
 import { within } from "../../../test/helpers/wait.js";
 
-type Plain = Client<{ ModelInfer: import("../../idl/index.js").UnaryMethod<object, object> }>;
+type Plain = Client<{ ModelInfer: import("../../idl/descriptor.js").UnaryMethod<object, object> }>;
 const code = (c: Code, re?: RegExp) => (e: unknown) => e instanceof RpcError && e.code === c && (re === undefined || re.test(e.rawMessage));
 
 /** A model that runs until its signal aborts, and keeps the contexts it was called with. */

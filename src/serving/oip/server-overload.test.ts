@@ -8,7 +8,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { isBatched } from "../batching/index.js";
 import { defineModel } from "../repository/index.js";
 import { createOipGrpcClient, type OipClient } from "./client/index.js";
-import { tensor } from "./tensor.js";
+import { tensor } from "../tensor.js";
 import { startOipServers, type OipTestServers } from "./test-servers.js";
 
 const code = (c: Code, re?: RegExp) => (e: unknown) => e instanceof RpcError && e.code === c && (re === undefined || re.test(e.rawMessage));

@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
 import { createOipGrpcClient, createOipRestClient, outputOf, type OipClient } from "./client/index.js";
-import { DATATYPES } from "./datatype.js";
+import { DATATYPES } from "../datatype.js";
 import { stringOpsModel } from "./example-models.js";
 import { plainData, sampleTensor } from "./samples-fixture.js";
-import { tensor, type Tensor } from "./tensor.js";
+import { tensor, type Tensor } from "../tensor.js";
 import { startOipServers, type OipTestServers } from "./test-servers.js";
 
 const plain = (ts: readonly Tensor[]) => ts.map((t) => ({ name: t.name, datatype: t.datatype, shape: [...t.shape], data: plainData(t) }));

@@ -1,5 +1,5 @@
-import type { Datatype } from "./datatype.js";
-import type { Parameters, Tensor } from "./tensor.js";
+import type { Datatype } from "../datatype.js";
+import type { Parameters, Tensor } from "../tensor.js";
 
 /** How tensors travel over gRPC: `raw_*_contents` (the default, and the fastest) or typed `contents`. */
 export type ContentsForm = "raw" | "typed";

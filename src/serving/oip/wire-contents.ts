@@ -1,5 +1,5 @@
 import { Code, RpcError, clip } from "../../core/index.js";
-import { allocate, type Datatype, type TensorData } from "./datatype.js";
+import { allocate, type Datatype, type TensorData } from "../datatype.js";
 import { WireReader, WireType, fieldSize, int32Size, malformed, varint64Size, varintSize, writeHeader, writeInt32, writeVarint, writeVarint64 } from "./pb.js";
 import { LITTLE_ENDIAN, typedView } from "./raw.js";
 

@@ -1,6 +1,6 @@
 import { WireType, fieldSize, split, splitNumber, utf8Size, varint64Size, varintSize, writeHeader, writeString, writeVarint64 } from "./pb.js";
 import { rawSize, writeRaw } from "./raw.js";
-import type { Parameters, Tensor } from "./tensor.js";
+import type { Parameters, Tensor } from "../tensor.js";
 import type { InferRequest, InferResponse } from "./types.js";
 import { CONTENTS_FIELD, contentsSize, writeContents } from "./wire-contents.js";
 import { parametersSize, writeParameters } from "./wire-params.js";

@@ -3,7 +3,7 @@ import {
   WireReader, fieldSize, malformed, int64Number, split, splitNumber, uint64Number, utf8Size, varint64Size,
   writeHeader, writeString, writeVarint, writeVarint64,
 } from "./pb.js";
-import type { ParameterValue, Parameters } from "./tensor.js";
+import type { ParameterValue, Parameters } from "../tensor.js";
 
 /**
  * `map<string, InferParameter>` on the wire: each entry a message { key = 1; value = 2 }, the

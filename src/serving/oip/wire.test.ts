@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
-import { DATATYPES } from "./datatype.js";
+import { DATATYPES } from "../datatype.js";
 import { oipProtoPath, oipDescriptor } from "./descriptor.js";
 import { TENSOR_LIMIT_DEFAULTS, resolveTensorLimits } from "./limits.js";
 import { plainData, sampleTensor, sampleTensors } from "./samples-fixture.js";
-import type { Tensor } from "./tensor.js";
+import type { Tensor } from "../tensor.js";
 import type { InferRequest, InferResponse } from "./types.js";
 import { decodeInferRequest, decodeInferResponse } from "./wire.js";
 

@@ -1,9 +1,9 @@
 import { Code, RpcError, clip } from "../../core/index.js";
-import { toDatatype } from "./datatype.js";
+import { toDatatype } from "../datatype.js";
 import { checkParameterCount, checkTensorCount, type ResolvedTensorLimits } from "./limits.js";
 import { WireReader, WireType, int64Number, malformed } from "./pb.js";
 import { checkedCount, tensorFromRaw } from "./raw.js";
-import type { ParameterValue, Parameters, Tensor } from "./tensor.js";
+import type { ParameterValue, Parameters, Tensor } from "../tensor.js";
 import type { ContentsForm, InferRequest, InferResponse, RequestedOutput } from "./types.js";
 import { readContents, type Spans } from "./wire-contents.js";
 import { readParameterEntry } from "./wire-params.js";

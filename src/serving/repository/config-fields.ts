@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
-import { isDatatype, type Datatype } from "../oip/datatype.js";
-import type { TensorSpec } from "./model.js";
+import { isDatatype, type Datatype } from "../datatype.js";
+import type { TensorSpec } from "../model.js";
 
 /** A JSON object of a config file. */
 export type Json = Record<string, unknown>;

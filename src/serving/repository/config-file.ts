@@ -1,4 +1,4 @@
-import type { DynamicBatchingConfig, ModelConfig, QueuePolicy } from "./model.js";
+import type { DynamicBatchingConfig, ModelConfig, QueuePolicy } from "../model.js";
 import { camelKeys, configError, Fields, tensorSpecs } from "./config-fields.js";
 
 /** Which version folders of a model to serve (Triton's `version_policy`). Default: the latest one. */

@@ -5,7 +5,7 @@ import { batchModel, type BatcherOptions } from "../batching/index.js";
 import { parseModelFile, type ModelFile, type VersionPolicy } from "./config-file.js";
 import { configError } from "./config-fields.js";
 import { findModelLoader, type ModelLoader } from "./loader.js";
-import { checkModelConfig, type Model } from "./model.js";
+import { checkModelConfig, type Model } from "../model.js";
 
 /** Where a folder repository's models come from, and the bounds on reading them. */
 export interface ModelFolderOptions {

@@ -1,4 +1,4 @@
-export { defineModel, checkModelConfig, type Model, type ModelConfig, type TensorSpec, type InferContext, type DynamicBatchingConfig, type QueuePolicy } from "./model.js";
+export { defineModel, checkModelConfig, type Model, type ModelConfig, type TensorSpec, type InferContext, type DynamicBatchingConfig, type QueuePolicy } from "../model.js";
 export { createModelRepository, REPOSITORY_DEFAULTS, type ModelRepository, type ModelRepositoryOptions, type ModelIndexEntry, type ModelState, type ModelSource } from "./repository.js";
 export { openModelRepository, type OpenModelRepositoryOptions } from "./open.js";
 export { registerModelLoader, registeredModelLoaders, findModelLoader, type ModelLoader } from "./loader.js";

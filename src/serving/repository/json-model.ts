@@ -1,10 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { Code, RpcError } from "../../core/index.js";
-import { arrayOf, type Datatype } from "../oip/datatype.js";
-import type { Tensor } from "../oip/tensor.js";
+import { arrayOf, type Datatype } from "../datatype.js";
+import type { Tensor } from "../tensor.js";
 import type { ModelLoader } from "./loader.js";
-import { defineModel, type Model, type ModelConfig } from "./model.js";
+import { defineModel, type Model, type ModelConfig } from "../model.js";
 
 /**
  * What a `model.json` describes: `identity` (each output is its input) or `scale` (each numeric

@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../core/index.js";
-import type { Model, ModelConfig } from "./model.js";
+import type { Model, ModelConfig } from "../model.js";
 
 /**
  * Makes a model from a file of a model repository (`<repo>/<name>/<version>/<file>`). The ONNX

@@ -9,7 +9,7 @@ import { ctxOf, errorOf, rowsOf } from "../batching/batcher.fixtures.js";
 import { jsonModel, MAX_JSON_MODEL_BYTES } from "./json-model.js";
 import { listModelFolders, MAX_FOLDER_ENTRIES } from "./folder.js";
 import { registerModelLoader, type ModelLoader } from "./loader.js";
-import type { Model } from "./model.js";
+import type { Model } from "../model.js";
 import { openModelRepository } from "./open.js";
 
 const T = { timeout: 20_000 };

@@ -2,7 +2,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { jsonModelLoader } from "./json-model.js";
 import { FOLDER_DEFAULTS, isPlainModelName, listModelFolders, loadModelFolder, type ModelFolderOptions } from "./folder.js";
 import { registeredModelLoaders, type ModelLoader } from "./loader.js";
-import type { ModelConfig } from "./model.js";
+import type { ModelConfig } from "../model.js";
 import { createModelRepository, type ModelRepository, type ModelRepositoryOptions, type ModelSource } from "./repository.js";
 
 /** Options of `openModelRepository`. */

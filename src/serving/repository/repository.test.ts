@@ -4,7 +4,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { isBatched } from "../batching/index.js";
 import { ctxOf, errorOf, gateConfig, gateModel, rowsOf } from "../batching/batcher.fixtures.js";
 import { jsonModel } from "./json-model.js";
-import type { Model, ModelConfig } from "./model.js";
+import type { Model, ModelConfig } from "../model.js";
 import { createModelRepository } from "./repository.js";
 
 const T = { timeout: 10_000 };

@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import { batchModel, isBatched, type BatcherOptions } from "../batching/index.js";
-import { checkModelConfig, type Model } from "./model.js";
+import { checkModelConfig, type Model } from "../model.js";
 
 /** A model's state in the repository (Triton's repository extension). */
 export type ModelState = "READY" | "UNAVAILABLE" | "LOADING" | "UNLOADING";

@@ -2,7 +2,7 @@ import type { Engine, EngineRequest, EngineStep, GenerateOptions, ModelInfo } fr
 import { createRng } from "../engines/builtin/rng.js";
 import { resolveEngineRequest } from "../engines/request.js";
 import { EngineStats } from "../engines/stats.js";
-import type { SteppedModel } from "./model.js";
+import type { SteppedModel } from "../engines/stepped.js";
 import { resolveSchedulerOptions, type SchedulerOptions } from "./options.js";
 import { REAL_CLOCK, Scheduler, type SchedulerClock } from "./scheduler.js";
 import { Sequence } from "./sequence.js";

@@ -4,7 +4,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { createBuiltinEngine, createBuiltinSteppedModel, type NgramState } from "../engines/builtin/index.js";
 import type { Engine, EngineRequest, EngineStep } from "../engines/engine.js";
 import { createScheduledEngine, type ScheduledEngine } from "./engine.js";
-import type { SteppedModel } from "./model.js";
+import type { SteppedModel } from "../engines/stepped.js";
 import type { SchedulerOptions } from "./options.js";
 import type { SchedulerClock } from "./scheduler.js";
 

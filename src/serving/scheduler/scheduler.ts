@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { Code, Metadata, RpcError } from "../../core/index.js";
 import { EngineStats } from "../engines/stats.js";
-import type { SteppedModel, StepRow } from "./model.js";
+import type { SteppedModel, StepRow } from "../engines/stepped.js";
 import type { ResolvedSchedulerOptions } from "./options.js";
 import type { Sequence, SequenceOwner } from "./sequence.js";
 import { SchedulerStats } from "./stats.js";

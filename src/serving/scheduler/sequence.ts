@@ -1,7 +1,7 @@
 import { NO_TOKEN, type EngineStep, type FinishReason } from "../engines/engine.js";
 import type { ResolvedEngineRequest } from "../engines/request.js";
 import { StopMatcher } from "../engines/stop.js";
-import type { SamplingParams, StepRow, TokenTextDecoder } from "./model.js";
+import type { SamplingParams, StepRow, TokenTextDecoder } from "../engines/stepped.js";
 
 /** What a sequence tells its scheduler: its reader caught up (resume it) or left (drop it). */
 export interface SequenceOwner {

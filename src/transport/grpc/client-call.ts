@@ -12,12 +12,6 @@ const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_REFUSED_STREAM = 7;
 const NGHTTP2_CANCEL = 8;
 
-/** The reason a call's context is already aborted, without creating its AbortSignal. @internal */
-export function abortedReason(ctx: ClientCallContext): RpcError | undefined {
-  if (ctx instanceof ClientContext) return ctx.scope.reason;
-  return ctx.signal.aborted ? abortReason(ctx.signal) : undefined;
-}
-
 /** What every call of one transport shares. @internal */
 export interface CallShared {
   readonly limits: Readonly<Limits>;

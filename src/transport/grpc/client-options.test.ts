@@ -7,12 +7,12 @@ import { Backoff, createGrpcTransport, parseTarget, resolveBackoffOptions, resol
 
 describe("grpc client options", () => {
   it("parses targets", () => {
-    assert.deepEqual({ ...parseTarget("127.0.0.1:50051") }, { origin: "http://127.0.0.1:50051", secure: false, authority: "127.0.0.1:50051", host: "127.0.0.1", socketPath: undefined });
+    assert.deepEqual({ ...parseTarget("127.0.0.1:50051") }, { origin: "http://127.0.0.1:50051", secure: false, authority: "127.0.0.1:50051", host: "127.0.0.1", port: 50051, socketPath: undefined });
     assert.equal(parseTarget("https://example.com").origin, "https://example.com:443");
     assert.equal(parseTarget("http://h:81/").authority, "h:81");
     assert.equal(parseTarget("dns:///svc.local:9000").authority, "svc.local:9000");
     assert.equal(parseTarget("[::1]:50051").host, "::1");
-    assert.equal(parseTarget("h:1", true).secure, true);
+    assert.equal(parseTarget("h:1", { tls: true }).secure, true);
     assert.equal(parseTarget("unix:/tmp/s.sock").socketPath, "/tmp/s.sock");
     assert.throws(() => parseTarget("http://h:1/path"), /path/);
     assert.throws(() => resolveGrpcTransportOptions({ target: "" }), /target/);

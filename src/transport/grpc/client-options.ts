@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { resolveLimits, type Limits } from "../../core/index.js";
 import { resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from "./backoff.js";
 import { isSupportedEncoding } from "./compression.js";
+import { parseTarget, type ParsedTarget } from "../target.js";
 
 /** TLS settings of a client; setting any of them (or an `https://` target) turns TLS on, ALPN `h2`. */
 export interface ClientTlsOptions {
@@ -88,18 +89,6 @@ export interface GrpcTransportOptions {
   onStateChange?: (state: ConnectivityState) => void;
 }
 
-/** Where a transport connects, parsed from its target string. */
-export interface ParsedTarget {
-  /** The URL given to http2.connect (`http://host:port` or `https://host:port`). */
-  readonly origin: string;
-  readonly secure: boolean;
-  /** `:authority` of requests. */
-  readonly authority: string;
-  readonly host: string;
-  /** A unix socket path, when the target is `unix:`. */
-  readonly socketPath: string | undefined;
-}
-
 /** Options after `resolveGrpcTransportOptions`: every default filled in, the target parsed. */
 export interface ResolvedGrpcTransportOptions {
   readonly target: ParsedTarget;
@@ -148,7 +137,7 @@ export function resolveGrpcTransportOptions(o: GrpcTransportOptions): ResolvedGr
     return n;
   };
   return Object.freeze({
-    target: parseTarget(o.target, o.tls !== undefined),
+    target: parseTarget(o.target, { tls: o.tls !== undefined }),
     tls: o.tls,
     limits: resolveLimits(o.limits),
     connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, CLIENT_DEFAULTS.connectTimeoutMs),
@@ -177,36 +166,6 @@ function resolveStreamsPerTurn(v: number | undefined): number {
   if (v === undefined) return CLIENT_DEFAULTS.streamsPerTurn;
   if (v === Infinity || (Number.isInteger(v) && v >= 1)) return v;
   throw new TypeError(`streamsPerTurn must be a whole number of streams (1 or more) or Infinity, got ${v}`);
-}
-
-/** Parse a target string; `tls` forces TLS for a target without a scheme. */
-export function parseTarget(target: string, tls = false): ParsedTarget {
-  if (target.startsWith("unix:")) {
-    const socketPath = target.slice(target.startsWith("unix://") ? 7 : 5);
-    if (socketPath === "") throw new TypeError(`target "${target}" names no socket path`);
-    return Object.freeze({ origin: tls ? "https://localhost" : "http://localhost", secure: tls, authority: "localhost", host: "localhost", socketPath });
-  }
-  let rest = target.replace(/^dns:(\/\/[^/]*\/)?/, "");
-  let secure = tls;
-  const scheme = /^(https?):\/\//.exec(rest);
-  if (scheme) {
-    secure = scheme[1] === "https";
-    rest = rest.slice(scheme[0].length);
-  }
-  rest = rest.replace(/\/+$/, "");
-  let url: URL;
-  try {
-    url = new URL(`${secure ? "https" : "http"}://${rest}`);
-  } catch {
-    throw new TypeError(`target "${target}" is not host:port, http(s)://host:port, dns:///host:port or unix:/path`);
-  }
-  if (url.pathname !== "/" || url.search !== "" || url.username !== "") {
-    throw new TypeError(`target "${target}" must not carry a path, query or credentials`);
-  }
-  const port = url.port || (secure ? "443" : "80");
-  const authority = `${url.hostname}:${port}`;
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  return Object.freeze({ origin: `${secure ? "https" : "http"}://${authority}`, secure, authority, host, socketPath: undefined });
 }
 
 /** `weir/<version>`, sent as user-agent. */

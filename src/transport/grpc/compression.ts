@@ -1,7 +1,7 @@
 import { promisify } from "node:util";
 import zlib from "node:zlib";
 import { Code, RpcError } from "../../core/index.js";
-import { ExpiryQueue } from "./expiry-queue.js";
+import { ExpiryQueue } from "../expiry-queue.js";
 
 /** Encodings Weir speaks, in order of preference for responses. */
 export const SUPPORTED_ENCODINGS = ["gzip", "deflate", "identity"] as const;

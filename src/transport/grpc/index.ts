@@ -1,10 +1,10 @@
 export { createGrpcTransport, type GrpcTransport } from "./client-transport.js";
 export type { PoolStats } from "./session-pool.js";
 export {
-  CLIENT_DEFAULTS, parseTarget, resolveGrpcTransportOptions,
-  type ClientKeepaliveOptions, type ClientTlsOptions, type ConnectivityState, type GrpcTransportOptions,
-  type ParsedTarget, type ResolvedGrpcTransportOptions,
+  CLIENT_DEFAULTS, resolveGrpcTransportOptions,
+  type ClientKeepaliveOptions, type ClientTlsOptions, type ConnectivityState, type GrpcTransportOptions, type ResolvedGrpcTransportOptions,
 } from "./client-options.js";
+export { parseTarget, type ParsedTarget } from "../target.js";
 export { BACKOFF_DEFAULTS, Backoff, resolveBackoffOptions, type BackoffOptions, type ResolvedBackoffOptions } from "./backoff.js";
 export { GrpcServerEngine } from "./server.js";
 export {

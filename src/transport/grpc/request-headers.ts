@@ -1,6 +1,6 @@
 import type http2 from "node:http2";
 import type { ClientCallContext } from "../../rpc/index.js";
-import { grpcContentType } from "../thrift/grpc-compat.js";
+import { grpcContentType } from "./thrift-compat.js";
 import { USER_AGENT, type ResolvedGrpcTransportOptions } from "./client-options.js";
 import { metadataToHeaders } from "./headers.js";
 import { formatGrpcTimeout, grpcTimeoutWholeMs } from "./timeout.js";

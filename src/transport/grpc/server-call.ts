@@ -4,7 +4,7 @@ import { OutgoingMessage, type Route } from "../../rpc/index.js";
 import { isSupportedEncoding, pickEncoding } from "./compression.js";
 import { EnvelopeReader, encodeEnvelope } from "./envelope.js";
 import { cancelledByPeer } from "../node-error.js";
-import { thriftDeclaredResult } from "../thrift/grpc-compat.js";
+import { thriftDeclaredResult } from "./thrift-compat.js";
 import { GrpcServerContext } from "./server-context.js";
 import { RequestStream, inflate, type RequestSource } from "./server-request.js";
 import { endLater, listen, type StreamEvents } from "./server-listeners.js";

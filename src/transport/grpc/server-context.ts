@@ -1,7 +1,7 @@
 import type { ServerHttp2Stream } from "node:http2";
 import { Code, Metadata, RpcError } from "../../core/index.js";
 import type { HeaderTarget, MethodDescriptor, ServerCallContext } from "../../rpc/index.js";
-import { grpcProtocolName } from "../thrift/grpc-compat.js";
+import { grpcProtocolName } from "./thrift-compat.js";
 import { isReservedHeader } from "./headers.js";
 
 /**

@@ -120,16 +120,6 @@ export function statusTrailers(err: RpcError | undefined, trailers: Metadata | u
   return into;
 }
 
-/** @internal One envelope in one buffer (5-byte prefix, then the message). */
-export function envelopeOf(e: Encoded): Buffer {
-  const n = e.bytes.byteLength;
-  const out = Buffer.allocUnsafe(5 + n);
-  out[0] = e.compressed ? 1 : 0;
-  out.writeUInt32BE(n, 1);
-  out.set(e.bytes, 5);
-  return out;
-}
-
 /** @internal respond() options: trailers follow the messages; no `date` header (gRPC has no use for it). */
 export const WITH_TRAILERS = Object.freeze({ waitForTrailers: true, sendDate: false }) as ServerStreamResponseOptions;
 const END_STREAM = Object.freeze({ endStream: true, sendDate: false }) as ServerStreamResponseOptions;

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { Route, Router } from "../../rpc/index.js";
-import { kitexGrpcRoute } from "../thrift/grpc-compat.js";
+import { kitexGrpcRoute } from "./thrift-compat.js";
 import { ACCEPT_ENCODING_HEADER, InflateGate, isSupportedEncoding } from "./compression.js";
 import { ServerCall, type CallEnv, type CallStart } from "./server-call.js";
 import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";

@@ -1,6 +1,7 @@
 import type http2 from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
-import { abortedReason, type ClientCall } from "./client-call.js";
+import { abortedReason } from "./aborted-reason.js";
+import type { ClientCall } from "./client-call.js";
 import type { Envelope } from "./client-request.js";
 
 /** Sends the request of one call: opens its stream and writes its only envelope. */

@@ -1,6 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { Code, RpcError } from "../../core/index.js";
-import { ExpiryQueue } from "../grpc/expiry-queue.js";
+import { ExpiryQueue } from "../expiry-queue.js";
 import type { AbortSource } from "./abort-source.js";
 import { rpcErrorFromNodeError } from "../node-error.js";
 import { UnitReader } from "./unit-reader.js";

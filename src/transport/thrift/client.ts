@@ -1,4 +1,5 @@
-import { Code, Metadata, RpcError } from "../../core/index.js";
+import { thriftMethodOf, type ThriftMethod } from "../../codec/thrift/index.js";
+import { Code, RpcError } from "../../core/index.js";
 import { unwrapOutgoing, type Call, type ClientCallContext, type ClientTransport } from "../../rpc/index.js";
 import { bizErrorFromKeys } from "../ttheader/biz-error.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
@@ -6,9 +7,10 @@ import { abortSourceOf } from "./abort-source.js";
 import { appExceptionToError, decodeAppException } from "./app-exception.js";
 import { resolveThriftClientOptions, type ResolvedThriftClientOptions, type ThriftClientOptions } from "./client-options.js";
 import { ConnectionPool } from "./client-pool.js";
+import { parseTarget } from "../target.js";
 import { wrapRequest, type EnvelopeMeta, type RequestEnvelope } from "./envelope.js";
+import { metadataFromStringKeys, metadataToStringKeys } from "./metadata.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
-import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import { bareServiceName } from "./routes.js";
 import { THeaderProtocolId, THeaderTransform } from "./theader.js";
 import { openUnitAsync, type WireKind, type WireMessage } from "./wire.js";
@@ -31,6 +33,22 @@ export function createThriftTransport(options: ThriftClientOptions): ClientTrans
   return new ThriftClientTransport(options);
 }
 
+/** Options of `createTTHeaderTransport`: those of `createThriftTransport` that apply to TTHeader. */
+export type TTHeaderClientOptions = Omit<ThriftClientOptions, "transport" | "protocol" | "zlib" | "multiplexed">;
+
+/**
+ * A Kitex TTHeader client transport (Thrift binary inside TTHeader, one call per pooled
+ * connection): ToMethod and RPCTimeout int keys, the `isn` string key, metadata as string keys;
+ * business errors in the reply come back as `bizError` RpcErrors.
+ *
+ * @example
+ * const echo = createClient(Echo, createTTHeaderTransport({ target: "127.0.0.1:8888" }));
+ * await echo.ping({ msg: "hi" }, { timeoutMs: 500 });
+ */
+export function createTTHeaderTransport(options: TTHeaderClientOptions): ClientTransport {
+  return createThriftTransport({ ...options, transport: "ttheader", protocol: "binary" });
+}
+
 class ThriftClientTransport implements ClientTransport {
   readonly protocol: string;
   readonly target: string;
@@ -44,7 +62,7 @@ class ThriftClientTransport implements ClientTransport {
     const o = (this.o = resolveThriftClientOptions(options));
     this.kind = o.transport === "header" ? "theader" : o.transport;
     this.wireProtocol = o.protocol;
-    const { host, port } = parseTarget(o.target);
+    const { host, port } = parseTarget(o.target, { requirePort: true });
     this.target = o.target;
     this.protocol = o.transport === "ttheader" ? "ttheader" : `thrift-${o.transport}-${this.wireProtocol}`;
     this.pool = new ConnectionPool({ ...o, host, port, maxDepth: 64 });
@@ -55,7 +73,7 @@ class ThriftClientTransport implements ClientTransport {
     if (method.kind !== "unary") {
       throw new RpcError(Code.Unimplemented, `${method.name} is a streaming method; Thrift ${this.kind} carries unary calls only (use gRPC)`);
     }
-    const wire = thriftWireOf(method);
+    const wire = thriftMethodOf(method);
     if (!wire) throw new RpcError(Code.InvalidArgument, `${method.path} was not loaded from a .thrift file`);
     const seqId = (this.seq = (this.seq + 1) | 0);
     const name = this.o.multiplexed ? `${bareServiceName(method.serviceName)}:${method.name}` : method.name;
@@ -83,8 +101,7 @@ class ThriftClientTransport implements ClientTransport {
   /** TTHeader: ToMethod, RPCTimeout, `isn` and metadata; THeader: `isn`, `client_timeout` and metadata. */
   private meta(call: Call<ClientCallContext>, name: string): EnvelopeMeta {
     if (this.kind !== "ttheader" && this.kind !== "theader") return {};
-    const strInfo = new Map<string, string>();
-    for (const [k, v] of call.ctx.requestMetadata) if (typeof v === "string") strInfo.set(k, v);
+    const strInfo = metadataToStringKeys(call.ctx.requestMetadata, new Map());
     if (!this.o.multiplexed) strInfo.set(StrKey.IdlServiceName, this.o.serviceName ?? bareServiceName(call.method.serviceName));
     const remaining = call.ctx.timeRemaining();
     if (this.kind === "theader") {
@@ -101,13 +118,9 @@ class ThriftClientTransport implements ClientTransport {
     return { intInfo, strInfo };
   }
 
-  private readReply(msg: WireMessage, wire: ThriftMethodWire, seqId: number, ctx: ClientCallContext): unknown {
+  private readReply(msg: WireMessage, wire: ThriftMethod, seqId: number, ctx: ClientCallContext): unknown {
     const keys = msg.ttheader?.strInfo ?? msg.theader?.headers;
-    if (keys && keys.size > 0) {
-      const md = new Metadata();
-      for (const [k, v] of keys) try { md.append(k, v); } catch { /* not valid as metadata */ }
-      ctx.responseHeaders.merge(md);
-    }
+    if (keys && keys.size > 0) ctx.responseHeaders.merge(metadataFromStringKeys(keys));
     ctx.onHeader?.(ctx.responseHeaders);
     ctx.onTrailer?.(ctx.responseTrailers);
     const h = msg.header;
@@ -120,11 +133,4 @@ class ThriftClientTransport implements ClientTransport {
     if (biz) throw biz;
     return wire.decodeResult(msg.protocol, msg.message, h.bodyOffset);
   }
-}
-
-/** `host:port`, `[v6]:port`; a missing host is 127.0.0.1. */
-export function parseTarget(target: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(target.replace(/^[a-z+]+:\/\//, ""));
-  if (!m) throw new RpcError(Code.InvalidArgument, `thrift target "${target}" is not host:port`);
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port: Number(m[3]) };
 }

@@ -1,3 +1,4 @@
+import { thriftMethodOf, type ThriftMethod } from "../../codec/thrift/index.js";
 import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
 import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
@@ -5,8 +6,8 @@ import { untilAborted } from "./abort-source.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
 import { repliesCompressed, wrapCompressedReply, wrapReply, type EnvelopeMeta } from "./envelope.js";
+import { metadataFromStringKeys, metadataToStringKeys } from "./metadata.js";
 import { MessageType, writeMessageHeader } from "./message.js";
-import { thriftWireOf, type ThriftMethodWire } from "./method-wire.js";
 import type { ThriftRoutes } from "./routes.js";
 import type { ReplyUnit } from "./server-connection.js";
 import type { WireMessage } from "./wire.js";
@@ -35,7 +36,7 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
     return exception(msg, { type: AppExceptionType.InvalidMessageType, message: `unexpected message type ${header.type}` });
   }
   const route = env.routes.find(serviceNameOf(msg), header.name);
-  const wire = route && thriftWireOf(route.method);
+  const wire = route && thriftMethodOf(route.method);
   if (!route || !wire) {
     if (oneway) return undefined;
     return exception(msg, { type: AppExceptionType.UnknownMethod, message: `unknown method ${header.name}` });
@@ -59,7 +60,7 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
 const STREAMING = Object.freeze({ client: "client-streaming", server: "server-streaming", bidi: "bidirectional streaming" });
 
 async function invoke(
-  env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
+  env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethod, request: unknown, peer: string, oneway: boolean,
 ): Promise<ReplyUnit | undefined> {
   const scope = createCallScope({ timeoutMs: timeoutOf(msg) });
   const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
@@ -76,7 +77,7 @@ async function invoke(
   }
 }
 
-function errorReply(msg: WireMessage, wire: ThriftMethodWire, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
+function errorReply(msg: WireMessage, wire: ThriftMethod, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
   const declared = wire.encodeDeclared(msg.protocol, e);
   if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
   const err = RpcError.from(e, Code.Unknown);
@@ -123,11 +124,8 @@ export function protocolName(msg: WireMessage): string {
 
 /** String keys (TTHeader) or headers (THeader) as metadata: keys lower-cased, unfit pairs dropped. */
 function requestMetadata(msg: WireMessage): Metadata {
-  const md = new Metadata();
   const pairs = msg.ttheader?.strInfo ?? msg.theader?.headers;
-  if (pairs) for (const [k, v] of pairs) {
-    try { md.append(k, v); } catch { /* not valid metadata (e.g. non-ASCII): still in ctx.values */ }
-  }
+  const md = pairs ? metadataFromStringKeys(pairs) : new Metadata(); // a dropped pair is still in ctx.values
   const logId = msg.ttheader?.intInfo.get(IntKey.LogId);
   if (logId !== undefined) try { md.set(LOG_ID_METADATA, logId); } catch { /* not printable */ }
   return md;
@@ -135,9 +133,5 @@ function requestMetadata(msg: WireMessage): Metadata {
 
 function responseMeta(ctx: ServerContext): EnvelopeMeta {
   if (ctx.responseHeaders.size === 0 && ctx.responseTrailers.size === 0) return {};
-  const strInfo = new Map<string, string>();
-  for (const md of [ctx.responseHeaders, ctx.responseTrailers]) {
-    for (const [k, v] of md) if (typeof v === "string") strInfo.set(k, v);
-  }
-  return { strInfo };
+  return { strInfo: metadataToStringKeys(ctx.responseTrailers, metadataToStringKeys(ctx.responseHeaders, new Map())) };
 }

@@ -1,4 +1,4 @@
-export { createThriftTransport, parseTarget, type ThriftClientOptions, type ThriftTransportKind } from "./client.js";
+export { createThriftTransport, createTTHeaderTransport, type ThriftClientOptions, type ThriftTransportKind, type TTHeaderClientOptions } from "./client.js";
 export {
   ThriftServerEngine, resolveThriftServerOptions, THRIFT_SERVER_DEFAULTS,
   type ThriftServerOptions, type ResolvedThriftServerOptions,
@@ -9,4 +9,3 @@ export { encodeTHeader, decodeTHeader, isTHeader, THEADER_MAGIC, THeaderProtocol
 export { AppExceptionType, encodeAppException, decodeAppException, type AppException } from "./app-exception.js";
 export { MessageType, readMessageHeader, writeMessageHeader, type MessageHeader, type ThriftProtocol } from "./message.js";
 export type { WireKind, WireMessage } from "./wire.js";
-export type { ThriftMethodWire } from "./method-wire.js";

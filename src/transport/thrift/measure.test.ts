@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseThrift } from "../../codec/thrift/service.js";
 import type { MethodDescriptor } from "../../rpc/index.js";
-import { thriftWireOf } from "./method-wire.js";
+import { thriftMethodOf } from "../../codec/thrift/index.js";
 import { measureStruct, StructWalk } from "./measure.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
 import { UnitReader } from "./unit-reader.js";
@@ -30,7 +30,7 @@ const VALUE = {
 };
 
 function argsStruct(protocol: ThriftProtocol): Uint8Array {
-  return thriftWireOf(echo)!.encodeArgs(protocol, { value: VALUE });
+  return thriftMethodOf(echo)!.encodeArgs(protocol, { value: VALUE });
 }
 
 describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
@@ -52,7 +52,7 @@ describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
 
   it("asks for the whole of a string or a fixed-size container at once", () => {
     const blob = Buffer.alloc(100_000);
-    const bytes = thriftWireOf(echo)!.encodeArgs("binary", { value: { blob, numbers: Array(10_000).fill(1) } });
+    const bytes = thriftMethodOf(echo)!.encodeArgs("binary", { value: { blob, numbers: Array(10_000).fill(1) } });
     const walk = new StructWalk().start("binary", 0);
     assert.equal(walk.resume(bytes.subarray(0, 20)), -1);
     assert.equal(walk.needed, 3 + 3 + 4 + 100_000, "field 1 (struct), field 4 (binary), length, bytes");
@@ -61,7 +61,7 @@ describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
   it("cuts an unframed message of many small values that arrives in 512-byte chunks", () => {
     const head = writeMessageHeader("binary", "echo", MessageType.Call, 1);
     const tags = new Set(Array.from({ length: 50_000 }, (_, i) => `s${i}`));
-    const message = Buffer.concat([head, thriftWireOf(echo)!.encodeArgs("binary", { value: { tags } })]);
+    const message = Buffer.concat([head, thriftMethodOf(echo)!.encodeArgs("binary", { value: { tags } })]);
     const reader = new UnitReader(16 << 20);
     const units = [];
     for (const copy of [message, message]) {

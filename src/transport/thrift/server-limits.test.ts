@@ -7,7 +7,7 @@ import { parseThrift } from "../../codec/thrift/service.js";
 import { Code, RpcError } from "../../core/index.js";
 import { Router, type MethodDescriptor } from "../../rpc/index.js";
 import { MessageType, writeMessageHeader } from "./message.js";
-import { thriftWireOf } from "./method-wire.js";
+import { thriftMethodOf } from "../../codec/thrift/index.js";
 import { decodeTHeader, encodeTHeader } from "./theader.js";
 import { resolveThriftServerOptions, ThriftServerEngine, type ThriftServerOptions } from "./server.js";
 import { UnitReader } from "./unit-reader.js";
@@ -19,7 +19,7 @@ const T = IDL.service<{ ping: Unary<{ msg: string }, string>; big: Unary<{ size:
 
 /** A framed binary CALL of `method`. */
 function call(method: MethodDescriptor, request: unknown, seqId: number): Buffer {
-  const body = Buffer.concat([writeMessageHeader("binary", method.name, MessageType.Call, seqId), thriftWireOf(method)!.encodeArgs("binary", request)]);
+  const body = Buffer.concat([writeMessageHeader("binary", method.name, MessageType.Call, seqId), thriftMethodOf(method)!.encodeArgs("binary", request)]);
   const len = Buffer.alloc(4);
   len.writeUInt32BE(body.length);
   return Buffer.concat([len, body]);
@@ -27,7 +27,7 @@ function call(method: MethodDescriptor, request: unknown, seqId: number): Buffer
 
 /** A THeader CALL of `method` with the zlib transform. */
 function zlibCall(method: MethodDescriptor, request: unknown, seqId: number, transforms = [1]): Buffer {
-  const message = Buffer.concat([writeMessageHeader("binary", method.name, MessageType.Call, seqId), thriftWireOf(method)!.encodeArgs("binary", request)]);
+  const message = Buffer.concat([writeMessageHeader("binary", method.name, MessageType.Call, seqId), thriftMethodOf(method)!.encodeArgs("binary", request)]);
   return encodeTHeader({ seqId, protocolId: 0, transforms }, message);
 }
 

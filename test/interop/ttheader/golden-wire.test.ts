@@ -10,7 +10,7 @@ import { parseThrift } from "../../../src/codec/thrift/service.js";
 import { Router, createClient, type MethodDescriptor } from "../../../src/index.js";
 import { decodeTTHeader } from "../../../src/transport/ttheader/header.js";
 import { bizError } from "../../../src/transport/ttheader/biz-error.js";
-import { createTTHeaderTransport } from "../../../src/transport/ttheader/client.js";
+import { createTTHeaderTransport } from "../../../src/transport/thrift/client.js";
 import { ThriftServerEngine } from "../../../src/transport/thrift/server.js";
 import { GOLDEN_FRAMES } from "./golden-frames.js";
 import { within } from "../../helpers/wait.js";

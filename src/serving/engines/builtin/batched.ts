@@ -2,7 +2,7 @@
 // any number of sequences is one table lookup and one sample each.
 import type { ModelInfo } from "../engine.js";
 import type { RequestLimits, ResolvedEngineRequest } from "../request.js";
-import type { SteppedModel, PreparedPrompt, StepRow } from "../../scheduler/model.js";
+import type { SteppedModel, PreparedPrompt, StepRow } from "../stepped.js";
 import { sample, type NgramModel } from "./ngram.js";
 import type { Tokenizer } from "./tokenizer.js";
 

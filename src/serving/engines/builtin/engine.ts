@@ -6,7 +6,7 @@ import { StopMatcher } from "../stop.js";
 import { readCorpusDir, shippedCorpusDir, splitDocuments } from "./corpus.js";
 import { NgramModel, sample } from "./ngram.js";
 import { Pacer } from "./pace.js";
-import type { SteppedModel } from "../../scheduler/model.js";
+import type { SteppedModel } from "../stepped.js";
 import { createNgramSteppedModel, type NgramState } from "./batched.js";
 import { createRng } from "./rng.js";
 import { cl100kTokenizer, type Tokenizer } from "./tokenizer.js";

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertClose, inferContext, modelPath, readReference } from "../../../../test/models/models.js";
 import { Code, RpcError } from "../../../core/index.js";
-import { tensor, type Tensor } from "../../oip/tensor.js";
-import type { Model } from "../../repository/model.js";
+import { tensor, type Tensor } from "../../tensor.js";
+import type { Model } from "../../model.js";
 import { loadOnnxModel } from "./model.js";
 
 const ids = (shape: number[], name = "input_ids") => tensor(name, "INT64", shape, new BigInt64Array(shape.reduce((a, b) => a * b, 1)).fill(1n));

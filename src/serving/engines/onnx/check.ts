@@ -1,5 +1,5 @@
 import { Code, RpcError } from "../../../core/index.js";
-import { checkTensor, type Tensor } from "../../oip/tensor.js";
+import { checkTensor, type Tensor } from "../../tensor.js";
 import type { Port, Signature } from "./signature.js";
 
 /** Two free dimensions that share a name in the model, so must have the same size: [input, dim, input, dim]. */

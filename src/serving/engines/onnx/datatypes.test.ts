@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { inferContext, modelPath } from "../../../../test/models/models.js";
 import { Code, RpcError } from "../../../core/index.js";
-import { tensor, type Tensor } from "../../oip/tensor.js";
-import type { Model } from "../../repository/model.js";
+import { tensor, type Tensor } from "../../tensor.js";
+import type { Model } from "../../model.js";
 import { loadOnnxModel } from "./model.js";
 
 const utf8 = (s: string) => new TextEncoder().encode(s);

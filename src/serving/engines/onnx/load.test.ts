@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { inferContext, modelPath, MODELS_DIR } from "../../../../test/models/models.js";
 import { Code, RpcError } from "../../../core/index.js";
-import { tensor } from "../../oip/tensor.js";
-import type { Model } from "../../repository/model.js";
+import { tensor } from "../../tensor.js";
+import type { Model } from "../../model.js";
 import { loadOnnxModel } from "./model.js";
 import type { OnnxModelOptions } from "./options.js";
 

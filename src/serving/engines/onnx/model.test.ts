@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { assertClose, inferContext, modelPath, readReference, type TestModel } from "../../../../test/models/models.js";
 import { Code, RpcError } from "../../../core/index.js";
-import { tensor, type Tensor } from "../../oip/tensor.js";
-import type { Model, ModelConfig } from "../../repository/model.js";
+import { tensor, type Tensor } from "../../tensor.js";
+import type { Model, ModelConfig } from "../../model.js";
 import { loadOnnxModel, onnxLoader } from "./model.js";
 
 /** Row `i` of a batched tensor, as a batch of one (a view, no copy). */

@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
 import path from "node:path";
 import { abortReason, Code, RpcError } from "../../../core/index.js";
-import type { Tensor } from "../../oip/tensor.js";
-import { checkModelConfig, type InferContext, type Model, type ModelConfig } from "../../repository/model.js";
+import type { Tensor } from "../../tensor.js";
+import { checkModelConfig, type InferContext, type Model, type ModelConfig } from "../../model.js";
 import { checkInputs, sameSizes, type SameSize } from "./check.js";
 import { resolveOnnxModelOptions, type OnnxModelOptions, type ResolvedOnnxModelOptions } from "./options.js";
 import { loadOnnxRuntime, type OrtModule, type OrtSession, type OrtTensor } from "./runtime.js";

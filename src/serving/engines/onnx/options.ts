@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Code, RpcError } from "../../../core/index.js";
-import type { ModelConfig } from "../../repository/model.js";
+import type { ModelConfig } from "../../model.js";
 
 /**
  * How to serve an ONNX file. The model's tensors come from the file itself; the fields shared with

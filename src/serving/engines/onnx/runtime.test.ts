@@ -13,7 +13,7 @@ import type * as Onnx from "./index.js";
 
 /** dist/src, the compiled code. */
 const DIST_SRC = fileURLToPath(new URL("../../../", import.meta.url));
-const NEEDED = ["core", "serving/oip", "serving/repository", "serving/engines/onnx"];
+const NEEDED = ["core", "serving/model.js", "serving/tensor.js", "serving/datatype.js", "serving/oip", "serving/repository", "serving/engines/onnx"];
 
 describe("without onnxruntime-node", { timeout: 30_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), "weir-no-ort-"));

@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../../core/index.js";
-import type { Datatype } from "../../oip/datatype.js";
-import type { TensorSpec } from "../../repository/model.js";
+import type { Datatype } from "../../datatype.js";
+import type { TensorSpec } from "../../model.js";
 import type { OrtSession, OrtType, OrtValueMetadata } from "./runtime.js";
 import { datatypeOf } from "./tensors.js";
 import { DEFAULT_ONNX_MAX_BATCH_SIZE, type OnnxModelOptions } from "./options.js";

@@ -1,6 +1,6 @@
 import { Code, RpcError } from "../../../core/index.js";
-import type { Datatype } from "../../oip/datatype.js";
-import type { Tensor } from "../../oip/tensor.js";
+import type { Datatype } from "../../datatype.js";
+import type { Tensor } from "../../tensor.js";
 import type { OrtData, OrtModule, OrtTensor, OrtType } from "./runtime.js";
 
 /**

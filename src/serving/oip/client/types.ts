@@ -1,5 +1,5 @@
 import { Code, RpcError, clip } from "../../../core/index.js";
-import type { Parameters, Tensor } from "../tensor.js";
+import type { Parameters, Tensor } from "../../tensor.js";
 import type { InferRequest, InferResponse, ModelMetadata, RepositoryIndexEntry, RequestedOutput, ServerMetadata } from "../types.js";
 
 /** Per-call options of every client method. */

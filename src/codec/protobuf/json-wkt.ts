@@ -1,7 +1,7 @@
 import protobuf from "protobufjs";
 import { Code, RpcError, clip } from "../../core/index.js";
-import type { JsonWriteOptions } from "../descriptor.js";
-import { badJson, messageFromJson, messageToJson, scalarFromJson, scalarToJson, valueFromJson, valueToJson } from "./json.js";
+import type { JsonWriteOptions } from "../../idl/descriptor.js";
+import { badJson, scalarFromJson, scalarToJson } from "./json-scalar.js";
 
 /**
  * The well-known types' special JSON forms (protobuf.dev "ProtoJSON format"): Timestamp as RFC
@@ -27,11 +27,23 @@ function wktName(type: protobuf.Type): string | undefined {
 }
 
 type Msg = Record<string, unknown>;
+
+/**
+ * The mapping of whole messages and of field values, which the well-known types recurse into (an
+ * Any holds a message, a Struct values). json.ts passes its own, so the two files do not import
+ * each other.
+ */
+export interface JsonRecursion {
+  messageToJson(type: protobuf.Type, msg: unknown, opts: JsonWriteOptions, depth: number): unknown;
+  messageFromJson(type: protobuf.Type, j: unknown, path: string, depth: number): Msg;
+  valueToJson(f: protobuf.Field, v: unknown, opts: JsonWriteOptions, depth: number): unknown;
+  valueFromJson(f: protobuf.Field, v: unknown, path: string, depth: number): unknown;
+}
 const field = (type: protobuf.Type, id: number): protobuf.Field => type.fieldsById[id]!;
 const get = (type: protobuf.Type, m: Msg, id: number): unknown => m[field(type, id).name];
 
 /** The special JSON of a well-known type, or undefined for any other message. */
-export function wktToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number): { value: unknown } | undefined {
+export function wktToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number, r: JsonRecursion): { value: unknown } | undefined {
   const name = wktName(type);
   if (name === undefined) return undefined;
   const wrapped = WRAPPERS[name];
@@ -41,15 +53,15 @@ export function wktToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, d
     case "Duration": return { value: durationToJson(num(get(type, m, 1)), num(get(type, m, 2))) };
     case "Empty": return { value: {} };
     case "FieldMask": return { value: ((get(type, m, 1) as string[] | undefined) ?? []).map(toCamel).join(",") };
-    case "Struct": return { value: structToJson(type, m, opts, depth) };
-    case "ListValue": return { value: ((get(type, m, 1) as unknown[] | undefined) ?? []).map((x) => valueToJson(field(type, 1), x, opts, depth)) };
-    case "Value": return { value: valueKindToJson(type, m, opts, depth) };
-    default: return { value: anyToJson(type, m, opts, depth) };
+    case "Struct": return { value: structToJson(type, m, opts, depth, r) };
+    case "ListValue": return { value: ((get(type, m, 1) as unknown[] | undefined) ?? []).map((x) => r.valueToJson(field(type, 1), x, opts, depth)) };
+    case "Value": return { value: valueKindToJson(type, m, opts, depth, r) };
+    default: return { value: anyToJson(type, m, opts, depth, r) };
   }
 }
 
 /** The fromObject form of a well-known type's special JSON, or undefined for any other message. */
-export function wktFromJson(type: protobuf.Type, j: unknown, path: string, depth: number): Msg | undefined {
+export function wktFromJson(type: protobuf.Type, j: unknown, path: string, depth: number, r: JsonRecursion): Msg | undefined {
   const name = wktName(type);
   if (name === undefined) return undefined;
   const wrapped = WRAPPERS[name];
@@ -64,12 +76,12 @@ export function wktFromJson(type: protobuf.Type, j: unknown, path: string, depth
     case "FieldMask":
       if (typeof j !== "string") return badJson(path, "a field mask string", j);
       return { [f1]: j === "" ? [] : j.split(",").map(toSnake) };
-    case "Struct": return structFromJson(type, j, path, depth);
+    case "Struct": return structFromJson(type, j, path, depth, r);
     case "ListValue":
       if (!Array.isArray(j)) return badJson(path, "an array", j);
-      return { [f1]: j.map((x, i) => valueFromJson(field(type, 1), x, `${path}[${i}]`, depth)) };
-    case "Value": return valueKindFromJson(type, j, path, depth);
-    default: return anyFromJson(type, j, path, depth);
+      return { [f1]: j.map((x, i) => r.valueFromJson(field(type, 1), x, `${path}[${i}]`, depth)) };
+    case "Value": return valueKindFromJson(type, j, path, depth, r);
+    default: return anyFromJson(type, j, path, depth, r);
   }
 }
 
@@ -134,40 +146,40 @@ function toSnake(path: string): string {
   return path.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
 }
 
-function structToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number): Msg {
+function structToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number, r: JsonRecursion): Msg {
   const fields = (get(type, m, 1) as Msg | undefined) ?? {};
   const out: Msg = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = valueToJson(field(type, 1), v, opts, depth);
+  for (const [k, v] of Object.entries(fields)) out[k] = r.valueToJson(field(type, 1), v, opts, depth);
   return out;
 }
 
-function structFromJson(type: protobuf.Type, j: unknown, path: string, depth: number): Msg {
+function structFromJson(type: protobuf.Type, j: unknown, path: string, depth: number, r: JsonRecursion): Msg {
   if (typeof j !== "object" || j === null || Array.isArray(j)) return badJson(path, "an object", j);
   const fields: Msg = {};
-  for (const [k, v] of Object.entries(j)) fields[k] = valueFromJson(field(type, 1), v, `${path}.${k}`, depth);
+  for (const [k, v] of Object.entries(j)) fields[k] = r.valueFromJson(field(type, 1), v, `${path}.${k}`, depth);
   return { [field(type, 1).name]: fields };
 }
 
-function valueKindToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number): unknown {
+function valueKindToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number, r: JsonRecursion): unknown {
   for (let id = 1; id <= 6; id++) {
     const f = field(type, id);
     if (!Object.prototype.hasOwnProperty.call(m, f.name) || m[f.name] === null || m[f.name] === undefined) continue;
     if (id === 1) return null;
     const v = m[f.name];
     if (id === 2) return Number.isFinite(v) ? v : badJson("Value.number_value", "a finite number", v);
-    return id === 3 || id === 4 ? v : valueToJson(f, v, opts, depth);
+    return id === 3 || id === 4 ? v : r.valueToJson(f, v, opts, depth);
   }
   return null;
 }
 
-function valueKindFromJson(type: protobuf.Type, j: unknown, path: string, depth: number): Msg {
+function valueKindFromJson(type: protobuf.Type, j: unknown, path: string, depth: number, r: JsonRecursion): Msg {
   const f = (id: number) => field(type, id);
   if (j === null) return { [f(1).name]: 0 };
   if (typeof j === "number") return { [f(2).name]: j };
   if (typeof j === "string") return { [f(3).name]: j };
   if (typeof j === "boolean") return { [f(4).name]: j };
-  if (Array.isArray(j)) return { [f(6).name]: valueFromJson(f(6), j, path, depth) };
-  if (typeof j === "object") return { [f(5).name]: valueFromJson(f(5), j, path, depth) };
+  if (Array.isArray(j)) return { [f(6).name]: r.valueFromJson(f(6), j, path, depth) };
+  if (typeof j === "object") return { [f(5).name]: r.valueFromJson(f(5), j, path, depth) };
   return badJson(path, "a JSON value", j);
 }
 
@@ -180,16 +192,16 @@ function lookupAny(type: protobuf.Type, url: string, path: string): protobuf.Typ
   }
 }
 
-function anyToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number): Msg {
+function anyToJson(type: protobuf.Type, m: Msg, opts: JsonWriteOptions, depth: number, r: JsonRecursion): Msg {
   const url = get(type, m, 1) as string | undefined;
   if (!url) return {};
   const inner = lookupAny(type, url, "Any");
   const bytes = (get(type, m, 2) as Uint8Array | undefined) ?? new Uint8Array(0);
-  const json = messageToJson(inner, inner.decode(bytes), opts, depth + 1);
+  const json = r.messageToJson(inner, inner.decode(bytes), opts, depth + 1);
   return wktName(inner) !== undefined ? { "@type": url, value: json } : { "@type": url, ...(json as Msg) };
 }
 
-function anyFromJson(type: protobuf.Type, j: unknown, path: string, depth: number): Msg {
+function anyFromJson(type: protobuf.Type, j: unknown, path: string, depth: number, r: JsonRecursion): Msg {
   if (typeof j !== "object" || j === null || Array.isArray(j)) return badJson(path, "an Any object", j);
   const { "@type": url, ...rest } = j as Msg;
   if (typeof url !== "string" || url === "") {
@@ -198,6 +210,6 @@ function anyFromJson(type: protobuf.Type, j: unknown, path: string, depth: numbe
   }
   const inner = lookupAny(type, url, path);
   const body = wktName(inner) !== undefined ? rest["value"] : rest;
-  const plain = messageFromJson(inner, body, path, depth + 1);
+  const plain = r.messageFromJson(inner, body, path, depth + 1);
   return { [field(type, 1).name]: url, [field(type, 2).name]: inner.encode(inner.fromObject(plain)).finish() };
 }

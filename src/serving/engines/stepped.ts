@@ -1,6 +1,6 @@
-import type { ModelInfo } from "../engines/engine.js";
-import type { RequestLimits, ResolvedEngineRequest } from "../engines/request.js";
-import type { Rng } from "../engines/builtin/rng.js";
+import type { ModelInfo } from "./engine.js";
+import type { RequestLimits, ResolvedEngineRequest } from "./request.js";
+import type { Rng } from "./builtin/rng.js";
 
 /** How a sequence picks its next token: its own parameters and its own random stream (seeded per request). */
 export interface SamplingParams {

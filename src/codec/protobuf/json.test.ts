@@ -4,7 +4,7 @@ import { Code, RpcError } from "../../core/index.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { loadProtoSync } from "./load.js";
+import { loadProtoSync } from "./service.js";
 
 const file = path.join(mkdtempSync(path.join(tmpdir(), "weir-json-")), "all.proto");
 writeFileSync(file, `

@@ -1,5 +1,5 @@
 import protobuf from "protobufjs";
-import type { EncodeTarget } from "../descriptor.js";
+import type { EncodeTarget } from "../../idl/descriptor.js";
 
 /**
  * A direct encoder for messages whose fields are all singular scalars, strings or bytes: it sizes

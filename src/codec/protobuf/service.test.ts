@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../../core/index.js";
-import type { UnaryMethod } from "../descriptor.js";
-import { loadProto, loadProtoSync, parseProto } from "./load.js";
+import type { UnaryMethod } from "../../idl/descriptor.js";
+import { loadProto, loadProtoSync, parseProto } from "./service.js";
 
-const testdata = fileURLToPath(new URL("../../../../src/idl/proto/testdata/", import.meta.url));
+const testdata = fileURLToPath(new URL("../../../../src/codec/protobuf/testdata/", import.meta.url));
 
 describe("loadProto", () => {
   it("resolves imports, packages, nested types, enums, oneofs, maps and well-known types", async () => {

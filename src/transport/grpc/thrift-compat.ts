@@ -1,5 +1,5 @@
+import { thriftMethodOf } from "../../codec/thrift/index.js";
 import type { MethodDescriptor, Route, Router } from "../../rpc/index.js";
-import { thriftWireOf } from "./method-wire.js";
 
 /**
  * Thrift over gRPC, as Kitex speaks it: the three places where the gRPC transport treats a
@@ -8,12 +8,12 @@ import { thriftWireOf } from "./method-wire.js";
 
 /** Content type of a gRPC request: `application/grpc+thrift` for Thrift methods, else `application/grpc`. */
 export function grpcContentType(method: MethodDescriptor): string {
-  return thriftWireOf(method) ? "application/grpc+thrift" : "application/grpc";
+  return thriftMethodOf(method) ? "application/grpc+thrift" : "application/grpc";
 }
 
 /** The protocol name on a gRPC call's context: `grpc+thrift` for Thrift methods, else `grpc`. */
 export function grpcProtocolName(method: MethodDescriptor): string {
-  return thriftWireOf(method) ? "grpc+thrift" : "grpc";
+  return thriftMethodOf(method) ? "grpc+thrift" : "grpc";
 }
 
 /**
@@ -36,5 +36,5 @@ export function kitexGrpcRoute(router: Router, path: string): Route | undefined 
  */
 export function thriftDeclaredResult(method: MethodDescriptor, error: unknown): Uint8Array | undefined {
   if (method.kind !== "unary") return undefined;
-  return thriftWireOf(method)?.encodeDeclared("binary", error);
+  return thriftMethodOf(method)?.encodeDeclared("binary", error);
 }

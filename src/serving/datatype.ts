@@ -1,4 +1,4 @@
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError } from "../core/index.js";
 
 /** The tensor element types of the Open Inference Protocol (and BF16, as Triton and the OIP proto's comments have it). */
 export const DATATYPES = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "BF16", "FP32", "FP64", "BYTES"] as const;

@@ -1,7 +1,8 @@
 import protobuf from "protobufjs";
-import { Code, RpcError, clip, describeValue } from "../../core/index.js";
-import type { JsonWriteOptions } from "../descriptor.js";
-import { wktFromJson, wktToJson } from "./json-wkt.js";
+import { Code, RpcError, clip } from "../../core/index.js";
+import type { JsonWriteOptions } from "../../idl/descriptor.js";
+import { LONG_TYPES, UNSIGNED, badJson, int32, scalarFromJson, scalarToJson } from "./json-scalar.js";
+import { wktFromJson, wktToJson, type JsonRecursion } from "./json-wkt.js";
 
 /**
  * The proto3 JSON mapping (protobuf.dev "ProtoJSON format") over protobufjs reflection, for
@@ -9,21 +10,15 @@ import { wktFromJson, wktToJson } from "./json-wkt.js";
  *
  * Writing: lowerCamelCase names (or `json_name`), 64-bit integers as decimal strings, bytes as
  * base64, enums by name, NaN/Infinity as strings, fields at their default left out (unless
- * `emitDefaults`), the well-known types in their special forms (json-wkt.ts).
+ * `emitDefaults`), the well-known types in their special forms (json-wkt.ts), scalars as json-scalar.ts
+ * writes them.
  * Reading: both the JSON name and the proto name, numbers as numbers or strings, enums by name
  * or number, `null` as "not set", standard or URL-safe base64; an unknown field or a value of the
  * wrong type is RpcError INVALID_ARGUMENT naming the path.
  */
 const MAX_DEPTH = 100;
-const LONG_TYPES = new Set(["int64", "uint64", "sint64", "fixed64", "sfixed64"]);
-const UNSIGNED = new Set(["uint64", "fixed64", "uint32", "fixed32"]);
-const INT32_TYPES = new Set(["int32", "sint32", "sfixed32", "uint32", "fixed32"]);
-const FLOAT_MAX = 3.4028234663852886e38;
-
-/** @internal Throw INVALID_ARGUMENT for JSON that does not fit. */
-export function badJson(path: string, what: string, got: unknown): never {
-  throw new RpcError(Code.InvalidArgument, `invalid JSON at ${clip(path)}: expected ${what}, got ${describeValue(got)}`);
-}
+/** What the well-known types recurse into (an Any holds a message, a Struct holds values). */
+const RECURSION: JsonRecursion = { messageToJson, messageFromJson, valueToJson, valueFromJson };
 
 /** What writing one field takes, worked out once per message type. */
 interface FieldPlan {
@@ -49,7 +44,7 @@ export function messageToJson(type: protobuf.Type, msg: unknown, opts: JsonWrite
   if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `message nesting deeper than ${MAX_DEPTH}`);
   if (msg === null || msg === undefined) return null;
   if (type.fullName.startsWith(".google.protobuf.")) {
-    const special = wktToJson(type, msg as Record<string, unknown>, opts, depth);
+    const special = wktToJson(type, msg as Record<string, unknown>, opts, depth, RECURSION);
     if (special !== undefined) return special.value;
   }
   const m = msg as Record<string, unknown>;
@@ -105,8 +100,8 @@ function mapKeyToJson(keyType: string, k: string): string {
   return protobuf.util.longFromHash(k, UNSIGNED.has(keyType)).toString(); // protobufjs keys 64-bit maps by an 8-char hash
 }
 
-/** One value of a field (an element of a repeated field, a map value) -> JSON. @internal */
-export function valueToJson(f: protobuf.Field, v: unknown, opts: JsonWriteOptions, depth: number): unknown {
+/** One value of a field (an element of a repeated field, a map value) -> JSON. */
+function valueToJson(f: protobuf.Field, v: unknown, opts: JsonWriteOptions, depth: number): unknown {
   const rt = f.resolvedType;
   if (rt instanceof protobuf.Type) return messageToJson(rt, v, opts, depth + 1);
   if (rt instanceof protobuf.Enum) {
@@ -114,32 +109,6 @@ export function valueToJson(f: protobuf.Field, v: unknown, opts: JsonWriteOption
     return typeof v === "number" ? rt.valuesById[v] ?? v : v;
   }
   return scalarToJson(f.type, v);
-}
-
-/** A scalar of proto type `type` -> JSON. @internal */
-export function scalarToJson(type: string, v: unknown): unknown {
-  if (LONG_TYPES.has(type)) return longToString(v, UNSIGNED.has(type));
-  if (type === "double") return Number.isFinite(v) ? v : String(v);
-  if (type === "float") return floatToJson(v as number);
-  if (type === "bytes") return typeof v === "string" ? v : Buffer.from(v as Uint8Array).toString("base64");
-  return v;
-}
-
-function longToString(v: unknown, unsigned: boolean): string {
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "string") return String(v);
-  const bits = protobuf.util.LongBits.from(v as protobuf.Long);
-  const Long = protobuf.util.Long as unknown as { fromBits(lo: number, hi: number, unsigned: boolean): { toString(): string } } | undefined;
-  return Long ? Long.fromBits(bits.lo, bits.hi, unsigned).toString() : String(bits.toNumber(unsigned));
-}
-
-/** The shortest decimal that reads back as the same 32-bit float. */
-function floatToJson(v: number): unknown {
-  if (!Number.isFinite(v)) return String(v);
-  for (let p = 1; p < 9; p++) {
-    const s = Number(v.toPrecision(p));
-    if (Math.fround(s) === v) return s;
-  }
-  return v;
 }
 
 // ---- JSON -> message ----
@@ -165,7 +134,7 @@ function fieldsByJsonOrProtoName(type: protobuf.Type): Map<string, protobuf.Fiel
  */
 export function messageFromJson(type: protobuf.Type, j: unknown, path = type.name, depth = 0): Record<string, unknown> {
   if (depth > MAX_DEPTH) throw new RpcError(Code.InvalidArgument, `JSON nesting deeper than ${MAX_DEPTH} at ${clip(path)}`);
-  const special = wktFromJson(type, j, path, depth);
+  const special = wktFromJson(type, j, path, depth, RECURSION);
   if (special !== undefined) return special;
   if (typeof j !== "object" || j === null || Array.isArray(j)) return badJson(path, `a ${type.name} object`, j);
   const fields = fieldsByJsonOrProtoName(type);
@@ -216,8 +185,8 @@ function mapKeyFromJson(keyType: string, k: string, path: string): string {
   return String(scalarFromJson(keyType, k, `${path} key`));
 }
 
-/** One JSON value of a field (an element, a map value) -> the fromObject form. @internal */
-export function valueFromJson(f: protobuf.Field, v: unknown, path: string, depth: number): unknown {
+/** One JSON value of a field (an element, a map value) -> the fromObject form. */
+function valueFromJson(f: protobuf.Field, v: unknown, path: string, depth: number): unknown {
   const rt = f.resolvedType;
   if (rt instanceof protobuf.Type) return messageFromJson(rt, v, path, depth + 1);
   if (rt instanceof protobuf.Enum) return enumFromJson(rt, v, path);
@@ -232,48 +201,4 @@ function enumFromJson(e: protobuf.Enum, v: unknown, path: string): number {
     return /^-?\d+$/.test(v) ? int32(Number(v), path) : badJson(path, `a ${e.name} name`, v);
   }
   return typeof v === "number" ? int32(v, path) : badJson(path, `a ${e.name} value`, v);
-}
-
-function int32(n: number, path: string): number {
-  return Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 ? n : badJson(path, "a 32-bit integer", n);
-}
-
-/** A JSON scalar -> the fromObject form of proto type `type`. @internal */
-export function scalarFromJson(type: string, v: unknown, path: string): unknown {
-  if (INT32_TYPES.has(type)) {
-    const n = typeof v === "string" && /^\s*-?\d+(\.0*)?([eE]\+?\d+)?\s*$/.test(v) ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isInteger(n)) return badJson(path, `an integer (${type})`, v);
-    const [lo, hi] = UNSIGNED.has(type) ? [0, 4294967295] : [-2147483648, 2147483647];
-    return n >= lo && n <= hi ? n : badJson(path, `a ${type} in range`, v);
-  }
-  if (LONG_TYPES.has(type)) {
-    const s = typeof v === "number" && Number.isSafeInteger(v) ? String(v) : typeof v === "string" && /^-?\d{1,20}$/.test(v) ? v : badJson(path, `an integer (${type})`, v);
-    const b = BigInt(s);
-    const ok = UNSIGNED.has(type) ? b >= 0n && b < 2n ** 64n : b >= -(2n ** 63n) && b < 2n ** 63n;
-    return ok ? s : badJson(path, `a ${type} in range`, v);
-  }
-  switch (type) {
-    case "double": case "float": return floatFromJson(type, v, path);
-    case "bool": return v === true || v === "true" ? true : v === false || v === "false" ? false : badJson(path, "true or false", v);
-    case "string": return typeof v === "string" ? v : badJson(path, "a string", v);
-    case "bytes": return bytesFromJson(v, path);
-    default: return badJson(path, `a ${type}`, v);
-  }
-}
-
-function floatFromJson(type: string, v: unknown, path: string): number {
-  let n: number;
-  if (typeof v === "number") n = v;
-  else if (v === "NaN") return NaN;
-  else if (v === "Infinity") return Infinity;
-  else if (v === "-Infinity") return -Infinity;
-  else if (typeof v === "string" && v.trim() !== "" && !Number.isNaN(Number(v))) n = Number(v);
-  else return badJson(path, `a number (${type})`, v);
-  if (!Number.isFinite(n) || (type === "float" && Math.abs(n) > FLOAT_MAX)) return badJson(path, `a ${type} in range`, v);
-  return n;
-}
-
-function bytesFromJson(v: unknown, path: string): Buffer {
-  if (typeof v !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) return badJson(path, "base64 bytes", v);
-  return Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64");
 }

@@ -1,6 +1,6 @@
-import { Code, RpcError } from "../../core/index.js";
-import { toDatatype, type Datatype } from "../oip/datatype.js";
-import type { Parameters, Tensor } from "../oip/tensor.js";
+import { Code, RpcError } from "../core/index.js";
+import { toDatatype, type Datatype } from "./datatype.js";
+import type { Parameters, Tensor } from "./tensor.js";
 
 /** An input or output of a model: its name, datatype and shape (-1 for a dimension of any size). */
 export interface TensorSpec {

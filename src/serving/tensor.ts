@@ -1,4 +1,4 @@
-import { Code, RpcError } from "../../core/index.js";
+import { Code, RpcError } from "../core/index.js";
 import { elementSize, type DataOf, type Datatype, type TensorData } from "./datatype.js";
 
 /** A request, model or tensor parameter value (`InferParameter`: bool, int64, string, double, uint64). */

@@ -1,6 +1,6 @@
 import protobuf from "protobufjs";
 import { Code, RpcError } from "../../core/index.js";
-import type { Codec, EncodeTarget, JsonWriteOptions } from "../descriptor.js";
+import type { Codec, EncodeTarget, JsonWriteOptions } from "../../idl/descriptor.js";
 import { directEncoder } from "./direct-encode.js";
 import { messageFromJson, messageToJson } from "./json.js";
 

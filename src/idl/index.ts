@@ -1,2 +1,0 @@
-export * from "./descriptor.js";
-export * from "./proto/index.js";
