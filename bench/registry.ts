@@ -10,6 +10,7 @@ import { governanceBench } from "./governance.js";
 import { GATEWAY_BENCH_SMOKE, GATEWAY_TARGETS, runGatewayBench } from "./gateway.js";
 import { batchingBench } from "./batching.js";
 import { servingBench } from "./serving.js";
+import { generationBench } from "./generation.js";
 import type { Benchmark } from "./types.js";
 
 export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
@@ -28,5 +29,6 @@ export const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   governance: governanceBench,
   batching: batchingBench,
   serving: servingBench,
+  generation: generationBench,
   gateway: { description: "LLM path through the gateway: SSE vs direct gRPC tokens/s, SseWriter vs bare node:http, 1,000 SSE streams at 20 tokens/s", targets: GATEWAY_TARGETS, run: (ctx) => runGatewayBench(ctx.smoke ? GATEWAY_BENCH_SMOKE : { profileDir: ctx.profileDir }) },
 };
