@@ -22,7 +22,7 @@ describe("jobs shared through Redis by two weir serve workers", { timeout: 120_0
   before(async () => {
     redis = await startRedis();
     [a, b] = await Promise.all([worker(redis), worker(redis)]);
-    events = new QueueEvents("weir-jobs", { connection: { host: "127.0.0.1", port: redis.port } });
+    events = new QueueEvents("weir-jobs", { connection: { host: "127.0.0.1", port: redis.port }, lastEventId: "0-0" });
     events.on("completed", ({ jobId }) => completions.set(jobId, (completions.get(jobId) ?? 0) + 1));
     await events.waitUntilReady();
   });
@@ -50,5 +50,32 @@ describe("jobs shared through Redis by two weir serve workers", { timeout: 120_0
     await until(() => done.every((j) => completions.has(j.id)), "every completion event", 10_000);
     assert.deepEqual(done.map((j) => completions.get(j.id)), done.map(() => 1), "each job completed exactly once");
     assert.ok(done.some((j) => j.attempts >= 2), `a job of the killed worker was run again: attempts ${done.map((j) => j.attempts)}`);
+  });
+});
+
+describe("jobs through a Redis that goes away and comes back", { timeout: 120_000 }, () => {
+  it("every job completes exactly once after Redis restarts mid-run (append-only file, fsync always)", async () => {
+    let redis = await startRedis({ persistent: true });
+    const w = await worker(redis);
+    const completions = new Map<string, number>();
+    let events: QueueEvents | undefined;
+    try {
+      const requests = Array.from({ length: 4 }, (_, i) => ({ prompt: "A weir", max_tokens: 60, seed: 200 + i }));
+      const jobs = await Promise.all(requests.map((r) => submit(w.httpUrl, r)));
+      await until(async () => (await getJob(w.httpUrl, jobs[0]!.id)).status === "in_progress", "a job to run", 20_000, 20);
+      await redis.crash();
+      redis = await startRedis({ port: redis.port, dir: redis.dir, persistent: true });
+      events = new QueueEvents("weir-jobs", { connection: { host: "127.0.0.1", port: redis.port }, lastEventId: "0-0" });
+      events.on("completed", ({ jobId }) => completions.set(jobId, (completions.get(jobId) ?? 0) + 1));
+      await events.waitUntilReady();
+      const done = await Promise.all(jobs.map((j) => untilDone(w.httpUrl, j.id, 60_000)));
+      assert.deepEqual(done.map((j) => j.status), done.map(() => "completed"), JSON.stringify(done.map((j) => j.error)));
+      await until(() => done.every((j) => completions.has(j.id)), "every completion event (replayed from the start of the event stream)", 10_000);
+      assert.deepEqual(done.map((j) => completions.get(j.id)), done.map(() => 1), "each job completed exactly once");
+    } finally {
+      await events?.close();
+      await w.stop();
+      await redis.stop();
+    }
   });
 });
