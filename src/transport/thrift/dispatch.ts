@@ -1,4 +1,4 @@
-import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
+import { Code, Metadata, RpcError, createCallScope, type CallScope } from "../../core/index.js";
 import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { untilAborted } from "./abort-source.js";
@@ -28,7 +28,7 @@ export const THRIFT_ENVELOPE = Symbol.for("weir.thrift.envelope");
  * TApplicationException (UNKNOWN_METHOD, INTERNAL_ERROR, PROTOCOL_ERROR). Oneway calls get nothing.
  * A streaming method cannot be called this way: UNKNOWN_METHOD, saying to call it over gRPC.
  */
-export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> {
+export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string, calls: Set<CallScope>): Promise<ReplyUnit | undefined> {
   const { header } = msg;
   const oneway = header.type === MessageType.Oneway;
   if (header.type !== MessageType.Call && !oneway) {
@@ -53,15 +53,17 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
     if (oneway) return void env.log(`thrift: bad arguments to oneway ${header.name} from ${peer}: ${err.rawMessage}`);
     return exception(msg, { type: AppExceptionType.ProtocolError, message: err.rawMessage });
   }
-  return invoke(env, msg, route, wire, request, peer, oneway);
+  return invoke(env, msg, route, wire, request, peer, oneway, calls);
 }
 
 const STREAMING = Object.freeze({ client: "client-streaming", server: "server-streaming", bidi: "bidirectional streaming" });
 
 async function invoke(
   env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
+  calls: Set<CallScope>,
 ): Promise<ReplyUnit | undefined> {
   const scope = createCallScope({ timeoutMs: timeoutOf(msg) });
+  calls.add(scope);
   const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
   ctx.values.set(THRIFT_ENVELOPE, msg);
   try {
@@ -72,6 +74,7 @@ async function invoke(
     if (oneway) return void env.log(`thrift: oneway ${msg.header.name} from ${peer} failed: ${RpcError.from(e).rawMessage}`);
     return errorReply(msg, wire, e, ctx);
   } finally {
+    calls.delete(scope);
     scope.dispose();
   }
 }
