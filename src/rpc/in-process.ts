@@ -1,4 +1,4 @@
-import { Code, Metadata, RpcError, createCallScope } from "../core/index.js";
+import { Code, Metadata, RpcError, type CallScope } from "../core/index.js";
 import { ServerContext, type ClientCallContext, type HeaderTarget } from "./context.js";
 import { unwrapOutgoing } from "./message.js";
 import type { Call } from "./middleware.js";
@@ -19,17 +19,22 @@ export function createInProcessTransport(router: Router): ClientTransport {
     target: "in-process",
     async call(call: Call<ClientCallContext>): Promise<unknown> {
       const { method, ctx } = call;
-      if (ctx.signal.aborted) throw RpcError.from(ctx.signal.reason, Code.Canceled);
+      const aborted = ctx.scope.reason;
+      if (aborted !== undefined) throw aborted;
       const route = router.lookup(method.path);
       if (!route) throw new RpcError(Code.Unimplemented, `method ${method.path} is not implemented`);
-      const scope = createCallScope({ signal: ctx.signal, deadline: ctx.deadline });
-      const serverCtx = new ServerContext(route.method, scope, new Metadata(ctx.requestMetadata), "in-process", "in-process");
+      const serverCtx = new ServerContext({
+        method: route.method, requestMetadata: new Metadata(ctx.requestMetadata), peer: "in-process", protocol: "in-process", deadline: ctx.deadline,
+      });
+      const onClientAbort = (reason: RpcError) => serverCtx.abort(reason);
+      ctx.scope.onAbort(onClientAbort);
+      const scope = { dispose: () => { ctx.scope.offAbort(onClientAbort); serverCtx.complete(); } };
       const delivery = (serverCtx.headerTarget = new Delivery(serverCtx, ctx));
       const request = method.kind === "client" || method.kind === "bidi"
         ? roundTrip(call.request as AsyncIterable<unknown>, method.input.encode, route.method.input.decode)
         : route.method.input.decode(method.input.encode(unwrapOutgoing(call.request)));
       try {
-        const result = await untilAborted(route.invoke({ method: route.method, request, ctx: serverCtx }), scope.signal);
+        const result = await untilAborted(route.invoke({ method: route.method, request, ctx: serverCtx }), serverCtx);
         if (method.kind === "server" || method.kind === "bidi") {
           return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode, delivery), delivery, scope.dispose);
         }
@@ -89,11 +94,10 @@ class Delivery implements HeaderTarget {
   }
 }
 
-/** Settles with the call, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Settles with the call, or rejects with the scope's reason as soon as it aborts. */
+function untilAborted<T>(p: Promise<T>, scope: CallScope): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(RpcError.from(signal.reason, Code.Canceled));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    scope.onAbort(reject);
+    p.then(resolve, reject).finally(() => scope.offAbort(reject));
   });
 }

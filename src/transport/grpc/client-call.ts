@@ -1,6 +1,6 @@
 import type http2 from "node:http2";
-import { Code, RpcError, abortReason, type Limits } from "../../core/index.js";
-import { ClientContext, type ClientCallContext, type MethodDescriptor } from "../../rpc/index.js";
+import { Code, RpcError, type Limits } from "../../core/index.js";
+import type { ClientCallContext, MethodDescriptor } from "../../rpc/index.js";
 import { codeFromHttp2Error, http2ErrorName, rpcErrorFromNodeError } from "../node-error.js";
 import { decompress } from "./compression.js";
 import { EnvelopeReader, type FrameSink } from "./envelope.js";
@@ -11,12 +11,6 @@ import type { CachedHeaders } from "./request-headers.js";
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_REFUSED_STREAM = 7;
 const NGHTTP2_CANCEL = 8;
-
-/** The reason a call's context is already aborted, without creating its AbortSignal. @internal */
-export function abortedReason(ctx: ClientCallContext): RpcError | undefined {
-  if (ctx instanceof ClientContext) return ctx.scope.reason;
-  return ctx.signal.aborted ? abortReason(ctx.signal) : undefined;
-}
 
 /** What every call of one transport shares. @internal */
 export interface CallShared {
@@ -111,18 +105,11 @@ export abstract class ClientCall {
     stream.on("error", onError);
     stream.on("close", onClose);
     this.listening = true;
-    const ctx = this.ctx;
-    if (ctx instanceof ClientContext) ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
-    else ctx.signal.addEventListener("abort", this);
+    this.ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
     return stream;
   }
 
   private readonly onScopeAbort = (reason: RpcError): void => this.cancel(reason);
-
-  /** The caller's signal aborted (deadline or cancellation). */
-  handleEvent(): void {
-    this.cancel(abortReason(this.ctx.signal));
-  }
 
   /** End the call locally with `reason`, resetting the stream with CANCEL. */
   cancel(reason: RpcError): void {
@@ -199,9 +186,7 @@ export abstract class ClientCall {
     }
     if (!this.listening) return;
     this.listening = false;
-    const ctx = this.ctx;
-    if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
-    else ctx.signal.removeEventListener("abort", this);
+    this.ctx.scope.offAbort(this.onScopeAbort);
   }
 
   /** Move the call to a new stream (transparent retry); false when that is not possible. */

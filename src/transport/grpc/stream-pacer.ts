@@ -1,6 +1,6 @@
 import type http2 from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
-import { abortedReason, type ClientCall } from "./client-call.js";
+import type { ClientCall } from "./client-call.js";
 import type { Envelope } from "./client-request.js";
 
 /** Sends the request of one call: opens its stream and writes its only envelope. */
@@ -64,7 +64,7 @@ export class StreamPacer {
       const env = q[i + 3] as Envelope;
       q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
       this.head = i + 4;
-      const aborted = abortedReason(call.ctx); // cancelled or past its deadline while waiting
+      const aborted = call.ctx.scope.reason; // cancelled or past its deadline while waiting
       if (aborted !== undefined) {
         call.fail(aborted);
         continue;

@@ -1,4 +1,4 @@
-import { Code, Metadata, RpcError, createCallScope, type CallScope } from "../../core/index.js";
+import { Code, Metadata, RpcError, type CallScope } from "../../core/index.js";
 import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
 import { untilAborted } from "./abort-source.js";
@@ -62,9 +62,11 @@ async function invoke(
   env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethodWire, request: unknown, peer: string, oneway: boolean,
   calls: Set<CallScope>,
 ): Promise<ReplyUnit | undefined> {
-  const scope = createCallScope({ timeoutMs: timeoutOf(msg) });
+  const ctx = new ServerContext({
+    method: route.method, requestMetadata: requestMetadata(msg), peer, protocol: protocolName(msg), timeoutMs: timeoutOf(msg),
+  });
+  const scope = ctx.scope;
   calls.add(scope);
-  const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
   ctx.values.set(THRIFT_ENVELOPE, msg);
   try {
     const value = unwrapOutgoing(await untilAborted(route.invoke({ method: route.method, request, ctx }), scope));
