@@ -1,8 +1,9 @@
-import { Code, Metadata, RpcError, type CallScope } from "../core/index.js";
+import { Code, Metadata, RpcError } from "../core/index.js";
 import { ServerContext, type ClientCallContext, type HeaderTarget } from "./context.js";
 import { unwrapOutgoing } from "./message.js";
 import type { Call } from "./middleware.js";
 import type { Router } from "./router.js";
+import { beginServerCall, endServerCall, invokeRoute, untilAborted } from "./server-call.js";
 import type { ClientTransport } from "./transport.js";
 
 /**
@@ -26,27 +27,29 @@ export function createInProcessTransport(router: Router): ClientTransport {
       const serverCtx = new ServerContext({
         method: route.method, requestMetadata: new Metadata(ctx.requestMetadata), peer: "in-process", protocol: "in-process", deadline: ctx.deadline,
       });
-      const onClientAbort = (reason: RpcError) => serverCtx.abort(reason);
+      const onClientAbort = (reason: RpcError) => serverCtx.abort(reason); // the client's abort is the peer going away
       ctx.scope.onAbort(onClientAbort);
-      const scope = { dispose: () => { ctx.scope.offAbort(onClientAbort); serverCtx.complete(); } };
+      const end = (error?: RpcError) => { ctx.scope.offAbort(onClientAbort); endServerCall(serverCtx, error); };
+      beginServerCall(serverCtx);
       const delivery = (serverCtx.headerTarget = new Delivery(serverCtx, ctx));
       const request = method.kind === "client" || method.kind === "bidi"
         ? roundTrip(call.request as AsyncIterable<unknown>, method.input.encode, route.method.input.decode)
         : route.method.input.decode(method.input.encode(unwrapOutgoing(call.request)));
       try {
-        const result = await untilAborted(route.invoke({ method: route.method, request, ctx: serverCtx }), serverCtx);
+        const result = await untilAborted(invokeRoute(route, request, serverCtx), serverCtx);
         if (method.kind === "server" || method.kind === "bidi") {
-          return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode, delivery), delivery, scope.dispose);
+          return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode, delivery), delivery, end);
         }
         const reply = method.output.decode(route.method.output.encode(unwrapOutgoing(result)));
         delivery.sendHeaders();
         delivery.end();
-        scope.dispose();
+        end();
         return reply;
       } catch (e) {
+        const err = RpcError.from(e);
         delivery.end();
-        scope.dispose();
-        throw RpcError.from(e);
+        end(err);
+        throw err;
       }
     },
     close: async () => {},
@@ -61,14 +64,15 @@ async function* roundTrip(source: AsyncIterable<unknown>, encode: (v: any) => Ui
   }
 }
 
-async function* finish(source: AsyncIterable<unknown>, delivery: Delivery, dispose: () => void) {
+async function* finish(source: AsyncIterable<unknown>, delivery: Delivery, end: (error?: RpcError) => void) {
+  let error: RpcError | undefined;
   try {
     yield* source;
   } catch (e) {
-    throw RpcError.from(e);
+    throw (error = RpcError.from(e));
   } finally {
     delivery.end();
-    dispose();
+    end(error);
   }
 }
 
@@ -92,12 +96,4 @@ class Delivery implements HeaderTarget {
     this.client.responseTrailers.merge(this.server.responseTrailers);
     this.client.onTrailer?.(this.client.responseTrailers);
   }
-}
-
-/** Settles with the call, or rejects with the scope's reason as soon as it aborts. */
-function untilAborted<T>(p: Promise<T>, scope: CallScope): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    scope.onAbort(reject);
-    p.then(resolve, reject).finally(() => scope.offAbort(reject));
-  });
 }

@@ -7,8 +7,8 @@ import type { Route } from "./router.js";
  *
  * 1. the transport finds the route (`Router.lookup`, or Thrift's service and method names) and
  *    builds the call's context, which is its scope (`ServerContext`, `GrpcServerContext`);
- * 2. `startServerCall` publishes `weir:rpc:server-call-start` and runs the route: middleware, then
- *    the handler;
+ * 2. `beginServerCall` publishes `weir:rpc:server-call-start`; `invokeRoute` runs the route:
+ *    middleware, then the handler;
  * 3. the scope aborts on disconnect (the transport's `ServerCalls.abortAll` for a connection, or
  *    its stream's close), on the deadline (the scope's own, on the deadline wheel), on shutdown
  *    past its grace (the transport cancels its calls);
@@ -27,9 +27,13 @@ export interface ServerCallEndMessage { readonly ctx: ServerCallContext; readonl
 /** Message of `weir:rpc:server-call-error`. */
 export interface ServerCallErrorMessage { readonly ctx: ServerCallContext; readonly error: RpcError }
 
-/** Run a call's route (middleware, handler); a handler that throws synchronously rejects. @internal */
-export function startServerCall(route: Route, request: unknown, ctx: ServerCallContext): Promise<unknown> {
+/** The call is accepted (its route found, its context built): publish its start. @internal */
+export function beginServerCall(ctx: ServerCallContext): void {
   if (channels.serverCallStart.hasSubscribers) channels.serverCallStart.publish({ ctx } satisfies ServerCallStartMessage);
+}
+
+/** Run a call's route (middleware, handler); a handler that throws synchronously rejects. @internal */
+export function invokeRoute(route: Route, request: unknown, ctx: ServerCallContext): Promise<unknown> {
   try {
     return route.invoke({ method: route.method, request, ctx });
   } catch (e) {

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { channels, Code, RpcError, type CallScope } from "../../core/index.js";
+import { channels, Code, RpcError } from "../../core/index.js";
+import { ServerCalls } from "../../rpc/index.js";
 import { ConnectionTimeouts, Waiting, type TimeoutLimits } from "./connection-timeouts.js";
 import { UnitReader } from "./unit-reader.js";
 import type { ByteBudget } from "./byte-budget.js";
@@ -15,10 +16,10 @@ export interface ReplyUnit {
 
 /**
  * Handles one received message; may answer synchronously or later. Must not throw. `calls` holds
- * the scopes of the connection's calls in progress: a call adds its own while it runs, and the
- * connection aborts them all when the peer goes away.
+ * the connection's calls in progress: a call adds its scope while it runs, and the connection
+ * aborts them all when the peer goes away.
  */
-export type MessageHandler = (msg: WireMessage, peer: string, calls: Set<CallScope>) => ReplyUnit | undefined | Promise<ReplyUnit | undefined>;
+export type MessageHandler = (msg: WireMessage, peer: string, calls: ServerCalls) => ReplyUnit | undefined | Promise<ReplyUnit | undefined>;
 
 /** Answers a unit the server could not accept (e.g. a TTHeader with a compact payload), if it can. */
 export type RejectHandler = (unit: RawUnit, error: RpcError) => ReplyUnit | undefined;
@@ -81,8 +82,8 @@ export class ThriftConnection {
   /** Units taken off the socket so far. */
   private unitsRead = 0;
   private readonly timeouts: ConnectionTimeouts;
-  /** The scopes of the calls in progress, aborted when the connection goes. */
-  private readonly calls = new Set<CallScope>();
+  /** The calls in progress, aborted when the connection goes. */
+  private readonly calls = new ServerCalls();
 
   constructor(
     private readonly socket: Socket, private readonly handler: MessageHandler,
@@ -102,10 +103,7 @@ export class ThriftConnection {
 
   /** The peer went away: every call in progress stops (its handler's `ctx.signal` aborts). */
   private abortCalls(): void {
-    if (this.calls.size === 0) return;
-    const reason = new RpcError(Code.Canceled, "the client closed the connection");
-    for (const scope of this.calls) scope.abort(reason);
-    this.calls.clear();
+    if (this.calls.size > 0) this.calls.abortAll(new RpcError(Code.Canceled, "the client closed the connection"));
   }
 
   /**
