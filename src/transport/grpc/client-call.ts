@@ -7,6 +7,7 @@ import { EnvelopeReader, type FrameSink } from "./envelope.js";
 import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./client-response.js";
 import { sessionError, type SessionPool } from "./session-pool.js";
 import type { CachedHeaders } from "./request-headers.js";
+import { attachCall, callOf, detachCall, isDetached, onStreamClose, onStreamData, onStreamEnd } from "./stream-calls.js";
 
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_REFUSED_STREAM = 7;
@@ -20,31 +21,15 @@ export interface CallShared {
   readonly headerCache: Map<string, CachedHeaders>;
 }
 
-const kCall = Symbol("weir.clientCall");
-type CallStream = http2.ClientHttp2Stream & { [kCall]: ClientCall };
-
-/** Where the events of a stream go once its call has moved to another stream. */
-const DETACHED = { onResponse() {}, onData() {}, onEnd() {}, onClose() {} } as unknown as ClientCall;
-
-// One set of listeners for every stream: `this` is the stream, which points at its call.
-function onResponse(this: CallStream, headers: http2.IncomingHttpHeaders): void { this[kCall].onResponse(headers); }
-function onData(this: CallStream, chunk: Buffer): void { this[kCall].onData(chunk); }
-function onTrailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void {
-  const call = this[kCall];
-  if (call !== DETACHED) call.trailers = trailers;
+// The stream's listeners: data, end and close are the shared ones of `stream-calls.ts`.
+function onResponse(this: http2.ClientHttp2Stream, headers: http2.IncomingHttpHeaders): void { callOf<ClientCall>(this).onResponse(headers); }
+function onTrailers(this: http2.ClientHttp2Stream, trailers: http2.IncomingHttpHeaders): void {
+  const call = callOf<ClientCall>(this);
+  if (!isDetached(call)) call.trailers = trailers;
 }
-function onEnd(this: CallStream): void { this[kCall].onEnd(); }
-function onError(this: CallStream, e: unknown): void {
-  const call = this[kCall];
-  if (call !== DETACHED) call.nodeError ??= e;
-}
-// A closed Node stream survives minor GCs (it goes at a major one), and whatever it points to is
-// copied and promoted with it: detached, it no longer drags the call, its context and the
-// middleware's state along.
-function onClose(this: CallStream): void {
-  const call = this[kCall];
-  this[kCall] = DETACHED;
-  call.onClose();
+function onError(this: http2.ClientHttp2Stream, e: unknown): void {
+  const call = callOf<ClientCall>(this);
+  if (!isDetached(call)) call.nodeError ??= e;
 }
 
 /**
@@ -92,18 +77,18 @@ export abstract class ClientCall {
 
   /** Open the stream on the session whose slot the call holds; throws what session.request throws (the caller maps it). */
   open(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
-    const stream = session.request(headers) as CallStream;
+    const stream = session.request(headers);
     this.stream = stream;
     this.session = session;
-    stream[kCall] = this;
+    attachCall(stream, this);
     stream.on("response", onResponse);
-    stream.on("data", onData);
+    stream.on("data", onStreamData);
     stream.on("trailers", onTrailers);
     // With the request side already ended (unary, server-streaming), 'close' follows 'end' at once
     // and one listener fewer is measurably cheaper; request streams need 'end' to stop sending early.
-    if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onEnd);
+    if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onStreamEnd);
     stream.on("error", onError);
-    stream.on("close", onClose);
+    stream.on("close", onStreamClose);
     this.listening = true;
     this.ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
     return stream;
@@ -192,7 +177,7 @@ export abstract class ClientCall {
   /** Move the call to a new stream (transparent retry); false when that is not possible. */
   private reopen(): boolean {
     this.replayed = true;
-    (this.stream as CallStream)[kCall] = DETACHED;
+    detachCall(this.stream!);
     this.release();
     this.stream = undefined;
     this.trailers = undefined;
