@@ -6,21 +6,21 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { WHEEL_TICK_MS, wheelAdd, type WheelEntry } from "./deadline-wheel.js";
 
-function entry(deadline: number): WheelEntry & { expired: Promise<number> } {
+function entry(expiresAt: number): WheelEntry & { expired: Promise<number> } {
   let done!: (at: number) => void;
   const expired = new Promise<number>((resolve) => { done = resolve; });
-  return { deadline, wheelSlot: undefined, wheelIndex: 0, expired, onWheelExpire: () => done(Date.now()) };
+  return { expiresAt, wheelSlot: undefined, wheelIndex: 0, expired, onWheelExpire: () => done(Date.now()) };
 }
 
 describe("deadline wheel lateness", () => {
-  it("fires at most a tick or two after each deadline", async () => {
+  it("fires at most a tick or two after each expiresAt", async () => {
     const now = Date.now();
     const entries = [50, 10, 30].map((ms) => entry(now + ms));
     for (const e of entries) wheelAdd(e);
     const firedAt = await Promise.all(entries.map((e) => e.expired));
     entries.forEach((e, i) => {
-      const late = firedAt[i]! - e.deadline;
-      assert.ok(late >= 0 && late < WHEEL_TICK_MS * 2 + 20, `expired ${late}ms after its deadline`);
+      const late = firedAt[i]! - e.expiresAt;
+      assert.ok(late >= 0 && late < WHEEL_TICK_MS * 2 + 20, `expired ${late}ms after its expiresAt`);
     });
   });
 });

@@ -10,7 +10,7 @@ class Entry implements WheelEntry {
   expiredAt: number | undefined;
   readonly expired: Promise<void>;
   private done!: () => void;
-  constructor(readonly deadline: number) {
+  constructor(readonly expiresAt: number) {
     this.expired = new Promise((resolve) => { this.done = resolve; });
   }
   onWheelExpire(): void {
@@ -28,7 +28,7 @@ describe("deadline wheel", () => {
     for (const e of entries) wheelAdd(e);
     await Promise.all(entries.map((e, i) => e.expired.then(() => order.push(i))));
     assert.deepEqual(order, [1, 2, 0]);
-    for (const e of entries) assert.ok(e.expiredAt! >= e.deadline, `expired ${e.deadline - e.expiredAt!}ms before its deadline`);
+    for (const e of entries) assert.ok(e.expiredAt! >= e.expiresAt, `expired ${e.expiresAt - e.expiredAt!}ms before its deadline`);
   });
 
   it("a removed entry never expires; the others of its slot still do", async () => {
@@ -68,7 +68,7 @@ describe("deadline wheel", () => {
     const wheel = new URL("./deadline-wheel.js", import.meta.url).href;
     const run = (delayMs: number, body: string) => promisify(execFile)(process.execPath, ["--input-type=module", "-e", `
       import { wheelAdd, wheelRemove } from ${JSON.stringify(wheel)};
-      const e = { deadline: Date.now() + ${delayMs}, wheelSlot: undefined, wheelIndex: 0, onWheelExpire() { console.log("expired"); } };
+      const e = { expiresAt: Date.now() + ${delayMs}, wheelSlot: undefined, wheelIndex: 0, onWheelExpire() { console.log("expired"); } };
       ${body}`]);
     const started = Date.now();
     assert.equal((await run(60_000, "wheelAdd(e); wheelRemove(e);")).stdout, "", "removed: exits at once");

@@ -11,8 +11,8 @@ export const WHEEL_TICK_MS = 4;
 
 /** @internal Something with a deadline on the wheel. */
 export interface WheelEntry {
-  /** Absolute deadline in ms since the epoch. */
-  readonly deadline: number;
+  /** When the entry expires, in ms since the epoch. */
+  readonly expiresAt: number;
   /** Position on the wheel (owned by the wheel): the slot array and the index in it. */
   wheelSlot: WheelEntry[] | undefined;
   wheelIndex: number;
@@ -37,7 +37,7 @@ let lastSlot: WheelEntry[] | undefined;
 
 /** @internal Put `e` on the wheel; a deadline already past expires on the timer's next turn. */
 export function wheelAdd(e: WheelEntry): void {
-  const tick = Math.ceil(e.deadline / WHEEL_TICK_MS);
+  const tick = Math.ceil(e.expiresAt / WHEEL_TICK_MS);
   let slot = tick === lastTick ? lastSlot : slots.get(tick);
   if (slot === undefined) {
     slots.set(tick, (slot = []));

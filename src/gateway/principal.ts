@@ -1,4 +1,3 @@
-import { createCallScope } from "../core/index.js";
 import { ClientContext, compose, returnsStream, type CallContext, type ClientCallContext, type MethodDescriptor, type Middleware, type Next } from "../rpc/index.js";
 import type { RequestContext } from "./context.js";
 
@@ -41,13 +40,14 @@ export async function authenticate(middleware: readonly Middleware<ClientCallCon
     seen = call.ctx;
     return Promise.resolve(returnsStream(call.method) ? EMPTY : {});
   };
-  const scope = createCallScope({ signal: ctx.signal, timeoutMs: ctx.timeoutMs });
+  const c = new ClientContext({
+    method, requestMetadata: ctx.metadata, peer: "gateway", protocol: "gateway", signal: ctx.signal, timeoutMs: ctx.timeoutMs,
+  });
   try {
-    const c = new ClientContext(method, scope, ctx.metadata, "gateway", "gateway", undefined, undefined, undefined);
     const out = await compose(middleware, inner)({ method, request: {}, ctx: c });
     if (returnsStream(method)) for await (const _ of out as AsyncIterable<unknown>) break; // let wrappers finish
   } finally {
-    scope.dispose();
+    c.dispose();
   }
   return seen === undefined ? undefined : principalOf(seen);
 }

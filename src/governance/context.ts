@@ -1,5 +1,4 @@
-import { Code, RpcError, createCallScope, type CallScope, type Metadata } from "../core/index.js";
-import { WheelScope } from "./timeout/wheel-scope.js";
+import type { Metadata, RpcError } from "../core/index.js";
 import { ClientContext, ServerContext, type CallContext, type ClientCallContext, type ServerCallContext } from "../rpc/index.js";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -32,26 +31,23 @@ export class DerivedClientContext extends ClientContext {
   /** Aborts this scope when the parent's does; made once per context. */
   private readonly onParentAbort: (reason: RpcError) => void;
 
-  constructor(readonly parent: ClientCallContext, scope: CallScope, o: DeriveOptions) {
-    super(
-      parent.method, scope, o.requestMetadata ?? parent.requestMetadata, parent.peer, parent.protocol,
-      parent.requestEncoding, o.isolated ? undefined : parent.onHeader, o.isolated ? undefined : parent.onTrailer,
-    );
+  constructor(readonly parent: ClientCallContext, o: DeriveOptions) {
+    super({
+      method: parent.method, requestMetadata: o.requestMetadata ?? parent.requestMetadata, peer: parent.peer,
+      protocol: parent.protocol, requestEncoding: parent.requestEncoding,
+      onHeader: o.isolated ? undefined : parent.onHeader, onTrailer: o.isolated ? undefined : parent.onTrailer,
+      deadline: parent.deadline, timeoutMs: o.timeoutMs,
+    });
     this.sharedValues = o.values;
     this.attempt = o.isolated ?? false;
-    this.onParentAbort = (reason) => scope.abort(reason);
-    linkAbort(parent, this.onParentAbort);
+    this.onParentAbort = (reason) => this.abort(reason);
+    parent.scope.onAbort(this.onParentAbort);
   }
 
-  /** Abort this context alone (the parent goes on). */
-  abort(reason: RpcError): void {
-    this.scope.abort(reason);
-  }
-
-  /** Stop the timer and detach from the parent; call once the derived call is over. */
+  /** Stop the deadline and detach from the parent; call once the derived call is over. */
   release(): void {
-    this.scope.dispose();
-    unlinkAbort(this.parent, this.onParentAbort);
+    this.dispose();
+    this.parent.scope.offAbort(this.onParentAbort);
   }
 }
 
@@ -72,18 +68,9 @@ export function inAttempt(ctx: ClientCallContext): boolean {
   return false;
 }
 
-/** Derive a client context with its own deadline and cancellation. */
+/** Derive a client context with its own deadline (on the shared wheel) and cancellation. */
 export function deriveClientContext(parent: ClientCallContext, o: DeriveOptions = {}): DerivedClientContext {
-  return new DerivedClientContext(parent, scopeFor(parent.deadline, o.timeoutMs), o);
-}
-
-/** A scope for a derived context: deadlines on the shared timing wheel, none without one. */
-function scopeFor(parentDeadline: number | undefined, timeoutMs: number | undefined): CallScope {
-  const now = timeoutMs === undefined && parentDeadline === undefined ? 0 : Date.now();
-  const own = timeoutMs === undefined ? Infinity : now + timeoutMs;
-  const deadline = Math.min(own, parentDeadline ?? Infinity);
-  if (deadline === Infinity) return createCallScope();
-  return new WheelScope(deadline, deadline === own ? timeoutMs! : deadline - now, now);
+  return new DerivedClientContext(parent, o);
 }
 
 /** Copy an isolated attempt's response headers and trailers to the parent and run its callbacks. */
@@ -97,8 +84,8 @@ export function deliverResponse(from: ClientCallContext, to: ClientCallContext, 
     to.responseTrailers.merge(from.responseTrailers);
   }
   if (from.onTrailer !== to.onTrailer) callSafely(to.onTrailer, to.responseTrailers);
-  if (from instanceof ClientContext && to instanceof ClientContext) {
-    (to as Mutable<ClientContext>).lastResponseCompressed = from.lastResponseCompressed;
+  if (to.lastResponseCompressed !== from.lastResponseCompressed) {
+    (to as Mutable<ClientCallContext>).lastResponseCompressed = from.lastResponseCompressed;
   }
 }
 
@@ -109,57 +96,21 @@ function callSafely(cb: ((md: Metadata) => void) | undefined, md: Metadata): voi
 
 /** A server context with a shorter deadline of its own (server-side time limits). @internal */
 export function deriveServerContext(parent: ServerCallContext, timeoutMs: number): { ctx: ServerContext; release(): void } {
-  const scope = createCallScope({ deadline: parent.deadline, timeoutMs });
-  const ctx = new ServerContext(parent.method, scope, parent.requestMetadata, parent.peer, parent.protocol, parent.responseEncoding);
+  const ctx = new ServerContext({
+    method: parent.method, requestMetadata: parent.requestMetadata, peer: parent.peer, protocol: parent.protocol,
+    responseEncoding: parent.responseEncoding, deadline: parent.deadline, timeoutMs,
+  });
   own(ctx, "responseHeaders", parent.responseHeaders);
   own(ctx, "responseTrailers", parent.responseTrailers);
   own(ctx, "values", parent.values);
   ctx.headerTarget = parent; // ctx.sendHeaders() reaches the transport
-  const onAbort = (reason: RpcError) => scope.abort(reason);
-  linkAbort(parent, onAbort);
-  return { ctx, release: () => { scope.dispose(); unlinkAbort(parent, onAbort); } };
+  const onAbort = (reason: RpcError) => ctx.abort(reason);
+  parent.scope.onAbort(onAbort);
+  return { ctx, release: () => { ctx.dispose(); parent.scope.offAbort(onAbort); } };
 }
 
 /** Give `obj` its own `key` (a field or a lazy getter of the base class alike). */
 function own(obj: object, key: string, value: unknown): void {
   if (Object.prototype.hasOwnProperty.call(obj, key)) (obj as Record<string, unknown>)[key] = value;
   else Object.defineProperty(obj, key, { value, writable: true, configurable: true, enumerable: true });
-}
-
-/** Abort `scope` when `parent` aborts, without creating the parent's AbortSignal when avoidable. */
-function linkAbort(parent: CallContext, onAbort: (reason: RpcError) => void): void {
-  if (parent instanceof ClientContext || parent instanceof ServerContext) return parent.scope.onAbort(onAbort);
-  const signal = parent.signal;
-  if (signal.aborted) onAbort(RpcError.from(signal.reason, Code.Canceled));
-  else signal.addEventListener("abort", abortListener(signal, onAbort), { once: true });
-}
-
-function unlinkAbort(parent: CallContext, onAbort: (reason: RpcError) => void): void {
-  if (parent instanceof ClientContext || parent instanceof ServerContext) return parent.scope.offAbort(onAbort);
-  const listener = listeners.get(onAbort);
-  if (listener !== undefined) parent.signal.removeEventListener("abort", listener);
-}
-
-/** Signal listeners by abort handler (contexts whose parent is not one of ours, which is rare). */
-const listeners = new WeakMap<(reason: RpcError) => void, () => void>();
-
-function abortListener(signal: AbortSignal, onAbort: (reason: RpcError) => void): () => void {
-  const listener = () => onAbort(RpcError.from(signal.reason, Code.Canceled));
-  listeners.set(onAbort, listener);
-  return listener;
-}
-
-/** The reason a context is aborted, or undefined while it runs (no AbortSignal is created). */
-export function abortedReason(ctx: CallContext): RpcError | undefined {
-  if (ctx instanceof ClientContext || ctx instanceof ServerContext) return ctx.scope.reason;
-  return ctx.signal.aborted ? RpcError.from(ctx.signal.reason, Code.Canceled) : undefined;
-}
-
-/** Abort a call's context if it can be aborted from outside (client and server contexts can). */
-export function abortContext(ctx: CallContext, reason: RpcError): boolean {
-  if (ctx instanceof ClientContext || ctx instanceof ServerContext) {
-    ctx.scope.abort(reason);
-    return true;
-  }
-  return false;
 }

@@ -1,4 +1,4 @@
-import { Code, Metadata, RpcError, createCallScope, type MetadataInit } from "../core/index.js";
+import { Code, Metadata, RpcError, channels, type MetadataInit } from "../core/index.js";
 import type { MethodDescriptor, MethodMap, ServiceDescriptor } from "../idl/descriptor.js";
 import { ClientContext, type ClientCallContext } from "./context.js";
 import type { OutgoingMessage } from "./message.js";
@@ -64,19 +64,16 @@ export function createClient<M extends MethodMap>(
 
 function methodCaller(method: MethodDescriptor, transport: ClientTransport, next: Next<ClientCallContext>, defaults: CallOptions) {
   const start = (request: unknown, opts: CallOptions = {}): Promise<unknown> => {
-    const scope = createCallScope({
-      signal: opts.signal ?? defaults.signal,
-      timeoutMs: opts.timeoutMs ?? defaults.timeoutMs,
-      deadline: opts.deadline ?? defaults.deadline,
-    });
     const md = new Metadata(defaults.metadata);
     if (opts.metadata) md.merge(new Metadata(opts.metadata));
-    const ctx = new ClientContext(
-      method, scope, md, transport.target, transport.protocol,
-      opts.compression ?? defaults.compression,
-      opts.onHeader ?? defaults.onHeader, opts.onTrailer ?? defaults.onTrailer,
-    );
+    const ctx = new ClientContext({
+      method, requestMetadata: md, peer: transport.target, protocol: transport.protocol,
+      requestEncoding: opts.compression ?? defaults.compression,
+      onHeader: opts.onHeader ?? defaults.onHeader, onTrailer: opts.onTrailer ?? defaults.onTrailer,
+      signal: opts.signal ?? defaults.signal, timeoutMs: opts.timeoutMs ?? defaults.timeoutMs, deadline: opts.deadline ?? defaults.deadline,
+    });
     const call: Call<ClientCallContext> = { method, request, ctx };
+    if (channels.clientCallStart.hasSubscribers) channels.clientCallStart.publish({ ctx });
     let result: Promise<unknown>;
     try {
       result = next(call);
@@ -85,13 +82,14 @@ function methodCaller(method: MethodDescriptor, transport: ClientTransport, next
     }
     return result.then(
       (value) => {
-        if (method.kind === "server" || method.kind === "bidi") return disposeAfter(value as AsyncIterable<unknown>, scope.dispose);
-        scope.dispose();
+        if (method.kind === "server" || method.kind === "bidi") return endAfter(value as AsyncIterable<unknown>, ctx);
+        endClientCall(ctx, undefined);
         return value;
       },
       (e) => {
-        scope.dispose();
-        throw RpcError.from(e, Code.Unknown);
+        const err = RpcError.from(e, Code.Unknown);
+        endClientCall(ctx, err);
+        throw err;
       },
     );
   };
@@ -125,12 +123,23 @@ function lazyIterable(started: Promise<unknown>): AsyncIterable<unknown> {
   };
 }
 
-async function* disposeAfter(source: AsyncIterable<unknown>, dispose: () => void): AsyncGenerator<unknown> {
+/** A response stream that ends its call when it ends (done, failed, or left early). */
+async function* endAfter(source: AsyncIterable<unknown>, ctx: ClientContext): AsyncGenerator<unknown> {
+  let error: RpcError | undefined;
   try {
     yield* source;
+  } catch (e) {
+    throw (error = RpcError.from(e, Code.Unknown));
   } finally {
-    dispose();
+    endClientCall(ctx, error);
   }
+}
+
+/** The call is over: publish its end (`weir:rpc:client-call-*`, when someone listens) and dispose its scope. */
+function endClientCall(ctx: ClientContext, error: RpcError | undefined): void {
+  if (error !== undefined && channels.clientCallError.hasSubscribers) channels.clientCallError.publish({ ctx, error });
+  if (channels.clientCallEnd.hasSubscribers) channels.clientCallEnd.publish({ ctx, error });
+  ctx.dispose();
 }
 
 function toAsync<T>(source: AsyncIterable<T> | Iterable<T>): AsyncIterable<T> {

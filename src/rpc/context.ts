@@ -1,4 +1,4 @@
-import { Metadata, type CallScope } from "../core/index.js";
+import { CallScope, Metadata, type CallScopeOptions } from "../core/index.js";
 import type { MethodDescriptor } from "../idl/descriptor.js";
 
 /**
@@ -25,6 +25,12 @@ export interface CallContext {
   readonly protocol: string;
   /** Scratch space for middleware (keys should be symbols). */
   readonly values: Map<unknown, unknown>;
+  /**
+   * The call's abort state: `scope.reason`, `scope.onAbort(listener)` and `scope.abort(reason)`
+   * reach it without creating the AbortSignal (what middleware and transports use); the contexts
+   * Weir builds are their own scope.
+   */
+  readonly scope: CallScope;
 }
 
 export interface ServerCallContext extends CallContext {
@@ -59,65 +65,82 @@ export interface ClientCallContext extends CallContext {
   readonly lastResponseCompressed: boolean;
 }
 
-/** @internal Built by transports for each incoming call. */
-export class ServerContext implements ServerCallContext {
+/** What a transport knows of an incoming call when it builds its context. @internal */
+export interface ServerContextInit extends CallScopeOptions {
+  readonly method: MethodDescriptor;
+  readonly requestMetadata: Metadata;
+  readonly peer: string;
+  readonly protocol: string;
+  /** Default "identity". */
+  readonly responseEncoding?: string;
+}
+
+/** @internal Built by transports for each incoming call: the call's scope and its metadata. */
+export class ServerContext extends CallScope implements ServerCallContext {
   readonly side = "server" as const;
+  readonly method: MethodDescriptor;
+  readonly requestMetadata: Metadata;
+  readonly peer: string;
+  readonly protocol: string;
   readonly responseHeaders = new Metadata();
   readonly responseTrailers = new Metadata();
   readonly values = new Map<unknown, unknown>();
   lastRequestCompressed = false;
   responseEncoding: string;
-  readonly deadline: number | undefined;
   /** @internal */
   headerTarget: HeaderTarget | undefined = undefined;
 
-  constructor(
-    readonly method: MethodDescriptor,
-    readonly scope: CallScope,
-    readonly requestMetadata: Metadata,
-    readonly peer: string,
-    readonly protocol: string,
-    responseEncoding = "identity",
-  ) {
-    this.deadline = scope.deadline;
-    this.responseEncoding = responseEncoding;
-  }
-  /** Created on first use: a call nobody listens to never allocates an AbortSignal. */
-  get signal(): AbortSignal {
-    return this.scope.signal;
+  constructor(init: ServerContextInit) {
+    super(init);
+    this.method = init.method;
+    this.requestMetadata = init.requestMetadata;
+    this.peer = init.peer;
+    this.protocol = init.protocol;
+    this.responseEncoding = init.responseEncoding ?? "identity";
   }
   timeRemaining(): number | undefined {
-    return this.scope.remainingMs();
+    return this.remainingMs();
   }
   sendHeaders(): void {
     this.headerTarget?.sendHeaders();
   }
 }
 
-/** @internal Built by the client for each outgoing call. */
-export class ClientContext implements ClientCallContext {
-  readonly side = "client" as const;
-  lastResponseCompressed = false;
-  private headerMap: Metadata | undefined;
-  private trailerMap: Metadata | undefined;
-  private valueMap: Map<unknown, unknown> | undefined;
-  readonly deadline: number | undefined;
+/** What the client knows of an outgoing call when it builds its context. @internal */
+export interface ClientContextInit extends CallScopeOptions {
+  readonly method: MethodDescriptor;
+  readonly requestMetadata: Metadata;
+  readonly peer: string;
+  readonly protocol: string;
+  readonly requestEncoding?: string | undefined;
+  readonly onHeader?: ((headers: Metadata) => void) | undefined;
+  readonly onTrailer?: ((trailers: Metadata) => void) | undefined;
+}
 
-  constructor(
-    readonly method: MethodDescriptor,
-    readonly scope: CallScope,
-    readonly requestMetadata: Metadata,
-    readonly peer: string,
-    readonly protocol: string,
-    readonly requestEncoding: string | undefined,
-    readonly onHeader: ((headers: Metadata) => void) | undefined,
-    readonly onTrailer: ((trailers: Metadata) => void) | undefined,
-  ) {
-    this.deadline = scope.deadline;
-  }
-  /** Created on first use: a call nobody listens to never allocates an AbortSignal. */
-  get signal(): AbortSignal {
-    return this.scope.signal;
+/** @internal Built by the client for each outgoing call: the call's scope and its metadata. */
+export class ClientContext extends CallScope implements ClientCallContext {
+  readonly side = "client" as const;
+  readonly method: MethodDescriptor;
+  readonly requestMetadata: Metadata;
+  readonly peer: string;
+  readonly protocol: string;
+  readonly requestEncoding: string | undefined;
+  readonly onHeader: ((headers: Metadata) => void) | undefined;
+  readonly onTrailer: ((trailers: Metadata) => void) | undefined;
+  lastResponseCompressed = false;
+  private headerMap: Metadata | undefined = undefined;
+  private trailerMap: Metadata | undefined = undefined;
+  private valueMap: Map<unknown, unknown> | undefined = undefined;
+
+  constructor(init: ClientContextInit) {
+    super(init);
+    this.method = init.method;
+    this.requestMetadata = init.requestMetadata;
+    this.peer = init.peer;
+    this.protocol = init.protocol;
+    this.requestEncoding = init.requestEncoding;
+    this.onHeader = init.onHeader;
+    this.onTrailer = init.onTrailer;
   }
   /** Created on first use (a context that shares its parent's never makes its own). */
   get responseHeaders(): Metadata {
@@ -130,6 +153,6 @@ export class ClientContext implements ClientCallContext {
     return (this.valueMap ??= new Map());
   }
   timeRemaining(): number | undefined {
-    return this.scope.remainingMs();
+    return this.remainingMs();
   }
 }

@@ -1,8 +1,9 @@
-import { Code, Metadata, RpcError, createCallScope } from "../core/index.js";
+import { Code, Metadata, RpcError } from "../core/index.js";
 import { ServerContext, type ClientCallContext, type HeaderTarget } from "./context.js";
 import { unwrapOutgoing } from "./message.js";
 import type { Call } from "./middleware.js";
 import type { Router } from "./router.js";
+import { beginServerCall, endServerCall, invokeRoute, untilAborted } from "./server-call.js";
 import type { ClientTransport } from "./transport.js";
 
 /**
@@ -19,29 +20,36 @@ export function createInProcessTransport(router: Router): ClientTransport {
     target: "in-process",
     async call(call: Call<ClientCallContext>): Promise<unknown> {
       const { method, ctx } = call;
-      if (ctx.signal.aborted) throw RpcError.from(ctx.signal.reason, Code.Canceled);
+      const aborted = ctx.scope.reason;
+      if (aborted !== undefined) throw aborted;
       const route = router.lookup(method.path);
       if (!route) throw new RpcError(Code.Unimplemented, `method ${method.path} is not implemented`);
-      const scope = createCallScope({ signal: ctx.signal, deadline: ctx.deadline });
-      const serverCtx = new ServerContext(route.method, scope, new Metadata(ctx.requestMetadata), "in-process", "in-process");
+      const serverCtx = new ServerContext({
+        method: route.method, requestMetadata: new Metadata(ctx.requestMetadata), peer: "in-process", protocol: "in-process", deadline: ctx.deadline,
+      });
+      const onClientAbort = (reason: RpcError) => serverCtx.abort(reason); // the client's abort is the peer going away
+      ctx.scope.onAbort(onClientAbort);
+      const end = (error?: RpcError) => { ctx.scope.offAbort(onClientAbort); endServerCall(serverCtx, error); };
+      beginServerCall(serverCtx);
       const delivery = (serverCtx.headerTarget = new Delivery(serverCtx, ctx));
       const request = method.kind === "client" || method.kind === "bidi"
         ? roundTrip(call.request as AsyncIterable<unknown>, method.input.encode, route.method.input.decode)
         : route.method.input.decode(method.input.encode(unwrapOutgoing(call.request)));
       try {
-        const result = await untilAborted(route.invoke({ method: route.method, request, ctx: serverCtx }), scope.signal);
+        const result = await untilAborted(invokeRoute(route, request, serverCtx), serverCtx);
         if (method.kind === "server" || method.kind === "bidi") {
-          return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode, delivery), delivery, scope.dispose);
+          return finish(roundTrip(result as AsyncIterable<unknown>, route.method.output.encode, method.output.decode, delivery), delivery, end);
         }
         const reply = method.output.decode(route.method.output.encode(unwrapOutgoing(result)));
         delivery.sendHeaders();
         delivery.end();
-        scope.dispose();
+        end();
         return reply;
       } catch (e) {
+        const err = RpcError.from(e);
         delivery.end();
-        scope.dispose();
-        throw RpcError.from(e);
+        end(err);
+        throw err;
       }
     },
     close: async () => {},
@@ -56,14 +64,15 @@ async function* roundTrip(source: AsyncIterable<unknown>, encode: (v: any) => Ui
   }
 }
 
-async function* finish(source: AsyncIterable<unknown>, delivery: Delivery, dispose: () => void) {
+async function* finish(source: AsyncIterable<unknown>, delivery: Delivery, end: (error?: RpcError) => void) {
+  let error: RpcError | undefined;
   try {
     yield* source;
   } catch (e) {
-    throw RpcError.from(e);
+    throw (error = RpcError.from(e));
   } finally {
     delivery.end();
-    dispose();
+    end(error);
   }
 }
 
@@ -87,13 +96,4 @@ class Delivery implements HeaderTarget {
     this.client.responseTrailers.merge(this.server.responseTrailers);
     this.client.onTrailer?.(this.client.responseTrailers);
   }
-}
-
-/** Settles with the call, or rejects with the signal's reason as soon as it aborts. */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(RpcError.from(signal.reason, Code.Canceled));
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
 }

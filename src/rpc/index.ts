@@ -9,3 +9,7 @@ export type { UnaryHandler, ServerStreamHandler, ClientStreamHandler, BidiStream
 export type { MethodDescriptor, ServiceDescriptor, MethodKind, MethodMap, Codec, JsonWriteOptions } from "../idl/descriptor.js";
 export { createInProcessTransport } from "./in-process.js";
 export { createGenericClient, createMethodIndex, type GenericClient, type GenericClientOptions, type GenericCallOptions, type MethodIndex } from "./generic/index.js";
+export {
+  beginServerCall, invokeRoute, endServerCall, untilAborted, ServerCalls,
+  type ServerCallStartMessage, type ServerCallEndMessage, type ServerCallErrorMessage,
+} from "./server-call.js";

@@ -1,7 +1,7 @@
 // The shared test suite every balancer passes (not a test file; each balancer's test calls it).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Metadata, createCallScope } from "../../core/index.js";
+import { Metadata } from "../../core/index.js";
 import { ClientContext, type CallContext, type MethodDescriptor } from "../../rpc/index.js";
 import type { Endpoint } from "../discovery/endpoint.js";
 import type { Balancer } from "./balancer.js";
@@ -10,7 +10,7 @@ const METHOD = { name: "M", serviceName: "t.S", path: "/t.S/M", kind: "unary", i
 
 /** A client context whose metadata carries `x-session: <session>` (the key the suite's hash balancers use). */
 export function testContext(session = String(Math.random())): CallContext {
-  return new ClientContext(METHOD, createCallScope(), new Metadata({ "x-session": session }), "test", "test", undefined, undefined, undefined);
+  return new ClientContext({ method: METHOD, requestMetadata: new Metadata({ "x-session": session }), peer: "test", protocol: "test" });
 }
 
 const eps = (weights: number[]): Endpoint[] => weights.map((weight, i) => ({ address: `10.0.0.${i + 1}:8080`, weight }));

@@ -1,7 +1,7 @@
 import { Code, Metadata, RpcError } from "../../core/index.js";
-import { ClientContext, returnsStream, type Call, type ClientCallContext, type Next } from "../../rpc/index.js";
+import { returnsStream, type Call, type ClientCallContext, type Next } from "../../rpc/index.js";
 import type { RollingWindow } from "../circuit-breaker/window.js";
-import { DerivedClientContext, abortedReason, deliverResponse, deriveClientContext } from "../context.js";
+import { DerivedClientContext, deliverResponse, deriveClientContext } from "../context.js";
 import { AVOID_INSTANCES, PICKED_INSTANCE, RETRY_MARK, instanceOf } from "../keys.js";
 import { RetryCircuit } from "./circuit.js";
 import { backoffDelay, type ResolvedRetryPolicy } from "./options.js";
@@ -53,7 +53,7 @@ export class RetryRun {
   run(): Promise<unknown> {
     const done = new Promise<unknown>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
     const parent = this.call.ctx;
-    if (parent instanceof ClientContext) parent.scope.onAbort(this.onParentAbort);
+    parent.scope.onAbort(this.onParentAbort);
     this.start();
     return done;
   }
@@ -65,7 +65,7 @@ export class RetryRun {
   continueAfter(error: unknown): Promise<unknown> {
     const done = new Promise<unknown>((resolve, reject) => { this.resolve = resolve; this.reject = reject; });
     const parent = this.call.ctx;
-    if (parent instanceof ClientContext) parent.scope.onAbort(this.onParentAbort);
+    parent.scope.onAbort(this.onParentAbort);
     this.attempts = 1;
     this.pending = 1;
     this.settle(parent, { ok: false, error: RpcError.from(error) });
@@ -134,7 +134,7 @@ export class RetryRun {
     if (!outcome.ok) this.noteAddress(instanceOf(outcome.error));
     if (this.finished) return this.discard(ctx, outcome);
     const p = this.env.policy;
-    const parentAbort = abortedReason(this.call.ctx);
+    const parentAbort = this.call.ctx.scope.reason;
     if (parentAbort !== undefined) return this.finish(outcome.ok ? outcome : { ok: false, error: parentAbort }, ctx);
     if (p.circuit === "errors") this.env.window.record(outcome.ok);
     if (p.type === "backup" || !this.retryable(outcome, ctx)) return this.finish(outcome, ctx);
@@ -155,7 +155,7 @@ export class RetryRun {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.finished) return;
-      const parentAbort = abortedReason(this.call.ctx);
+      const parentAbort = this.call.ctx.scope.reason;
       if (parentAbort !== undefined) return this.finish({ ok: false, error: parentAbort }, undefined);
       this.start();
     }, wait);
@@ -174,7 +174,7 @@ export class RetryRun {
   /** Why no further attempt may start now, or undefined. */
   private stopReason(): string | undefined {
     const p = this.env.policy;
-    if (abortedReason(this.call.ctx) !== undefined) return "the call was cancelled";
+    if (this.call.ctx.scope.reason !== undefined) return "the call was cancelled";
     if (this.env.replay !== undefined && !this.env.replay.replayable) return "the request stream is too long to send again";
     if (p.maxDurationMs > 0 && Date.now() - this.started >= p.maxDurationMs) {
       return `retry[${this.attempts}] exceeds max duration ${p.maxDurationMs}ms`;
@@ -204,7 +204,7 @@ export class RetryRun {
     this.finished = true;
     clearTimeout(this.timer);
     const parent = this.call.ctx;
-    if (parent instanceof ClientContext) parent.scope.offAbort(this.onParentAbort);
+    parent.scope.offAbort(this.onParentAbort);
     let loser: RpcError | undefined;
     for (const c of this.live) if (c !== ctx) c.abort((loser ??= new RpcError(Code.Canceled, "another attempt of this call finished first")));
     if (this.last !== undefined && this.lastCtx !== ctx && this.lastCtx !== undefined) this.discard(this.lastCtx, this.last);

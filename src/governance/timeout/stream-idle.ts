@@ -1,7 +1,6 @@
 import { Code, RpcError } from "../../core/index.js";
 import type { Call, CallContext, Middleware, Next } from "../../rpc/index.js";
 import { returnsStream, takesStream } from "../../rpc/index.js";
-import { abortContext } from "../context.js";
 
 /**
  * Options of `streamIdleTimeout()`; each limit is per message, and 0 turns it off.
@@ -70,7 +69,7 @@ function watchReceive<T>(source: AsyncIterable<T>, ms: number, ctx: CallContext)
       const fire = () => {
         if (!armed) return;
         const err = new RpcError(Code.DeadlineExceeded, `stream idle: no message received for ${ms}ms`);
-        abortContext(ctx, err);
+        ctx.scope.abort(err);
         fail!(err);
       };
       return {
@@ -104,7 +103,7 @@ function watchSend<T>(source: AsyncIterable<T>, ms: number, ctx: CallContext): A
       const fire = () => {
         if (!armed) return;
         failed = new RpcError(Code.DeadlineExceeded, `stream idle: a message waited ${ms}ms to be sent (the peer is not reading)`);
-        abortContext(ctx, failed);
+        ctx.scope.abort(failed);
       };
       return {
         async next() {

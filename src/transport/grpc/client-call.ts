@@ -1,12 +1,13 @@
 import type http2 from "node:http2";
-import { Code, RpcError, abortReason, type Limits } from "../../core/index.js";
-import { ClientContext, type ClientCallContext, type MethodDescriptor } from "../../rpc/index.js";
+import { Code, RpcError, type Limits } from "../../core/index.js";
+import type { ClientCallContext, MethodDescriptor } from "../../rpc/index.js";
 import { codeFromHttp2Error, http2ErrorName, rpcErrorFromNodeError } from "../node-error.js";
 import { decompress } from "./compression.js";
 import { EnvelopeReader, type FrameSink } from "./envelope.js";
 import { appendMetadata, checkResponseHeaders, statusFromTrailers } from "./client-response.js";
 import { sessionError, type SessionPool } from "./session-pool.js";
 import type { CachedHeaders } from "./request-headers.js";
+import { attachCall, callOf, detachCall, isDetached, onStreamClose, onStreamData, onStreamEnd } from "./stream-calls.js";
 
 const NGHTTP2_NO_ERROR = 0;
 const NGHTTP2_REFUSED_STREAM = 7;
@@ -20,31 +21,15 @@ export interface CallShared {
   readonly headerCache: Map<string, CachedHeaders>;
 }
 
-const kCall = Symbol("weir.clientCall");
-type CallStream = http2.ClientHttp2Stream & { [kCall]: ClientCall };
-
-/** Where the events of a stream go once its call has moved to another stream. */
-const DETACHED = { onResponse() {}, onData() {}, onEnd() {}, onClose() {} } as unknown as ClientCall;
-
-// One set of listeners for every stream: `this` is the stream, which points at its call.
-function onResponse(this: CallStream, headers: http2.IncomingHttpHeaders): void { this[kCall].onResponse(headers); }
-function onData(this: CallStream, chunk: Buffer): void { this[kCall].onData(chunk); }
-function onTrailers(this: CallStream, trailers: http2.IncomingHttpHeaders): void {
-  const call = this[kCall];
-  if (call !== DETACHED) call.trailers = trailers;
+// The stream's listeners: data, end and close are the shared ones of `stream-calls.ts`.
+function onResponse(this: http2.ClientHttp2Stream, headers: http2.IncomingHttpHeaders): void { callOf<ClientCall>(this).onResponse(headers); }
+function onTrailers(this: http2.ClientHttp2Stream, trailers: http2.IncomingHttpHeaders): void {
+  const call = callOf<ClientCall>(this);
+  if (!isDetached(call)) call.trailers = trailers;
 }
-function onEnd(this: CallStream): void { this[kCall].onEnd(); }
-function onError(this: CallStream, e: unknown): void {
-  const call = this[kCall];
-  if (call !== DETACHED) call.nodeError ??= e;
-}
-// A closed Node stream survives minor GCs (it goes at a major one), and whatever it points to is
-// copied and promoted with it: detached, it no longer drags the call, its context and the
-// middleware's state along.
-function onClose(this: CallStream): void {
-  const call = this[kCall];
-  this[kCall] = DETACHED;
-  call.onClose();
+function onError(this: http2.ClientHttp2Stream, e: unknown): void {
+  const call = callOf<ClientCall>(this);
+  if (!isDetached(call)) call.nodeError ??= e;
 }
 
 /**
@@ -92,31 +77,24 @@ export abstract class ClientCall {
 
   /** Open the stream on the session whose slot the call holds; throws what session.request throws (the caller maps it). */
   open(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): http2.ClientHttp2Stream {
-    const stream = session.request(headers) as CallStream;
+    const stream = session.request(headers);
     this.stream = stream;
     this.session = session;
-    stream[kCall] = this;
+    attachCall(stream, this);
     stream.on("response", onResponse);
-    stream.on("data", onData);
+    stream.on("data", onStreamData);
     stream.on("trailers", onTrailers);
     // With the request side already ended (unary, server-streaming), 'close' follows 'end' at once
     // and one listener fewer is measurably cheaper; request streams need 'end' to stop sending early.
-    if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onEnd);
+    if (this.method.kind === "client" || this.method.kind === "bidi") stream.on("end", onStreamEnd);
     stream.on("error", onError);
-    stream.on("close", onClose);
+    stream.on("close", onStreamClose);
     this.listening = true;
-    const ctx = this.ctx;
-    if (ctx instanceof ClientContext) ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
-    else ctx.signal.addEventListener("abort", this);
+    this.ctx.scope.onAbort(this.onScopeAbort); // no AbortSignal needed
     return stream;
   }
 
   private readonly onScopeAbort = (reason: RpcError): void => this.cancel(reason);
-
-  /** The caller's signal aborted (deadline or cancellation). */
-  handleEvent(): void {
-    this.cancel(abortReason(this.ctx.signal));
-  }
 
   /** End the call locally with `reason`, resetting the stream with CANCEL. */
   cancel(reason: RpcError): void {
@@ -193,15 +171,13 @@ export abstract class ClientCall {
     }
     if (!this.listening) return;
     this.listening = false;
-    const ctx = this.ctx;
-    if (ctx instanceof ClientContext) ctx.scope.offAbort(this.onScopeAbort);
-    else ctx.signal.removeEventListener("abort", this);
+    this.ctx.scope.offAbort(this.onScopeAbort);
   }
 
   /** Move the call to a new stream (transparent retry); false when that is not possible. */
   private reopen(): boolean {
     this.replayed = true;
-    (this.stream as CallStream)[kCall] = DETACHED;
+    detachCall(this.stream!);
     this.release();
     this.stream = undefined;
     this.trailers = undefined;

@@ -41,7 +41,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
   const pacer = o.streamsPerTurn === Infinity ? undefined : new StreamPacer(o.streamsPerTurn, sendNow);
   const start = (session: http2.ClientHttp2Session, call: Call<ClientCallContext>) => startCall(o, shared, pacer, session, call);
   const startWhenFree = (call: Call<ClientCallContext>) => pool.waitForStream(call.ctx).then((s) => {
-    const aborted = abortedReason(call.ctx); // cancelled as its turn came
+    const aborted = call.ctx.scope.reason; // cancelled as its turn came
     if (aborted === undefined) return start(s, call);
     pool.streamEnded(s);
     throw aborted;
@@ -63,7 +63,7 @@ export function createGrpcTransport(options: GrpcTransportOptions): GrpcTranspor
     get state() { return pool.state; },
     stats: () => pool.stats(),
     call(call: Call<ClientCallContext>): Promise<unknown> {
-      const aborted = abortedReason(call.ctx);
+      const aborted = call.ctx.scope.reason;
       if (aborted !== undefined) return Promise.reject(aborted);
       const enc = call.ctx.requestEncoding;
       if (enc !== undefined && enc !== "identity" && enc !== "gzip" && enc !== "deflate") {

@@ -31,7 +31,7 @@ export interface CallEnv {
 export abstract class GuardedCall implements WheelEntry, SendBudget {
   abstract done: boolean;
   /** @internal When the wheel looks at this call next: the earlier of its deadline and its send timeout. */
-  deadline: number;
+  expiresAt: number;
   /** @internal */
   wheelSlot: WheelEntry[] | undefined = undefined;
   /** @internal */
@@ -48,7 +48,7 @@ export abstract class GuardedCall implements WheelEntry, SendBudget {
   private conn: ConnectionState | undefined;
 
   constructor(protected readonly env: CallEnv, protected readonly stream: ServerHttp2Stream, deadline: number | undefined) {
-    this.callDeadline = this.deadline = deadline ?? Infinity;
+    this.callDeadline = this.expiresAt = deadline ?? Infinity;
   }
 
   /** The call's path, for messages. */
@@ -84,7 +84,7 @@ export abstract class GuardedCall implements WheelEntry, SendBudget {
     this.giveSend(this.sendCounted);
   }
 
-  /** @internal The wheel reached `deadline`: the call's deadline, or its send timeout, or neither yet. */
+  /** @internal The wheel reached `expiresAt`: the call's deadline, or its send timeout, or neither yet. */
   onWheelExpire(): void {
     const now = Date.now();
     if (!this.done && now >= this.callDeadline) return this.finish(new RpcError(Code.DeadlineExceeded, "deadline exceeded"));
@@ -95,7 +95,7 @@ export abstract class GuardedCall implements WheelEntry, SendBudget {
     }
     const next = Math.min(this.done ? Infinity : this.callDeadline, this.sendBy);
     if (next === Infinity) return;
-    this.deadline = next;
+    this.expiresAt = next;
     wheelAdd(this);
   }
 
@@ -104,9 +104,9 @@ export abstract class GuardedCall implements WheelEntry, SendBudget {
     if (this.sendBy !== Infinity) return;
     this.sendBy = Date.now() + this.env.options.sendTimeoutMs;
     this.sendMark = this.writesDone;
-    if (this.wheelSlot !== undefined && this.deadline <= this.sendBy) return; // the wheel looks earlier anyway
+    if (this.wheelSlot !== undefined && this.expiresAt <= this.sendBy) return; // the wheel looks earlier anyway
     wheelRemove(this);
-    this.deadline = this.sendBy;
+    this.expiresAt = this.sendBy;
     wheelAdd(this);
   }
 

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
-import { OutgoingMessage, type Route } from "../../rpc/index.js";
+import { OutgoingMessage, beginServerCall, endServerCall, invokeRoute, type Route } from "../../rpc/index.js";
 import { isSupportedEncoding, pickEncoding } from "./compression.js";
 import { EnvelopeReader, encodeEnvelope } from "./envelope.js";
 import { cancelledByPeer } from "../node-error.js";
@@ -74,6 +74,7 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
     const kind = this.route.method.kind;
     listen(stream, this);
     this.guard();
+    beginServerCall(this.ctx);
     if (kind === "server" || kind === "bidi") {
       this.batch = new BatchWriter(stream, this.env.options.limits.maxSendMessageBytes, this, () => this.onFull(), () => this.onDrain());
     }
@@ -165,7 +166,7 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
   private async run(request: unknown): Promise<void> {
     let result: unknown;
     try {
-      result = await this.route.invoke({ method: this.route.method, request, ctx: this.ctx });
+      result = await invokeRoute(this.route, request, this.ctx);
     } catch (e) {
       const declared = thriftDeclaredResult(this.route.method, e); // Thrift: a declared exception is a normal response
       if (declared === undefined || this.done) return this.finish(RpcError.from(e));
@@ -205,16 +206,16 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
     this.done = true;
     this.release();
     const stream = this.stream;
-    if (stream.destroyed || stream.closed) return this.ctx.complete();
+    if (stream.destroyed || stream.closed) return endServerCall(this.ctx);
     try {
       if (!this.headersSent) this.writeHeaders();
     } catch (e) {
-      return this.ctx.abort(RpcError.from(e, Code.Internal));
+      return endServerCall(this.ctx, RpcError.from(e, Code.Internal));
     }
     this.trailers = statusTrailers(undefined, this.ctx.trailersIfAny());
     this.sliced = writeUnary(stream, env);
     this.watchSend();
-    this.ctx.complete();
+    endServerCall(this.ctx);
   }
 
   // --- response side -------------------------------------------------------------------------
@@ -330,8 +331,7 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
       }
       if (!stream.readableEnded) stream.resume(); // discard what the client still sends until the status is out
     }
-    if (err !== undefined) this.ctx.abort(err);
-    else this.ctx.complete();
+    endServerCall(this.ctx, err);
     this.requests?.close(err);
     this.wake();
   }
@@ -355,7 +355,7 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
     this.done = true;
     this.release();
     const err = cancelledByPeer(this.stream.rstCode);
-    this.ctx.abort(err);
+    endServerCall(this.ctx, err);
     this.requests?.close(err);
     this.wake();
   }
@@ -369,7 +369,7 @@ export class ServerCall extends GuardedCall implements RequestSource, ResponseSi
   protected abandon(err: RpcError): void {
     this.done = true;
     this.release();
-    this.ctx.abort(err);
+    endServerCall(this.ctx, err);
     this.requests?.close(err);
     this.wake();
   }

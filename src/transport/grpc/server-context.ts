@@ -1,15 +1,16 @@
 import type { ServerHttp2Stream } from "node:http2";
-import { Code, Metadata, RpcError } from "../../core/index.js";
+import { CallScope, Metadata } from "../../core/index.js";
 import type { HeaderTarget, MethodDescriptor, ServerCallContext } from "../../rpc/index.js";
 import { grpcProtocolName } from "./thrift-compat.js";
 import { isReservedHeader } from "./headers.js";
 
 /**
- * @internal The context of one gRPC call on the server. What most handlers never touch is built on
- * first use: the AbortSignal, the metadata objects, the peer address. A call that nobody asks the
- * signal of costs no AbortController.
+ * @internal The context of one gRPC call on the server, and its scope. What most handlers never
+ * touch is built on first use: the AbortSignal, the metadata objects, the peer address. A call
+ * that nobody asks the signal of costs no AbortController. The deadline is watched by the call
+ * (with its send timeout, on one wheel entry), which aborts the scope when it passes.
  */
-export class GrpcServerContext implements ServerCallContext {
+export class GrpcServerContext extends CallScope implements ServerCallContext {
   readonly side = "server" as const;
   /** "grpc", or "grpc+thrift" for methods loaded from Thrift IDL. */
   get protocol(): string {
@@ -17,8 +18,6 @@ export class GrpcServerContext implements ServerCallContext {
   }
   lastRequestCompressed = false;
   responseEncoding: string;
-  private controller: AbortController | undefined;
-  private reason: RpcError | undefined;
   private metadata: Metadata | undefined;
   private headersOut: Metadata | undefined;
   private trailersOut: Metadata | undefined;
@@ -30,20 +29,13 @@ export class GrpcServerContext implements ServerCallContext {
     /** The request's header fields as received, `[name, value, name, value, …]`. */
     private readonly rawHeaders: readonly string[],
     /** Absolute deadline in ms since the epoch, from `grpc-timeout`. */
-    readonly deadline: number | undefined,
+    deadline: number | undefined,
     responseEncoding: string,
     /** The call, which sends the response headers. */
     private readonly call: HeaderTarget,
   ) {
+    super(deadline === undefined ? NO_DEADLINE : { deadline, armDeadline: false });
     this.responseEncoding = responseEncoding;
-  }
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.reason !== undefined) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
   }
 
   get requestMetadata(): Metadata {
@@ -70,7 +62,7 @@ export class GrpcServerContext implements ServerCallContext {
   }
 
   timeRemaining(): number | undefined {
-    return this.deadline === undefined ? undefined : Math.max(0, this.deadline - Date.now());
+    return this.remainingMs();
   }
 
   sendHeaders(): void {
@@ -86,21 +78,10 @@ export class GrpcServerContext implements ServerCallContext {
   trailersIfAny(): Metadata | undefined {
     return this.trailersOut;
   }
-
-  /** @internal Abort the call's signal (deadline, cancellation, shutdown); the first reason wins. */
-  abort(reason: RpcError): void {
-    if (this.reason !== undefined) return;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-
-  /** @internal The call is over: a signal someone holds aborts, so work tied to it stops. */
-  complete(): void {
-    if (this.reason === undefined && this.controller !== undefined) {
-      this.abort(new RpcError(Code.Canceled, "the call has completed"));
-    }
-  }
 }
+
+/** Options of a scope whose call has no deadline (one frozen object for every call). */
+const NO_DEADLINE = Object.freeze({});
 
 /**
  * User metadata from the received header fields, each repeated field a separate value (Node's

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
-import { Code, RpcError, createClient } from "../../index.js";
+import { Code, RpcError, createCallScope } from "../../core/index.js";
+import { createClient } from "../../index.js";
 import type { ClientCall } from "./client-call.js";
 import { Echo, startGrpcJsServer, type PeerServer } from "./client-fixture.js";
 import { createGrpcTransport, resolveGrpcTransportOptions } from "./index.js";
@@ -10,9 +11,9 @@ import { StreamPacer } from "./stream-pacer.js";
 /** One turn of the event loop (the pacer's unit of time), not a sleep. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A stand-in call: the pacer only reads its context's abort state and may fail it. */
+/** A stand-in call: the pacer only reads its context's abort state (`ctx.scope`) and may fail it. */
 function fakeCall(id: number, signal = new AbortController().signal): ClientCall & { id: number; failedWith?: unknown } {
-  const call = { id, ctx: { signal }, failedWith: undefined as unknown, fail(e: unknown) { call.failedWith = e; } };
+  const call = { id, ctx: createCallScope({ signal }), failedWith: undefined as unknown, fail(e: unknown) { call.failedWith = e; } };
   return call as unknown as ClientCall & { id: number; failedWith?: unknown };
 }
 

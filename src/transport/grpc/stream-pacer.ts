@@ -65,7 +65,7 @@ export class StreamPacer {
       const env = q[i + 3] as Envelope;
       q[i] = q[i + 1] = q[i + 2] = q[i + 3] = undefined;
       this.head = i + 4;
-      const aborted = abortedReason(call.ctx); // cancelled or past its deadline while waiting
+      const aborted = call.ctx.scope.reason; // cancelled or past its deadline while waiting
       if (aborted !== undefined) {
         call.fail(aborted);
         continue;

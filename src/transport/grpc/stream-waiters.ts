@@ -1,6 +1,6 @@
 import type http2 from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
-import { ClientContext, type ClientCallContext } from "../../rpc/index.js";
+import type { ClientCallContext } from "../../rpc/index.js";
 import { abortedReason } from "./aborted-reason.js";
 
 /** What a client of a saturated target is told to wait before trying again, in seconds. */
@@ -46,7 +46,7 @@ export class StreamWaiters {
    * when the queue is full, UNAVAILABLE when no stream frees in time, or the call's own abort.
    */
   wait(ctx: ClientCallContext): Promise<http2.ClientHttp2Session> {
-    const aborted = abortedReason(ctx);
+    const aborted = ctx.scope.reason;
     if (aborted !== undefined) return Promise.reject(aborted);
     if (this.live >= this.max) {
       return Promise.reject(busy(Code.ResourceExhausted, `every HTTP/2 stream to ${this.describe()} is busy and ${this.max} calls already wait for one`));
@@ -54,8 +54,7 @@ export class StreamWaiters {
     return new Promise((resolve, reject) => {
       const w: Waiter = { ctx, expiresAt: performance.now() + this.timeoutMs, resolve, reject, done: false, onAbort: undefined };
       w.onAbort = () => this.leave(w);
-      if (ctx instanceof ClientContext) ctx.scope.onAbort(w.onAbort);
-      else ctx.signal.addEventListener("abort", w.onAbort, { once: true });
+      ctx.scope.onAbort(w.onAbort);
       this.queue.push(w);
       this.live++;
       this.arm();
@@ -98,15 +97,13 @@ export class StreamWaiters {
   private leave(w: Waiter): void {
     if (w.done) return;
     this.settle(w); // stays in the array, skipped by shift()
-    w.reject(abortedReason(w.ctx) ?? new RpcError(Code.Canceled, "the call was cancelled while it waited for a stream"));
+    w.reject(w.ctx.scope.reason ?? new RpcError(Code.Canceled, "the call was cancelled while it waited for a stream"));
   }
 
   private settle(w: Waiter): void {
     w.done = true;
     this.live--;
-    const ctx = w.ctx;
-    if (ctx instanceof ClientContext) ctx.scope.offAbort(w.onAbort!);
-    else ctx.signal.removeEventListener("abort", w.onAbort!);
+    w.ctx.scope.offAbort(w.onAbort!);
     if (this.live === 0 && this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;

@@ -1,8 +1,7 @@
 import { thriftMethodOf, type ThriftMethod } from "../../codec/thrift/index.js";
-import { Code, Metadata, RpcError, createCallScope } from "../../core/index.js";
-import { ServerContext, unwrapOutgoing, type Route } from "../../rpc/index.js";
+import { Code, Metadata, RpcError } from "../../core/index.js";
+import { ServerContext, beginServerCall, endServerCall, invokeRoute, untilAborted, unwrapOutgoing, type Route, type ServerCalls } from "../../rpc/index.js";
 import { IntKey, LOG_ID_METADATA, StrKey } from "../ttheader/keys.js";
-import { untilAborted } from "./abort-source.js";
 import { AppExceptionType, appExceptionFromError, encodeAppException, type AppException } from "./app-exception.js";
 import { bizErrorKeys } from "../ttheader/biz-error.js";
 import { repliesCompressed, wrapCompressedReply, wrapReply, type EnvelopeMeta } from "./envelope.js";
@@ -29,7 +28,7 @@ export const THRIFT_ENVELOPE = Symbol.for("weir.thrift.envelope");
  * TApplicationException (UNKNOWN_METHOD, INTERNAL_ERROR, PROTOCOL_ERROR). Oneway calls get nothing.
  * A streaming method cannot be called this way: UNKNOWN_METHOD, saying to call it over gRPC.
  */
-export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> {
+export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: string, calls: ServerCalls): Promise<ReplyUnit | undefined> {
   const { header } = msg;
   const oneway = header.type === MessageType.Oneway;
   if (header.type !== MessageType.Call && !oneway) {
@@ -54,33 +53,40 @@ export async function dispatchMessage(env: DispatchEnv, msg: WireMessage, peer: 
     if (oneway) return void env.log(`thrift: bad arguments to oneway ${header.name} from ${peer}: ${err.rawMessage}`);
     return exception(msg, { type: AppExceptionType.ProtocolError, message: err.rawMessage });
   }
-  return invoke(env, msg, route, wire, request, peer, oneway);
+  return invoke(env, msg, route, wire, request, peer, oneway, calls);
 }
 
 const STREAMING = Object.freeze({ client: "client-streaming", server: "server-streaming", bidi: "bidirectional streaming" });
 
 async function invoke(
   env: DispatchEnv, msg: WireMessage, route: Route, wire: ThriftMethod, request: unknown, peer: string, oneway: boolean,
+  calls: ServerCalls,
 ): Promise<ReplyUnit | undefined> {
-  const scope = createCallScope({ timeoutMs: timeoutOf(msg) });
-  const ctx = new ServerContext(route.method, scope, requestMetadata(msg), peer, protocolName(msg));
+  const ctx = new ServerContext({
+    method: route.method, requestMetadata: requestMetadata(msg), peer, protocol: protocolName(msg), timeoutMs: timeoutOf(msg),
+  });
   ctx.values.set(THRIFT_ENVELOPE, msg);
+  calls.add(ctx);
+  beginServerCall(ctx);
+  let failed: RpcError | undefined;
   try {
-    const value = unwrapOutgoing(await untilAborted(route.invoke({ method: route.method, request, ctx }), scope));
+    const value = unwrapOutgoing(await untilAborted(invokeRoute(route, request, ctx), ctx));
     if (oneway) return undefined;
     return reply(msg, MessageType.Reply, wire.encodeSuccess(msg.protocol, value), responseMeta(ctx));
   } catch (e) {
-    if (oneway) return void env.log(`thrift: oneway ${msg.header.name} from ${peer} failed: ${RpcError.from(e).rawMessage}`);
-    return errorReply(msg, wire, e, ctx);
+    const declared = oneway ? undefined : wire.encodeDeclared(msg.protocol, e); // a declared exception is a reply
+    if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
+    failed = RpcError.from(e, Code.Unknown);
+    if (oneway) return void env.log(`thrift: oneway ${msg.header.name} from ${peer} failed: ${failed.rawMessage}`);
+    return errorReply(msg, wire, failed, ctx);
   } finally {
-    scope.dispose();
+    calls.delete(ctx);
+    endServerCall(ctx, failed);
   }
 }
 
-function errorReply(msg: WireMessage, wire: ThriftMethod, e: unknown, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
-  const declared = wire.encodeDeclared(msg.protocol, e);
-  if (declared) return reply(msg, MessageType.Reply, declared, responseMeta(ctx));
-  const err = RpcError.from(e, Code.Unknown);
+/** The error writer of Thrift: Kitex biz-error keys on TTHeader, else a TApplicationException. */
+function errorReply(msg: WireMessage, wire: ThriftMethod, err: RpcError, ctx: ServerContext): ReplyUnit | Promise<ReplyUnit> {
   const biz = bizErrorKeys(err);
   if (biz && msg.kind === "ttheader") {
     const meta = responseMeta(ctx);

@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { channels, RpcError } from "../../core/index.js";
+import { channels, Code, RpcError } from "../../core/index.js";
+import { ServerCalls } from "../../rpc/index.js";
 import { ConnectionTimeouts, Waiting, type TimeoutLimits } from "./connection-timeouts.js";
 import { UnitReader } from "./unit-reader.js";
 import type { ByteBudget } from "./byte-budget.js";
@@ -13,8 +14,12 @@ export interface ReplyUnit {
   readonly close?: boolean;
 }
 
-/** Handles one received message; may answer synchronously or later. Must not throw. */
-export type MessageHandler = (msg: WireMessage, peer: string) => ReplyUnit | undefined | Promise<ReplyUnit | undefined>;
+/**
+ * Handles one received message; may answer synchronously or later. Must not throw. `calls` holds
+ * the connection's calls in progress: a call adds its scope while it runs, and the connection
+ * aborts them all when the peer goes away.
+ */
+export type MessageHandler = (msg: WireMessage, peer: string, calls: ServerCalls) => ReplyUnit | undefined | Promise<ReplyUnit | undefined>;
 
 /** Answers a unit the server could not accept (e.g. a TTHeader with a compact payload), if it can. */
 export type RejectHandler = (unit: RawUnit, error: RpcError) => ReplyUnit | undefined;
@@ -77,6 +82,8 @@ export class ThriftConnection {
   /** Units taken off the socket so far. */
   private unitsRead = 0;
   private readonly timeouts: ConnectionTimeouts;
+  /** The calls in progress, aborted when the connection goes. */
+  private readonly calls = new ServerCalls();
 
   constructor(
     private readonly socket: Socket, private readonly handler: MessageHandler,
@@ -90,8 +97,14 @@ export class ThriftConnection {
   readonly onGone = (): void => {
     this.closing = true;
     this.releaseInflated();
+    this.abortCalls();
     this.onIdle?.();
   };
+
+  /** The peer went away: every call in progress stops (its handler's `ctx.signal` aborts). */
+  private abortCalls(): void {
+    if (this.calls.size > 0) this.calls.abortAll(new RpcError(Code.Canceled, "the client closed the connection"));
+  }
 
   /**
    * Stop reading, let the messages in progress answer, then close; resolves when the socket is
@@ -244,7 +257,7 @@ export class ThriftConnection {
   /** Run the handler for a message; false when the connection is done for. */
   private run(msg: WireMessage, slot: Slot): boolean {
     try {
-      const out = this.handler(msg, this.peer);
+      const out = this.handler(msg, this.peer, this.calls);
       if (out instanceof Promise) out.then((r) => this.settle(slot, r), (e: unknown) => this.fail(`handler failed: ${(e as Error).message}`, e));
       else this.settle(slot, out);
       return true;

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { Code, RpcError } from "../../core/index.js";
-import type { Router } from "../../rpc/index.js";
+import type { Router, ServerCalls } from "../../rpc/index.js";
 import { decodeTTHeader } from "../ttheader/header.js";
 import { AppExceptionType, encodeAppException } from "./app-exception.js";
 import { dispatchMessage, type DispatchEnv } from "./dispatch.js";
@@ -168,8 +168,8 @@ export class ThriftServerEngine {
     await Promise.all([...this.connections].map((c) => c.drain(graceMs)));
   }
 
-  private readonly handle = (msg: WireMessage, peer: string): Promise<ReplyUnit | undefined> =>
-    dispatchMessage(this.env, msg, peer);
+  private readonly handle = (msg: WireMessage, peer: string, calls: ServerCalls): Promise<ReplyUnit | undefined> =>
+    dispatchMessage(this.env, msg, peer, calls);
 
   private readonly sweep = (): void => {
     const now = performance.now();
