@@ -4,7 +4,7 @@ import { Code, RpcError } from "../../core/index.js";
 import {
   applicationExceptionCodec, applicationExceptionToError, errorToApplicationException, TApplicationExceptionType,
 } from "./application-exception.js";
-import { decodeMessageHeader, readMessageHeader, writeMessageHeader, type ThriftMessageHeader } from "./message.js";
+import { decodeMessageHeader, readMessageHeader, scanMessageHeader, writeMessageHeader, type HeaderErrors, type ThriftMessageHeader } from "./message.js";
 import type { ThriftProtocol } from "./struct-codec.js";
 import { ThriftReader, ThriftWriter } from "./writer.js";
 
@@ -29,6 +29,23 @@ describe("Thrift message headers", () => {
     const w = new ThriftWriter();
     writeMessageHeader(w, "compact", { name: "a", type: 4, seqId: 300 });
     assert.equal(w.finish().toString("hex"), "8281ac020161");
+  });
+
+  it("scanMessageHeader: undefined for every prefix that ends inside the header, the header once it is whole", () => {
+    const fail = (what: string) => () => new RpcError(Code.Internal, what);
+    const errors: HeaderErrors = { notAMessage: fail("not a message"), nameTooLong: fail("long name"), badVarint: fail("varint") };
+    for (const protocol of ["binary", "compact"] as ThriftProtocol[]) {
+      const w = new ThriftWriter();
+      writeMessageHeader(w, protocol, { name: "Méthode", type: 1, seqId: -300 });
+      const bytes = Buffer.concat([w.finish(), Buffer.from([0x0c, 0x00, 0x00])]); // a struct follows
+      const header = bytes.length - 3;
+      for (let end = 0; end < header; end++) assert.equal(scanMessageHeader(bytes, 0, end, errors), undefined, `${protocol}, ${end} bytes`);
+      const whole = { protocol, name: "Méthode", type: 1, seqId: -300, bodyOffset: header };
+      assert.deepEqual(scanMessageHeader(bytes, 0, header, errors), whole);
+      assert.deepEqual(decodeMessageHeader(bytes), whole);
+    }
+    assert.throws(() => scanMessageHeader(Buffer.from("8221ffffffff1f", "hex"), 0, 7, errors), /varint/);
+    assert.throws(() => scanMessageHeader(Buffer.from("8221ff", "hex"), 0, 3, errors, "binary"), /not a message/);
   });
 
   it("rejects truncated, foreign and oversized headers", () => {

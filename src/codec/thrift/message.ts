@@ -1,8 +1,8 @@
 import { Code, RpcError } from "../../core/index.js";
-import { rutf8, rvar32, wutf8, wvar32 } from "./bytes.js";
-import { truncated } from "./errors.js";
+import { rutf8, wutf8, wvar32 } from "./bytes.js";
+import { badI64, truncated } from "./errors.js";
 import type { ThriftProtocol, ThriftStructCodec } from "./struct-codec.js";
-import { ThriftReader, ThriftWriter } from "./writer.js";
+import { asBuffer, ThriftReader, ThriftWriter } from "./writer.js";
 
 /** Thrift message types. */
 export const ThriftMessageType = Object.freeze({ Call: 1, Reply: 2, Exception: 3, Oneway: 4 });
@@ -42,42 +42,95 @@ export function writeMessageHeader(w: ThriftWriter, protocol: ThriftProtocol, h:
   w.p = p + bytes.length;
 }
 
+/** A message header and the offset of the struct that follows it. */
+export interface ThriftMessageHeaderAt extends ThriftMessageHeader {
+  readonly protocol: ThriftProtocol;
+  readonly bodyOffset: number;
+}
+
+/**
+ * How a caller of {@link scanMessageHeader} words each fault: the codec answers INVALID_ARGUMENT,
+ * the transports INTERNAL, each with its own messages. @internal
+ */
+export interface HeaderErrors {
+  notAMessage(b: Buffer, off: number, expected: ThriftProtocol | undefined): RpcError;
+  nameTooLong(bytes: number): RpcError;
+  badVarint(detail: string): RpcError;
+}
+
+/**
+ * The one reader of message headers: the header at `off` in `b[..end]` (the protocol is detected
+ * from the first bytes and must be `expected` when given). Returns undefined when the bytes end
+ * before the header does, so that a transport can wait for more; throws what `errors` makes when
+ * the bytes cannot be a header. @internal
+ */
+export function scanMessageHeader(b: Buffer, off: number, end: number, errors: HeaderErrors, expected?: ThriftProtocol): ThriftMessageHeaderAt | undefined {
+  if (end - off < 2) return undefined;
+  const first = b[off]!, second = b[off + 1]!;
+  const found: ThriftProtocol | undefined = first === 0x80 && second === 0x01 ? "binary" : first === 0x82 && (second & 0x1f) === 1 ? "compact" : undefined;
+  if (found === undefined || (expected !== undefined && found !== expected)) throw errors.notAMessage(b, off, expected);
+  return found === "binary" ? binaryHeader(b, off, end, errors) : compactHeader(b, off, end, errors);
+}
+
+/** `80 01 00 <type>`, u32 name length, name, i32 seq id. */
+function binaryHeader(b: Buffer, off: number, end: number, errors: HeaderErrors): ThriftMessageHeaderAt | undefined {
+  if (end - off < 8) return undefined;
+  const n = b.readUInt32BE(off + 4);
+  if (n > MAX_METHOD_NAME_BYTES) throw errors.nameTooLong(n);
+  const seqAt = off + 8 + n;
+  if (seqAt + 4 > end) return undefined;
+  return { protocol: "binary", name: rutf8(b, off + 8, n), type: b[off + 3]! & 7, seqId: b.readInt32BE(seqAt), bodyOffset: seqAt + 4 };
+}
+
+/** `82`, `(type << 5) | 1`, varint seq id, varint name length, name. */
+function compactHeader(b: Buffer, off: number, end: number, errors: HeaderErrors): ThriftMessageHeaderAt | undefined {
+  const seqId = varint32(b, off + 2, end, errors);
+  if (seqId < 0) return undefined;
+  const n = varint32(b, varintEnd, end, errors);
+  if (n < 0) return undefined;
+  if (n > MAX_METHOD_NAME_BYTES) throw errors.nameTooLong(n);
+  const at = varintEnd;
+  if (at + n > end) return undefined;
+  return { protocol: "compact", name: rutf8(b, at, n), type: (b[off + 1]! >> 5) & 7, seqId: seqId | 0, bodyOffset: at + n };
+}
+
+/** Where the last varint read by `varint32` ended (saves returning a pair). */
+let varintEnd = 0;
+
+/** An unsigned varint of at most 32 bits at `p`, its end in `varintEnd`; -1 when the bytes end first. */
+function varint32(b: Buffer, p: number, end: number, errors: HeaderErrors): number {
+  let v = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (p >= end) return -1;
+    const c = b[p++]!;
+    if (shift === 28 && c > 15) throw errors.badVarint(c >= 128 ? "varint longer than 5 bytes" : "varint does not fit in 32 bits");
+    v |= (c & 127) << shift;
+    if (c < 128) {
+      varintEnd = p;
+      return v >>> 0;
+    }
+  }
+  return -1; // not reached: the fifth byte ends the varint or throws
+}
+
+/** The codec's wording: every fault, a truncation included, is INVALID_ARGUMENT. */
+const CODEC_HEADER_ERRORS: HeaderErrors = Object.freeze({
+  notAMessage: (b: Buffer, off: number, expected: ThriftProtocol | undefined) =>
+    new RpcError(Code.InvalidArgument, `not a strict ${expected ?? "binary or compact"} Thrift message (starts 0x${b.subarray(off, off + 4).toString("hex")})`),
+  nameTooLong: (n: number) => new RpcError(Code.InvalidArgument, `Thrift message header names a method of ${n} bytes (limit ${MAX_METHOD_NAME_BYTES})`),
+  badVarint: (detail: string) => badI64(HEADER, detail),
+});
+const HEADER = "a message header";
+
 /**
  * Read a message header at `r.p` (the protocol is detected from the first byte unless given);
  * leaves `r.p` at the struct that follows. Bad or truncated headers: RpcError INVALID_ARGUMENT.
  */
 export function readMessageHeader(r: ThriftReader, protocol?: ThriftProtocol): ThriftMessageHeader & { protocol: ThriftProtocol } {
-  if (r.p + 2 > r.e) throw truncated("a message header");
-  const b = r.b;
-  const first = b[r.p]!, second = b[r.p + 1]!;
-  const found: ThriftProtocol | undefined = first === 0x80 && second === 0x01 ? "binary" : first === 0x82 && (second & 0x1f) === 1 ? "compact" : undefined;
-  if (!found || (protocol && found !== protocol)) {
-    throw new RpcError(Code.InvalidArgument, `not a strict ${protocol ?? "binary or compact"} Thrift message (starts 0x${b.subarray(r.p, r.p + 4).toString("hex")})`);
-  }
-  if (found === "binary") {
-    if (r.p + 8 > r.e) throw truncated("a message header");
-    const type = b[r.p + 3]! & 7;
-    const n = b.readUInt32BE(r.p + 4);
-    if (n > MAX_METHOD_NAME_BYTES || r.p + 12 + n > r.e) throw badName(n, r);
-    const name = rutf8(b, r.p + 8, n);
-    const seqId = b.readInt32BE(r.p + 8 + n);
-    r.p += 12 + n;
-    return { protocol: found, name, type, seqId };
-  }
-  const type = (second >> 5) & 7;
-  r.p += 2;
-  const seqId = rvar32(r, "a message header") | 0;
-  const n = rvar32(r, "a message header");
-  if (n > MAX_METHOD_NAME_BYTES || r.p + n > r.e) throw badName(n, r);
-  const name = rutf8(b, r.p, n);
-  r.p += n;
-  return { protocol: found, name, type, seqId };
-}
-
-function badName(n: number, r: ThriftReader): RpcError {
-  return n > MAX_METHOD_NAME_BYTES
-    ? new RpcError(Code.InvalidArgument, `Thrift message header names a method of ${n} bytes (limit ${MAX_METHOD_NAME_BYTES})`)
-    : truncated("a message header");
+  const h = scanMessageHeader(r.b, r.p, r.e, CODEC_HEADER_ERRORS, protocol);
+  if (h === undefined) throw truncated(HEADER);
+  r.p = h.bodyOffset;
+  return { protocol: h.protocol, name: h.name, type: h.type, seqId: h.seqId };
 }
 
 /** One whole message: header then struct, in one buffer. */
@@ -88,9 +141,9 @@ export function encodeMessage<T>(codec: ThriftStructCodec<T>, header: ThriftMess
   return w.finish();
 }
 
-/** Read a message's header; the struct starts at `bodyOffset`. */
-export function decodeMessageHeader(bytes: Uint8Array, protocol?: ThriftProtocol): ThriftMessageHeader & { protocol: ThriftProtocol; bodyOffset: number } {
-  const r = new ThriftReader(bytes);
-  const h = readMessageHeader(r, protocol);
-  return { ...h, bodyOffset: r.p };
+/** Read a message's header; the struct starts at `bodyOffset`. Bad or truncated headers: RpcError INVALID_ARGUMENT. */
+export function decodeMessageHeader(bytes: Uint8Array, protocol?: ThriftProtocol): ThriftMessageHeaderAt {
+  const h = scanMessageHeader(asBuffer(bytes), 0, bytes.length, CODEC_HEADER_ERRORS, protocol);
+  if (h === undefined) throw truncated(HEADER);
+  return h;
 }

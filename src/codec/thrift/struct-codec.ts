@@ -7,10 +7,10 @@ import { compactGenerator } from "./gen-compact.js";
 import { GEN_DEFAULTS, Unit, type GenOptions, type I64Mode, type StructFns } from "./gen-unit.js";
 import { thriftFromJson, thriftToJson } from "./json.js";
 import type { MaskNode } from "./mask-node.js";
+import type { ThriftProtocol } from "./wire.js";
 import { ThriftReader, ThriftWriter } from "./writer.js";
 
-/** The two Thrift payload protocols. */
-export type ThriftProtocol = "binary" | "compact";
+export type { ThriftProtocol };
 
 export interface ThriftCodecOptions {
   /** How i64 values are decoded: `bigint` (default), `number` (an error if not a safe integer) or `string`. Encoders accept all three. */

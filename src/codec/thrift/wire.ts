@@ -1,5 +1,8 @@
 import type { ThriftType } from "../../idl/thrift/index.js";
 
+/** The two Thrift payload protocols. */
+export type ThriftProtocol = "binary" | "compact";
+
 /** Thrift's type ids as the binary protocol writes them (TType). */
 export const TType = Object.freeze({
   STOP: 0, VOID: 1, BOOL: 2, BYTE: 3, DOUBLE: 4, I16: 6, I32: 8, I64: 10,

@@ -1,13 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { StructWalk } from "../../codec/thrift/struct-walk.js";
+import type { ThriftProtocol } from "../../codec/thrift/struct-codec.js";
 import { RpcError } from "../../core/index.js";
 import { decodeTTHeader, encodeTTHeader } from "../ttheader/header.js";
 import { decodeAppException, encodeAppException } from "./app-exception.js";
-import { measureStruct } from "./measure.js";
 import { MessageType, readMessageHeader, writeMessageHeader } from "./message.js";
 import { decodeTHeader, encodeTHeader } from "./theader.js";
-import { UnitReader } from "./unit-reader.js";
+import { UNFRAMED_WALK_ERRORS, UnitReader } from "./unit-reader.js";
 import { openUnit } from "./wire.js";
+
+/** Where the struct at `off` ends, as the unframed transport walks it; -1 when the bytes end first. */
+const measureStruct = (protocol: ThriftProtocol, b: Uint8Array, off: number, maxDepth = 64) =>
+  new StructWalk(UNFRAMED_WALK_ERRORS, maxDepth).start(protocol, off).resume(b);
 
 /** Deterministic xorshift32, so a failure can be replayed. */
 function rng(seed: number): () => number {

@@ -1,12 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { thriftMethodOf } from "../../codec/thrift/index.js";
+import { parseThrift } from "../../codec/thrift/service.js";
 import { Code, RpcError } from "../../core/index.js";
+import type { MethodDescriptor } from "../../rpc/index.js";
 import { encodeTTHeader } from "../ttheader/header.js";
 import { encodeAppException } from "./app-exception.js";
 import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
 import { decodeTHeader, encodeTHeader } from "./theader.js";
 import { UnitReader } from "./unit-reader.js";
 import { openUnit } from "./wire.js";
+
+const IDL = parseThrift("service S { void echo(1: set<string> tags) }", { fileName: "unit-reader.thrift" });
+const echo = IDL.service<{ echo: MethodDescriptor<{ tags: Set<string> }, void, "unary"> }>("S").methods.echo;
 
 /** A CALL `ping` whose args are `{1: string msg}`, in either protocol. */
 function pingCall(protocol: ThriftProtocol, msg: string, seq = 7): Buffer {
@@ -113,6 +119,24 @@ describe("UnitReader and openUnit", () => {
   it("bounds zlib inflation", () => {
     const bytes = encodeTHeader({ seqId: 1, protocolId: 0, transforms: [1] }, Buffer.alloc(100_000));
     assert.throws(() => decodeTHeader(bytes, 1000), (e: RpcError) => e.code === Code.ResourceExhausted);
+  });
+
+  it("cuts an unframed message of many small values that arrives in 512-byte chunks", () => {
+    const head = writeMessageHeader("binary", "echo", MessageType.Call, 1);
+    const tags = new Set(Array.from({ length: 50_000 }, (_, i) => `s${i}`));
+    const message = Buffer.concat([head, thriftMethodOf(echo)!.encodeArgs("binary", { tags })]);
+    const reader = new UnitReader(16 << 20);
+    const units = [];
+    for (const copy of [message, message]) {
+      for (let i = 0; i < copy.length; i += 512) {
+        reader.push(copy.subarray(i, i + 512));
+        for (let u = reader.next(); u; u = reader.next()) units.push(u);
+      }
+    }
+    reader.push(message.subarray(0, 100));
+    assert.equal(reader.next(), undefined);
+    assert.deepEqual(units.map((u) => [u.kind, Buffer.compare(Buffer.from(u.bytes), message)]), [["buffered", 0], ["buffered", 0]]);
+    assert.equal(reader.buffered, 100);
   });
 
   it("encodes TApplicationException as Apache does", () => {

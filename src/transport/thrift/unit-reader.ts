@@ -1,7 +1,16 @@
+import { StructWalk, type WalkErrors } from "../../codec/thrift/struct-walk.js";
 import { Code, RpcError } from "../../core/index.js";
-import { StructWalk } from "./measure.js";
 import { readMessageHeader } from "./message.js";
 import { hex, readU32, type RawUnit, type WireKind } from "./wire.js";
+
+/** How the walk of an unframed message words a fault: INTERNAL, as the connection cannot go on. */
+export const UNFRAMED_WALK_ERRORS: WalkErrors = Object.freeze({
+  truncated: () => new RpcError(Code.Internal, "thrift: message ends early"), // a resumed walk waits instead
+  badSize: (size: number) => new RpcError(Code.Internal, size < 0 ? `thrift: negative size ${size}` : `thrift: size ${size} out of range`),
+  badType: (type: number) => new RpcError(Code.Internal, `thrift: unknown wire type ${type}`),
+  tooDeep: (maxDepth: number) => new RpcError(Code.Internal, `thrift: nesting deeper than ${maxDepth}`),
+  longVarint: (maxBytes: number) => new RpcError(Code.Internal, `thrift: ${maxBytes === 5 ? "size " : ""}varint longer than ${maxBytes} bytes`),
+});
 
 /**
  * Cuts a Thrift byte stream into units (one message each, with its envelope), telling the
@@ -27,7 +36,7 @@ export class UnitReader {
   private store: Buffer | undefined;
 
   constructor(private readonly maxUnitBytes: number, maxDepth = 64) {
-    this.walk = new StructWalk(maxDepth);
+    this.walk = new StructWalk(UNFRAMED_WALK_ERRORS, maxDepth);
   }
 
   /** Bytes received and not yet handed out. */

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseThrift } from "../../codec/thrift/service.js";
-import type { MethodDescriptor } from "../../rpc/index.js";
-import { thriftMethodOf } from "../../codec/thrift/index.js";
-import { measureStruct, StructWalk } from "./measure.js";
-import { MessageType, writeMessageHeader, type ThriftProtocol } from "./message.js";
-import { UnitReader } from "./unit-reader.js";
+import type { MethodDescriptor } from "../../idl/descriptor.js";
+import { thriftMethodOf } from "./index.js";
+import { parseThrift } from "./service.js";
+import { Code, RpcError } from "../../core/index.js";
+import { SKIP_ERRORS } from "./skip.js";
+import { StructWalk } from "./struct-walk.js";
+import type { ThriftProtocol } from "./struct-codec.js";
 
 const IDL = parseThrift(`
 struct Inner { 1: required i32 id, 2: string label, 3: list<bool> flags }
@@ -29,6 +30,9 @@ const VALUE = {
   fixedMap: new Map([[1, 2], [3, 4]]),
 };
 
+const invalid = (re: RegExp) => (e: unknown) => e instanceof RpcError && e.code === Code.InvalidArgument && re.test(e.message);
+const measureStruct = (protocol: ThriftProtocol, b: Uint8Array, off: number) => new StructWalk(SKIP_ERRORS).start(protocol, off).resume(b);
+
 function argsStruct(protocol: ThriftProtocol): Uint8Array {
   return thriftMethodOf(echo)!.encodeArgs(protocol, { value: VALUE });
 }
@@ -39,7 +43,7 @@ describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
       const bytes = argsStruct(protocol);
       assert.equal(measureStruct(protocol, bytes, 0), bytes.length);
       for (const step of [1, 2, 3, 7, 64]) {
-        const walk = new StructWalk().start(protocol, 0);
+        const walk = new StructWalk(SKIP_ERRORS).start(protocol, 0);
         let end = -1;
         for (let have = step; end < 0; have += step) {
           end = walk.resume(bytes.subarray(0, Math.min(have, bytes.length)));
@@ -53,26 +57,31 @@ describe("StructWalk: the end of a struct, resumed as bytes arrive", () => {
   it("asks for the whole of a string or a fixed-size container at once", () => {
     const blob = Buffer.alloc(100_000);
     const bytes = thriftMethodOf(echo)!.encodeArgs("binary", { value: { blob, numbers: Array(10_000).fill(1) } });
-    const walk = new StructWalk().start("binary", 0);
+    const walk = new StructWalk(SKIP_ERRORS).start("binary", 0);
     assert.equal(walk.resume(bytes.subarray(0, 20)), -1);
     assert.equal(walk.needed, 3 + 3 + 4 + 100_000, "field 1 (struct), field 4 (binary), length, bytes");
   });
 
-  it("cuts an unframed message of many small values that arrives in 512-byte chunks", () => {
-    const head = writeMessageHeader("binary", "echo", MessageType.Call, 1);
-    const tags = new Set(Array.from({ length: 50_000 }, (_, i) => `s${i}`));
-    const message = Buffer.concat([head, thriftMethodOf(echo)!.encodeArgs("binary", { value: { tags } })]);
-    const reader = new UnitReader(16 << 20);
-    const units = [];
-    for (const copy of [message, message]) {
-      for (let i = 0; i < copy.length; i += 512) {
-        reader.push(copy.subarray(i, i + 512));
-        for (let u = reader.next(); u; u = reader.next()) units.push(u);
+
+  it("skip: over complete bytes ends where the resumed walk does, and every prefix is a fault", () => {
+    const walk = new StructWalk(SKIP_ERRORS);
+    for (const protocol of ["binary", "compact"] as const) {
+      const bytes = Buffer.from(argsStruct(protocol));
+      assert.equal(walk.skip(protocol, bytes, 0, bytes.length, 12, 0, 64), bytes.length);
+      const padded = Buffer.concat([Buffer.alloc(3), bytes, Buffer.alloc(5)]);
+      assert.equal(walk.skip(protocol, padded, 3, 3 + bytes.length, 12, 0, 64), 3 + bytes.length, "starts and stops where told");
+      for (let end = 0; end < bytes.length; end++) {
+        assert.throws(() => walk.skip(protocol, bytes, 0, end, 12, 0, 64), invalid(/truncated|elements\/bytes but only/), `${protocol}, ${end} bytes`);
       }
     }
-    reader.push(message.subarray(0, 100));
-    assert.equal(reader.next(), undefined);
-    assert.deepEqual(units.map((u) => [u.kind, Buffer.compare(Buffer.from(u.bytes), message)]), [["buffered", 0], ["buffered", 0]]);
-    assert.equal(reader.buffered, 100);
+  });
+
+  it("skip: refuses sizes larger than the bytes left before walking them, and nesting past the limit", () => {
+    const walk = new StructWalk(SKIP_ERRORS);
+    const list = Buffer.from("0c7fffffff00", "hex"); // list<struct> of 2^31-1 elements, one byte left
+    assert.throws(() => walk.skip("binary", list, 0, list.length, 15, 0, 64), invalid(/2147483647 elements\/bytes but only 1 bytes remain/));
+    const deep = Buffer.concat([...Array.from({ length: 10 }, () => Buffer.from("0c0001", "hex")), Buffer.alloc(11)]);
+    assert.equal(walk.skip("binary", deep, 0, deep.length, 12, 0, 64), deep.length);
+    assert.throws(() => walk.skip("binary", deep, 0, deep.length, 12, 56, 64), invalid(/nested deeper than 64 levels/));
   });
 });
