@@ -2,7 +2,6 @@ import type http2 from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { Call, ClientCallContext, ClientTransport } from "../../rpc/index.js";
 import { rpcErrorFromNodeError } from "../node-error.js";
-import { abortedReason } from "./aborted-reason.js";
 import { ClientCall, type CallShared } from "./client-call.js";
 import { resolveGrpcTransportOptions, type ConnectivityState, type GrpcTransportOptions, type ResolvedGrpcTransportOptions } from "./client-options.js";
 import { encodeRequest, pumpRequests, writeEnvelope, type Envelope } from "./client-request.js";

@@ -1,6 +1,5 @@
 import type http2 from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
-import { abortedReason } from "./aborted-reason.js";
 import type { ClientCall } from "./client-call.js";
 import type { Envelope } from "./client-request.js";
 

@@ -1,7 +1,6 @@
 import type http2 from "node:http2";
 import { Code, RpcError } from "../../core/index.js";
 import type { ClientCallContext } from "../../rpc/index.js";
-import { abortedReason } from "./aborted-reason.js";
 
 /** What a client of a saturated target is told to wait before trying again, in seconds. */
 const RETRY_AFTER_SECONDS = "1";
