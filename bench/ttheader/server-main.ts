@@ -3,7 +3,7 @@
  * port. Prints `{"port": N}` once listening; exits on SIGTERM.
  */
 import { listenAllProtocols } from "../../src/transport/detection/serve.js";
-import { createServer } from "../../src/transport/server.js";
+import { createServer } from "../../src/transport/grpc/grpc-server.js";
 import { ProtoBenchEcho, ThriftBenchEcho } from "./fixture.js";
 
 const server = createServer({ health: false, reflection: false })

@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { Code, RpcError, createClient, type ServerCallContext, type UnaryMethod } from "../../src/index.js";
 import { parseThrift } from "../../src/codec/thrift/service.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../src/transport/detection/serve.js";
-import { createServer } from "../../src/transport/server.js";
+import { createServer } from "../../src/transport/grpc/grpc-server.js";
 import { createTTHeaderTransport } from "../../src/transport/thrift/index.js";
 import { retry, timeout } from "../../src/governance/index.js";
 

@@ -3,7 +3,7 @@
  * async generator for ServerStream).
  */
 import { loadProtoSync } from "../../../src/codec/protobuf/index.js";
-import { createServer } from "../../../src/transport/server.js";
+import { createServer } from "../../../src/transport/grpc/grpc-server.js";
 import { ECHO_PROTO } from "../../lib/paths.js";
 import type { EchoMessage, EchoMethods } from "../echo-types.js";
 import type { BenchServer } from "./types.js";

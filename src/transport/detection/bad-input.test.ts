@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { parseThrift } from "../../codec/thrift/service.js";
 import { createClient, type ClientTransport, type MethodDescriptor } from "../../rpc/index.js";
-import { createServer } from "../server.js";
+import { createServer } from "../grpc/grpc-server.js";
 import { decodeTTHeader } from "../ttheader/header.js";
 import { decodeAppException, AppExceptionType } from "../thrift/app-exception.js";
 import { createThriftTransport } from "../thrift/client.js";

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { parseThrift } from "../../codec/thrift/service.js";
 import { Code, RpcError } from "../../core/index.js";
 import { createClient, type MethodDescriptor } from "../../rpc/index.js";
-import { createServer } from "../server.js";
+import { createServer } from "../grpc/grpc-server.js";
 import { createThriftTransport } from "../thrift/client.js";
 import { listenAllProtocols } from "./serve.js";
 import { onceWithin, until } from "../../../test/helpers/wait.js";

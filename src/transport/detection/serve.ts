@@ -1,7 +1,7 @@
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from "node:net";
 import { Server as TlsServer } from "node:tls";
 import { Code, RpcError } from "../../core/index.js";
-import type { ListenOptions, Server, ServerAddress } from "../server.js";
+import type { ListenOptions, Server, ServerAddress } from "../grpc/grpc-server.js";
 import { ThriftServerEngine, type ThriftServerOptions } from "../thrift/server.js";
 import { DETECTION_DEFAULTS, detectProtocol } from "./detect.js";
 import { PortSlots } from "./port-slots.js";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { Code, RpcError, createClient, type ServiceImpl } from "../../index.js";
-import { createServer, type Server } from "../server.js";
+import { createServer, type Server } from "./grpc-server.js";
 import { Echo, startGrpcJsServer, type EchoReply, type PeerServer } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport, type GrpcTransportOptions } from "./index.js";
 import { until } from "../../../test/helpers/wait.js";

@@ -5,7 +5,7 @@ import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { Code, Metadata, RpcError, createClient, outgoing, type ServiceImpl } from "../../index.js";
-import { createServer, type Server } from "../server.js";
+import { createServer, type Server } from "./grpc-server.js";
 import { Echo, type EchoReply, type EchoRequest } from "./client-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
 import { onceWithin } from "../../../test/helpers/wait.js";

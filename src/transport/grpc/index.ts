@@ -12,5 +12,5 @@ export {
   type GrpcServerOptions, type ResolvedGrpcServerOptions, type ServerKeepaliveOptions,
 } from "./server-options.js";
 // The gRPC server (createServer lives one folder up, where protocol detection will share its port).
-export { createServer, Server, type ServerOptions, type ServerTlsOptions, type ListenOptions, type ServerAddress } from "../server.js";
+export { createServer, Server, type ServerOptions, type ServerTlsOptions, type ListenOptions, type ServerAddress } from "./grpc-server.js";
 export { HealthService, type ServingStatus } from "../../rpc/health/index.js";

@@ -4,7 +4,7 @@
 // server's handover). Prints its port on stdout; exits when its parent disconnects; collects
 // garbage when sent "gc".
 import { listenAllProtocols } from "../detection/index.js";
-import { createServer, type ServerOptions } from "../server.js";
+import { createServer, type ServerOptions } from "./grpc-server.js";
 import { Echo } from "./server-fixture.js";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as ServerOptions;

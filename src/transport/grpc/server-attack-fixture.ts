@@ -6,7 +6,7 @@ import http2 from "node:http2";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { probe, rssMiB, type ProbeReport } from "../../../test/attack/harness.js";
-import type { ServerOptions } from "../server.js";
+import type { ServerOptions } from "./grpc-server.js";
 import { Echo, frame } from "./server-fixture.js";
 import { onceWithin } from "../../../test/helpers/wait.js";
 

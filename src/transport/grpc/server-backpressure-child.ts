@@ -1,6 +1,6 @@
 // Child process of server-backpressure.test.ts (not a test file): a Weir server whose ServerStream
 // sends `count` messages of `size` bytes, as fast as the client lets it. Prints its port on stdout.
-import { createServer } from "../server.js";
+import { createServer } from "./grpc-server.js";
 import { Echo } from "./server-fixture.js";
 
 const server = createServer({ health: false, reflection: false }).service(Echo, {

@@ -8,7 +8,7 @@ import http2 from "node:http2";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { createServer } from "../server.js";
+import { createServer } from "./grpc-server.js";
 import { Echo, frame, rawSession } from "./server-fixture.js";
 import { onceWithin, within } from "../../../test/helpers/wait.js";
 

@@ -4,7 +4,7 @@ import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError } from "../../index.js";
-import { createServer } from "../server.js";
+import { createServer } from "./grpc-server.js";
 import { Echo, collect, echoClient, frame, nextEvent, rawRequest, rawSession, rawStatus, startEchoServer, unaryCall, type EchoServer } from "./server-fixture.js";
 import { within } from "../../../test/helpers/wait.js";
 

@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { Code, RpcError, loadProtoSync, type ServerCallContext, type ServiceImpl } from "../../index.js";
 import type { BidiStreamMethod, ClientStreamMethod, ServerStreamMethod, UnaryMethod } from "../../index.js";
-import { createServer, type Server, type ServerOptions } from "../server.js";
+import { createServer, type Server, type ServerOptions } from "./grpc-server.js";
 import { within } from "../../../test/helpers/wait.js";
 
 export const TESTDATA = fileURLToPath(new URL("../../../../src/transport/grpc/testdata/", import.meta.url));

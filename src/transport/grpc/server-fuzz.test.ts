@@ -5,7 +5,7 @@ import http2 from "node:http2";
 import zlib from "node:zlib";
 import { describe, it } from "node:test";
 import { Code, RpcError } from "../../index.js";
-import { createServer } from "../server.js";
+import { createServer } from "./grpc-server.js";
 import { EnvelopeReader } from "./envelope.js";
 import { Echo, frame, rawRequest, rawSession, rawStatus, unframe } from "./server-fixture.js";
 

@@ -9,7 +9,7 @@ import { connect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { describe, it } from "node:test";
 import { listenAllProtocols } from "../detection/index.js";
-import { createServer, type Server, type ServerOptions } from "../server.js";
+import { createServer, type Server, type ServerOptions } from "./grpc-server.js";
 import { GRPC_SERVER_DEFAULTS } from "./server-options.js";
 import { Echo, TESTDATA, echoImpl, frame, rawRequest, rawStatus } from "./server-fixture.js";
 import { onceWithin } from "../../../test/helpers/wait.js";

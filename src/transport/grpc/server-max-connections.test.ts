@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError, createClient } from "../../index.js";
 import { listenAllProtocols } from "../detection/index.js";
-import { createServer } from "../server.js";
+import { createServer } from "./grpc-server.js";
 import { Echo, echoClient, startEchoServer, unaryCall } from "./server-fixture.js";
 import { createGrpcTransport, type GrpcTransport } from "./index.js";
 import { onceWithin, within } from "../../../test/helpers/wait.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, RpcError, type Middleware, type ServerCallContext } from "../../index.js";
-import { createServer, type Server } from "../server.js";
+import { createServer, type Server } from "./grpc-server.js";
 import { Echo, collect, echoClient, unaryCall } from "./server-fixture.js";
 
 describe("server middleware", { timeout: 10_000 }, () => {

@@ -7,7 +7,7 @@ import zlib from "node:zlib";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { Code, outgoing } from "../../index.js";
-import { createServer } from "../server.js";
+import { createServer } from "./grpc-server.js";
 import {
   Echo, TESTDATA, echoClient, frame, rawRequest, rawSession, rawStatus, startEchoServer, unaryCall, unframe, type EchoServer,
 } from "./server-fixture.js";

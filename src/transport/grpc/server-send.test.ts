@@ -5,7 +5,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import http2 from "node:http2";
 import { describe, it } from "node:test";
 import { Code, RpcError, type ServiceImpl } from "../../index.js";
-import { createServer, type Server, type ServerOptions } from "../server.js";
+import { createServer, type Server, type ServerOptions } from "./grpc-server.js";
 import { Echo, frame, rawStatus, type EchoMethods } from "./server-fixture.js";
 import { onceWithin } from "../../../test/helpers/wait.js";
 

@@ -10,7 +10,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, RpcError, outgoing, type OutgoingMessage, type ServerCallContext, type ServiceImpl } from "../../../src/index.js";
-import { createServer } from "../../../src/transport/server.js";
+import { createServer } from "../../../src/transport/grpc/grpc-server.js";
 import { parseFlags, portFlag } from "./args.js";
 import {
   loadTestServices,

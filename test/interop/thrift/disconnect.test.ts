@@ -15,7 +15,7 @@ import { after, before, describe, it } from "node:test";
 import { Code, RpcError, createClient, type ServerCallContext } from "../../../src/index.js";
 import { timeout } from "../../../src/governance/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../../src/transport/detection/serve.js";
-import { createServer } from "../../../src/transport/server.js";
+import { createServer } from "../../../src/transport/grpc/grpc-server.js";
 import { createThriftTransport } from "../../../src/transport/thrift/client.js";
 import { Echo, echoImpl } from "../../../examples/thrift-echo/service.js";
 import { GOLDEN_FRAMES } from "../ttheader/golden-frames.js";

@@ -10,7 +10,7 @@ import { parseThrift } from "../../../src/codec/thrift/service.js";
 import { thriftException, thriftExceptionOf } from "../../../src/codec/thrift/exception.js";
 import { createClient, RpcError, type MethodDescriptor } from "../../../src/index.js";
 import { createGrpcTransport } from "../../../src/transport/grpc/index.js";
-import { createServer, type Server } from "../../../src/transport/server.js";
+import { createServer, type Server } from "../../../src/transport/grpc/grpc-server.js";
 import { GOLDEN_GRPC_THRIFT } from "../ttheader/golden-frames.js";
 import { within } from "../../helpers/wait.js";
 

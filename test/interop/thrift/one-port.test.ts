@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createClient, type ClientTransport, type Middleware, type ServerCallContext } from "../../../src/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../../src/transport/detection/serve.js";
 import { createGrpcTransport } from "../../../src/transport/grpc/index.js";
-import { createServer } from "../../../src/transport/server.js";
+import { createServer } from "../../../src/transport/grpc/grpc-server.js";
 import { createThriftTransport } from "../../../src/transport/thrift/client.js";
 import { Echo, echoImpl } from "../../../examples/thrift-echo/service.js";
 import { Greeter, greeterImpl } from "../../../examples/greeter/greeter.js";

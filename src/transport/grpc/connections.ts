@@ -1,9 +1,9 @@
 import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
-import { Code, RpcError, channels } from "../core/index.js";
-import { ConnectionState, HANDSHAKE_ACKED, HANDSHAKE_DONE, HANDSHAKE_REMOTE, connectionOf } from "./grpc/connection-state.js";
-import { ExpiryQueue } from "./expiry-queue.js";
-import type { ResolvedGrpcServerOptions } from "./grpc/server-options.js";
-import { respondTrailersOnly } from "./grpc/server-send.js";
+import { Code, RpcError, channels } from "../../core/index.js";
+import { ConnectionState, HANDSHAKE_ACKED, HANDSHAKE_DONE, HANDSHAKE_REMOTE, connectionOf } from "./connection-state.js";
+import { ExpiryQueue } from "../expiry-queue.js";
+import type { ResolvedGrpcServerOptions } from "./server-options.js";
+import { respondTrailersOnly } from "./server-send.js";
 
 /** A refused connection that has not opened a stream by then is destroyed. */
 const REFUSED_IDLE_MS = 1_000;

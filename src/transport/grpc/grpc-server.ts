@@ -1,14 +1,14 @@
 import http2, { type Http2SecureServer, type Http2Server, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { Code, RpcError } from "../core/index.js";
-import { Router, type MethodMap, type Middleware, type ServerCallContext, type ServiceDescriptor, type ServiceImpl, type ServiceOptions } from "../rpc/index.js";
-import { HealthService } from "../rpc/health/index.js";
-import { ReflectionService } from "../rpc/reflection/index.js";
+import { Code, RpcError } from "../../core/index.js";
+import { Router, type MethodMap, type Middleware, type ServerCallContext, type ServiceDescriptor, type ServiceImpl, type ServiceOptions } from "../../rpc/index.js";
+import { HealthService } from "../../rpc/health/index.js";
+import { ReflectionService } from "../../rpc/reflection/index.js";
 import { Connections } from "./connections.js";
-import { manageSession } from "./grpc/keepalive.js";
-import { GrpcServerEngine } from "./grpc/server.js";
-import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./grpc/server-options.js";
-import { goaway, shutdown } from "./grpc/shutdown.js";
+import { manageSession } from "./keepalive.js";
+import { GrpcServerEngine } from "./server.js";
+import { resolveGrpcServerOptions, type GrpcServerOptions, type ResolvedGrpcServerOptions } from "./server-options.js";
+import { goaway, shutdown } from "./shutdown.js";
 
 /** TLS of a server: with it, connections are TLS with ALPN `h2`; without it, cleartext HTTP/2 (h2c). */
 export interface ServerTlsOptions {
