@@ -52,24 +52,26 @@ function grow(s: KvState, shape: KvShape, need: number): void {
 /**
  * Copy every row's cache into one past tensor of `pastLength` positions per layer, right-aligned
  * (row r's `length` positions end at the last slot; the slots before are padding the attention
- * mask hides). Returns [key0, value0, key1, value1, ...].
+ * mask hides, holding whatever finite values an earlier step left). The tensors are views of
+ * `scratch` (grown as needed, reused step after step: no allocation per step). Returns [key0,
+ * value0, key1, value1, ...].
  */
-export function gatherPast(states: readonly KvState[], shape: KvShape, pastLength: number): Float32Array[] {
+export function gatherPast(states: readonly KvState[], shape: KvShape, pastLength: number, scratch: Float32Array[]): Float32Array[] {
   const { heads, headDim, layers } = shape;
+  const size = states.length * heads * pastLength * headDim;
   const out: Float32Array[] = [];
-  for (let l = 0; l < layers; l++) {
-    for (const kind of [0, 1]) {
-      const past = new Float32Array(states.length * heads * pastLength * headDim);
-      for (let r = 0; r < states.length; r++) {
-        const s = states[r]!;
-        if (s.length === 0) continue;
-        const src = kind === 0 ? s.keys[l]! : s.values[l]!;
-        for (let h = 0; h < heads; h++) {
-          past.set(src.subarray(h * s.capacity * headDim, (h * s.capacity + s.length) * headDim), ((r * heads + h) * pastLength + pastLength - s.length) * headDim);
-        }
+  for (let t = 0; t < 2 * layers; t++) {
+    if ((scratch[t]?.length ?? -1) < size) scratch[t] = new Float32Array(Math.max(size, 2 * (scratch[t]?.length ?? 0)));
+    const past = new Float32Array(scratch[t]!.buffer, 0, size);
+    for (let r = 0; r < states.length; r++) {
+      const s = states[r]!;
+      if (s.length === 0) continue;
+      const src = t % 2 === 0 ? s.keys[t >> 1]! : s.values[t >> 1]!;
+      for (let h = 0; h < heads; h++) {
+        past.set(src.subarray(h * s.capacity * headDim, (h * s.capacity + s.length) * headDim), ((r * heads + h) * pastLength + pastLength - s.length) * headDim);
       }
-      out.push(past);
     }
+    out.push(past);
   }
   return out;
 }

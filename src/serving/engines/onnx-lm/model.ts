@@ -72,6 +72,8 @@ class OnnxLm implements OnnxLmModel {
   private readonly fetches: readonly string[];
   private readonly live = new Set<KvState>();
   private next = new Int32Array(64);
+  /** The past tensors' memory, reused step after step. */
+  private readonly pastScratch: Float32Array[] = [];
 
   constructor(private readonly ort: OrtModule, private readonly session: OrtSession, private readonly layout: DecoderLayout, private readonly tok: LmTokenizer, id: string, limits: RequestLimits | undefined) {
     const { context, layers, heads, headDim, vocab } = layout;
@@ -134,7 +136,7 @@ class OnnxLm implements OnnxLmModel {
       past = Math.max(past, rows[i]!.state.length);
     }
     const feeds = this.tokenFeeds(rows, which, seq, past);
-    const pasts = gatherPast(which.map((i) => rows[i]!.state), this.layout, past);
+    const pasts = gatherPast(which.map((i) => rows[i]!.state), this.layout, past, this.pastScratch);
     for (let l = 0; l < layers; l++) {
       feeds[`past_key_values.${l}.key`] = new this.ort.Tensor("float32", pasts[2 * l]!, [batch, heads, past, headDim]);
       feeds[`past_key_values.${l}.value`] = new this.ort.Tensor("float32", pasts[2 * l + 1]!, [batch, heads, past, headDim]);
