@@ -4,6 +4,7 @@
 /** A model's cache geometry. */
 export interface KvShape {
   readonly layers: number;
+  /** Key/value heads (fewer than the query heads with grouped-query attention). */
   readonly heads: number;
   readonly headDim: number;
   /** Most tokens a sequence holds (the model's context). */

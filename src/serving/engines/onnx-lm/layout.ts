@@ -13,7 +13,7 @@ export interface DecoderLayout extends KvShape {
 
 interface HfConfig {
   n_positions?: number; max_position_embeddings?: number; n_ctx?: number;
-  n_head?: number; num_attention_heads?: number; n_embd?: number; hidden_size?: number;
+  n_head?: number; num_attention_heads?: number; num_key_value_heads?: number; n_embd?: number; hidden_size?: number;
   vocab_size?: number; eos_token_id?: number | number[];
 }
 
@@ -50,9 +50,10 @@ export function readLayout(onnxFile: string, session: OrtSession, cfg: { file: s
   if (!session.outputNames.includes("logits")) throw bad(`${onnxFile} has no output logits`);
   const c = cfg.config;
   const past = session.inputMetadata?.find((m) => m.name === "past_key_values.0.key");
-  const heads = fixedDim(past, 1) ?? c.n_head ?? c.num_attention_heads;
+  const queryHeads = c.n_head ?? c.num_attention_heads;
+  const heads = fixedDim(past, 1) ?? c.num_key_value_heads ?? queryHeads; // key/value heads: fewer than the query heads with grouped-query attention
   const embed = c.n_embd ?? c.hidden_size;
-  const headDim = fixedDim(past, 3) ?? (heads !== undefined && embed !== undefined ? embed / heads : undefined);
+  const headDim = fixedDim(past, 3) ?? (queryHeads !== undefined && embed !== undefined ? embed / queryHeads : undefined);
   const context = c.n_positions ?? c.max_position_embeddings ?? c.n_ctx;
   if (!isCount(heads) || !isCount(headDim)) throw bad(`neither ${onnxFile}'s past_key_values.0.key nor ${cfg.file} gives the number of heads and their size`);
   if (!isCount(context)) throw bad(`${cfg.file} gives no context length (n_positions or max_position_embeddings)`);

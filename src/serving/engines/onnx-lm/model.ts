@@ -82,7 +82,7 @@ class OnnxLm implements OnnxLmModel {
     this.fetches = ["logits", ...Array.from({ length: layers }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()];
     this.modelInfo = Object.freeze({
       id, ownedBy: "weir", created: Math.floor(Date.now() / 1000), contextLength: context,
-      description: `decoder-only transformer on ONNX Runtime: ${layers} layers, ${heads} heads of ${headDim}, vocabulary ${vocab}, context ${context}`,
+      description: `decoder-only transformer on ONNX Runtime: ${layers} layers, ${heads} key/value heads of ${headDim}, vocabulary ${vocab}, context ${context}`,
     });
   }
 
