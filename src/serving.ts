@@ -1,7 +1,7 @@
 /**
  * The `weir/serving` entry: generation engines (the Engine interface, the built-in engine) and the
  * Generation service; KServe Open Inference Protocol v2 servers and clients, tensors, the model
- * repository, dynamic batching and ONNX Runtime models; continuous batching and the OpenAI-compatible upstream engine. See docs/serving.md and docs/engine.md.
+ * repository, dynamic batching and ONNX Runtime models; continuous batching, ONNX Runtime causal language models (the shipped tiny GPT) and the OpenAI-compatible upstream engine. See docs/serving.md and docs/engine.md.
  */
 export {
   createBuiltinEngine, cl100kTokenizer, EngineStats, REQUEST_LIMIT_DEFAULTS,
@@ -11,6 +11,7 @@ export {
   type OnnxModelOptions, type ResolvedOnnxModelOptions,
   createOpenAiEngine, OPENAI_ENGINE_DEFAULTS, type OpenAiEngineOptions, hasAcceptance, type AcceptedGeneration,
   createBuiltinSteppedModel, type NgramState,
+  createOnnxLmSteppedModel, shippedTinyGptDir, ONNX_LM_DEFAULTS, type OnnxLmModel, type OnnxLmOptions, type KvState,
 } from "./serving/engines/index.js";
 export {
   createScheduledEngine, SCHEDULER_DEFAULTS, SchedulerStats,

@@ -22,12 +22,18 @@ export const serveCommand: Command = {
   },
 };
 
+function engineOf(s: RunningServe, pace: string): string {
+  if (s.options.model !== "") return `ONNX Runtime, context ${s.engine.info().contextLength} tokens, from ${s.options.model}`;
+  if (s.options.upstream !== "") return `OpenAI-compatible upstream ${s.options.upstream}`;
+  return `built-in n-gram engine, ${pace}`;
+}
+
 /** The lines `weir serve` prints once both servers listen. Tests wait for the `chat` line. */
 export function banner(s: RunningServe): string {
   const info = s.engine.info();
   const pace = s.options.tokensPerSecond > 0 ? `${s.options.tokensPerSecond} tokens/s per generation` : "full speed";
   return [
-    `weir serve: model ${info.id} (built-in n-gram engine, ${pace})`,
+    `weir serve: model ${info.id} (${engineOf(s, pace)})`,
     `  chat      ${s.httpUrl}/`,
     `  openai    ${s.httpUrl}/v1`,
     `  sse       ${s.httpUrl}/api/generate?prompt=Hello`,

@@ -1,5 +1,5 @@
 import {
-  addSubModel, createBuiltinSteppedModel, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationDescriptor,
+  addSubModel, createBuiltinSteppedModel, createOnnxLmSteppedModel, shippedTinyGptDir, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationDescriptor,
   generationThriftDescriptor, openModelRepository, stringOpsModel, tokenizerModel, type Engine, type Model, type ModelRepository, type OipServer,
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
@@ -34,6 +34,12 @@ export function builtinModels(): Model[] {
  */
 async function startEngine(o: ResolvedServeOptions, stats: EngineStats): Promise<{ engine: Engine; scheduler?: SchedulerStats }> {
   const limits = { maxTokensLimit: o.maxTokensLimit, maxPromptChars: o.maxPromptChars };
+  if (o.model !== "") {
+    const model = await createOnnxLmSteppedModel(o.model === "tiny-gpt" ? shippedTinyGptDir() : o.model);
+    // no pacing: the model's own step time is the pace
+    const engine = createScheduledEngine(model, { stats, maxNumSeqs: o.maxNumSeqs, maxBatchedTokens: o.maxNumBatchedTokens, maxWaiting: o.maxWaitingSeqs });
+    return { engine, scheduler: engine.scheduler };
+  }
   if (o.upstream === "") {
     const model = await createBuiltinSteppedModel({ limits });
     const engine = createScheduledEngine(model, { stats, stepsPerSecond: o.tokensPerSecond, maxNumSeqs: o.maxNumSeqs, maxBatchedTokens: o.maxNumBatchedTokens, maxWaiting: o.maxWaitingSeqs });

@@ -28,7 +28,8 @@ export interface ServeOptions extends GatewayServeOptions {
   /**
    * Sequences in one step of the built-in model's scheduler (vLLM's `--max-num-seqs`). The n-gram
    * model's step costs about 1.5 µs per sequence, so the default leaves room for every stream the
-   * gateway lets through. Default 1024.
+   * gateway lets through. Default 1024; 64 with `model` (a transformer's step grows with the batch,
+   * and each sequence holds a KV cache).
    */
   maxNumSeqs?: number;
   /** Tokens fed in one step: one per running sequence, prompts in chunks within the rest (vLLM's `--max-num-batched-tokens`). Default 16384. */
@@ -52,6 +53,13 @@ export interface ServeOptions extends GatewayServeOptions {
   upstream?: string;
   /** The upstream's model name; "" = the first of its `/v1/models`. Default "". */
   upstreamModel?: string;
+  /**
+   * A decoder-only model folder in Hugging Face Optimum's layout (`model.onnx`, `tokenizer.json`,
+   * `config.json`) generating on ONNX Runtime instead of the built-in n-gram engine; `tiny-gpt` =
+   * the small transformer shipped with the package; "" = the n-gram engine. Needs the optional
+   * packages onnxruntime-node and @huggingface/tokenizers. Default "".
+   */
+  model?: string;
   /** A Redis (`redis://host:port`) holding the `/v1/jobs` queue, shared by every `weir serve` pointed at it; "" = a queue in this process. Default "". */
   jobsRedis?: string;
   /** Jobs this process runs at once. Default 4. */
@@ -80,6 +88,9 @@ export interface ServeOptions extends GatewayServeOptions {
 
 export type ResolvedServeOptions = Readonly<Required<ServeOptions>>;
 
+/** `maxNumSeqs` by default when a `model` folder generates. */
+export const MODEL_MAX_NUM_SEQS = 64;
+
 export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   host: "127.0.0.1",
   httpPort: 8080,
@@ -96,6 +107,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxMessageBytes: 16 << 20,
   upstream: "",
   upstreamModel: "",
+  model: "",
   jobsRedis: "",
   jobsConcurrency: 4,
   jobsLockMs: 30_000,
@@ -118,7 +130,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxRpcConnections: o.maxRpcConnections ?? d.maxRpcConnections,
     tokensPerSecond: o.tokensPerSecond ?? d.tokensPerSecond,
     maxTokensLimit: o.maxTokensLimit ?? d.maxTokensLimit,
-    maxNumSeqs: o.maxNumSeqs ?? d.maxNumSeqs,
+    maxNumSeqs: o.maxNumSeqs ?? ((o.model ?? "") === "" ? d.maxNumSeqs : MODEL_MAX_NUM_SEQS),
     maxNumBatchedTokens: o.maxNumBatchedTokens ?? d.maxNumBatchedTokens,
     maxWaitingSeqs: o.maxWaitingSeqs ?? d.maxWaitingSeqs,
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
@@ -127,6 +139,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxMessageBytes: o.maxMessageBytes ?? d.maxMessageBytes,
     upstream: o.upstream ?? d.upstream,
     upstreamModel: o.upstreamModel ?? d.upstreamModel,
+    model: o.model ?? d.model,
     jobsRedis: o.jobsRedis ?? d.jobsRedis,
     jobsConcurrency: o.jobsConcurrency ?? d.jobsConcurrency,
     jobsLockMs: o.jobsLockMs ?? d.jobsLockMs,
@@ -156,6 +169,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
   if (!Number.isInteger(r.jobsConcurrency) || r.jobsConcurrency < 1 || r.jobsConcurrency > 4096) throw new UsageError(`--jobs-concurrency must be an integer from 1 to 4096, got ${r.jobsConcurrency}`);
   if (!Number.isInteger(r.jobsLockMs) || r.jobsLockMs < 100) throw new UsageError(`--jobs-lock-ms must be an integer >= 100, got ${r.jobsLockMs}`);
   if (r.upstreamModel !== "" && r.upstream === "") throw new UsageError("--upstream-model needs --upstream");
+  if (r.model !== "" && r.upstream !== "") throw new UsageError("--model and --upstream cannot be used together: one engine generates");
   if (!Number.isInteger(r.graceMs) || r.graceMs < 0) throw new UsageError(`--grace-ms must be a non-negative integer, got ${r.graceMs}`);
   checkWebSocketOptions(r);
   return Object.freeze(r);
@@ -185,6 +199,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-message-bytes": { type: "string" },
         upstream: { type: "string" },
         "upstream-model": { type: "string" },
+        model: { type: "string" },
         "jobs-redis": { type: "string" },
         "jobs-concurrency": { type: "string" },
         "jobs-lock-ms": { type: "string" },
@@ -216,6 +231,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxMessageBytes: num("--max-message-bytes", values["max-message-bytes"]),
     upstream: values.upstream,
     upstreamModel: values["upstream-model"],
+    model: values.model,
     jobsRedis: values["jobs-redis"],
     jobsConcurrency: num("--jobs-concurrency", values["jobs-concurrency"]),
     jobsLockMs: num("--jobs-lock-ms", values["jobs-lock-ms"]),
@@ -294,6 +310,8 @@ Flags:
                               Ollama, TGI, another weir serve) instead of the built-in engine; its API key,
                               if any, from $WEIR_UPSTREAM_API_KEY
   --upstream-model <name>     the upstream's model (default: the first of its /v1/models)
+  --model <dir>               generate with a decoder-only ONNX model folder (model.onnx, tokenizer.json,
+                              config.json; tiny-gpt = the one shipped) instead of the n-gram engine
   --jobs-redis <url>          keep the /v1/jobs queue in this Redis, shared by every weir serve using it (default: in this process)
   --jobs-concurrency <n>      jobs this process runs at once (default ${SERVE_DEFAULTS.jobsConcurrency})
   --jobs-lock-ms <ms>         with --jobs-redis: a dead worker's job goes to another after this long (default ${SERVE_DEFAULTS.jobsLockMs})

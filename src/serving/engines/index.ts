@@ -6,3 +6,4 @@ export { resolveEngineRequest, REQUEST_LIMIT_DEFAULTS, type RequestLimits, type 
 export * from "./builtin/index.js";
 export * from "./onnx/index.js";
 export * from "./openai/index.js";
+export * from "./onnx-lm/index.js";

@@ -24,6 +24,11 @@ export interface StepRow<S> {
 export interface PreparedPrompt {
   readonly tokens: readonly number[];
   readonly stops: readonly string[];
+  /**
+   * Most tokens the model can generate after this prompt (what its context leaves); a request
+   * asking more ends with `length` there. Default: no limit besides the request's.
+   */
+  readonly maxTokens?: number;
 }
 
 /** Token ids to text as they come, holding back bytes of a character split across tokens. */

@@ -48,7 +48,8 @@ async function* run<S>(model: SteppedModel<S>, scheduler: Scheduler<S>, stats: E
   });
   if (prompt === undefined) return yield { tokenId: -1, text: "", finishReason: "cancelled", usage: { promptTokens: 0, completionTokens: 0 } };
   const sampling = { temperature: req.temperature, topP: req.topP, rng: createRng(req.seed) };
-  const seq = new Sequence<S>(scheduler, req, prompt.tokens, prompt.stops, model.decoder(), sampling, clock.now());
+  const capped = prompt.maxTokens !== undefined && prompt.maxTokens < req.maxTokens ? { ...req, maxTokens: prompt.maxTokens } : req;
+  const seq = new Sequence<S>(scheduler, capped, prompt.tokens, prompt.stops, model.decoder(), sampling, clock.now());
   const onAbort = (): void => scheduler.cancel(seq);
   scheduler.submit(seq);
   stats.activeSequences++;
