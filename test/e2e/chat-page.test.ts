@@ -42,7 +42,7 @@ describe("chat page in headless Chromium", { timeout: 90_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), "weir-chat-"));
-    serve = await startServeProcess({ args: ["--http-port=0", "--rpc-port=0", "--tokens-per-second=20"] });
+    serve = await startServeProcess({ args: ["--http-port=0", "--rpc-port=0", "--tokens-per-second=20", "--continuous-batching"] });
     context = await chromium.launchPersistentContext(path.join(dir, "profile"), {
       executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 900, height: 700 },
     });

@@ -1,5 +1,5 @@
 import {
-  addSubModel, createBuiltinSteppedModel, createOnnxLmSteppedModel, shippedTinyGptDir, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationDescriptor,
+  addSubModel, createBuiltinEngine, createBuiltinSteppedModel, createOnnxLmSteppedModel, shippedTinyGptDir, createOpenAiEngine, createScheduledEngine, type SchedulerStats, createGenerationService, createModelRepository, createOipServer, EngineStats, generationDescriptor,
   generationThriftDescriptor, openModelRepository, stringOpsModel, tokenizerModel, type Engine, type Model, type ModelRepository, type OipServer,
 } from "../../serving/index.js";
 import { listenAllProtocols, type MultiProtocolServer } from "../../transport/detection/index.js";
@@ -40,6 +40,7 @@ async function startEngine(o: ResolvedServeOptions, stats: EngineStats): Promise
     const engine = createScheduledEngine(model, { stats, maxNumSeqs: o.maxNumSeqs, maxBatchedTokens: o.maxNumBatchedTokens, maxWaiting: o.maxWaitingSeqs });
     return { engine, scheduler: engine.scheduler };
   }
+  if (o.upstream === "" && !o.continuousBatching) return { engine: await createBuiltinEngine({ stats, tokensPerSecond: o.tokensPerSecond, limits }) };
   if (o.upstream === "") {
     const model = await createBuiltinSteppedModel({ limits });
     const engine = createScheduledEngine(model, { stats, stepsPerSecond: o.tokensPerSecond, maxNumSeqs: o.maxNumSeqs, maxBatchedTokens: o.maxNumBatchedTokens, maxWaiting: o.maxWaitingSeqs });

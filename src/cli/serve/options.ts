@@ -36,6 +36,13 @@ export interface ServeOptions extends GatewayServeOptions {
   maxNumBatchedTokens?: number;
   /** Generations waiting to join the batch; one more is refused with 429. Default 1024. */
   maxWaitingSeqs?: number;
+  /**
+   * Run the built-in n-gram model under the continuous-batching scheduler (`weir_scheduler_*` on
+   * /metrics) instead of one paced loop per generation. The n-gram's step costs next to nothing, so
+   * batching gains it nothing, and a newcomer waits for the next step: off by default. A `--model`
+   * always runs under the scheduler. Default false.
+   */
+  continuousBatching?: boolean;
   /** Longest prompt (all messages together) in characters, refused before tokenizing. Default 65536 (8 per token of the 8192-token context). */
   maxPromptChars?: number;
   /**
@@ -101,6 +108,7 @@ export const SERVE_DEFAULTS: ResolvedServeOptions = Object.freeze({
   maxNumSeqs: 1024,
   maxNumBatchedTokens: 16_384,
   maxWaitingSeqs: 1024,
+  continuousBatching: false,
   maxPromptChars: 65_536,
   maxHttpConnections: HTTP_SERVER_LIMIT_DEFAULTS.maxConnections,
   modelRepository: "",
@@ -133,6 +141,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     maxNumSeqs: o.maxNumSeqs ?? ((o.model ?? "") === "" ? d.maxNumSeqs : MODEL_MAX_NUM_SEQS),
     maxNumBatchedTokens: o.maxNumBatchedTokens ?? d.maxNumBatchedTokens,
     maxWaitingSeqs: o.maxWaitingSeqs ?? d.maxWaitingSeqs,
+    continuousBatching: o.continuousBatching ?? d.continuousBatching,
     maxPromptChars: o.maxPromptChars ?? d.maxPromptChars,
     maxHttpConnections: o.maxHttpConnections ?? d.maxHttpConnections,
     modelRepository: o.modelRepository ?? d.modelRepository,
@@ -193,6 +202,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
         "max-num-seqs": { type: "string" },
         "max-num-batched-tokens": { type: "string" },
         "max-waiting-seqs": { type: "string" },
+        "continuous-batching": { type: "boolean" },
         "max-prompt-chars": { type: "string" },
         "max-http-connections": { type: "string" },
         "model-repository": { type: "string" },
@@ -225,6 +235,7 @@ export function parseServeArgs(args: readonly string[]): ResolvedServeOptions {
     maxNumSeqs: num("--max-num-seqs", values["max-num-seqs"]),
     maxNumBatchedTokens: num("--max-num-batched-tokens", values["max-num-batched-tokens"]),
     maxWaitingSeqs: num("--max-waiting-seqs", values["max-waiting-seqs"]),
+    continuousBatching: values["continuous-batching"],
     maxPromptChars: num("--max-prompt-chars", values["max-prompt-chars"]),
     maxHttpConnections: num("--max-http-connections", values["max-http-connections"]),
     modelRepository: values["model-repository"],
@@ -302,6 +313,7 @@ Flags:
   --max-num-seqs <n>          sequences in one step of the built-in model's continuous batching (default ${SERVE_DEFAULTS.maxNumSeqs})
   --max-num-batched-tokens <n> tokens in one step: a token per running sequence, prompts in chunks (default ${SERVE_DEFAULTS.maxNumBatchedTokens})
   --max-waiting-seqs <n>      generations waiting to join the batch; one more is 429 (default ${SERVE_DEFAULTS.maxWaitingSeqs})
+  --continuous-batching       run the built-in model under the continuous-batching scheduler (a --model always is)
   --max-prompt-chars <n>      longest prompt in characters, refused before tokenizing (default ${SERVE_DEFAULTS.maxPromptChars})
   --max-http-connections <n>  HTTP connections open at once; idle ones make way (default ${SERVE_DEFAULTS.maxHttpConnections}, from ulimit -n)
   --model-repository <dir>    serve the models of this folder (ONNX, with config.json) with OIP v2, besides the built-in ones

@@ -34,6 +34,7 @@ export class Scheduler<S> implements SequenceOwner {
   private readonly members: Sequence<S>[] = [];
   private looping = false;
   private nextStepAt = 0;
+  private wakePace: (() => void) | undefined;
 
   constructor(
     private readonly model: SteppedModel<S>,
@@ -50,6 +51,8 @@ export class Scheduler<S> implements SequenceOwner {
     }
     this.waiting.push(seq);
     this.stats.waiting = this.waiting.length;
+    // A newcomer with room to run need not wait out the pace: its first token comes with the next step, now.
+    if (this.wakePace !== undefined && this.running.length < this.o.maxNumSeqs) this.wakePace();
     this.kick();
   }
 
@@ -109,9 +112,17 @@ export class Scheduler<S> implements SequenceOwner {
     }
   }
 
+  /**
+   * Wait for the next step's time; a newcomer that can join ends the wait early (the running
+   * sequences then get that step's token early, and the step after keeps the schedule).
+   */
   private async pace(): Promise<void> {
     const now = this.clock.now();
-    if (this.nextStepAt > now) await this.clock.sleepUntil(this.nextStepAt);
+    const newcomer = this.running.length < this.o.maxNumSeqs && this.waiting.length > 0 && this.waiting[this.waiting.length - 1]!.startedAt < 0;
+    if (this.nextStepAt > now && !newcomer) {
+      await Promise.race([this.clock.sleepUntil(this.nextStepAt), new Promise<void>((resolve) => (this.wakePace = resolve))]);
+      this.wakePace = undefined;
+    }
     this.nextStepAt = Math.max(now, this.nextStepAt) + 1000 / this.o.stepsPerSecond;
   }
 
