@@ -56,3 +56,24 @@ def header_protocol(trans, args):
     if args.zlib:
         proto.trans.add_transform(THeaderTransformID.ZLIB)
     return proto
+
+
+def open_client(args, Echo, headers=None):
+    """Connect to args.host:args.port over args.transport and open an Echo client.
+
+    Returns (client, proto, sock); `headers` are THeader headers to send (header transport only).
+    """
+    from thrift.transport import TSocket, TTransport
+    sock = TSocket.TSocket(args.host, args.port)
+    sock.setTimeout(10000)
+    if args.transport == "header":
+        trans = sock
+        proto = header_protocol(sock, args)
+        for k, v in (headers or {}).items():
+            proto.trans.set_header(k, v)
+    else:
+        wrap = TTransport.TFramedTransport if args.transport == "framed" else TTransport.TBufferedTransport
+        trans = wrap(sock)
+        proto = protocol_factory(args).getProtocol(trans)
+    trans.open()
+    return Echo.Client(proto), proto, sock

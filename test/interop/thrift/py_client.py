@@ -8,7 +8,7 @@ call and a final `N passed, N failed`; exits 1 when any call failed.
 """
 import sys
 
-from peer_common import base_args, header_protocol, load_stubs, protocol_factory
+from peer_common import base_args, load_stubs, open_client
 
 I64_MAX = 2 ** 63 - 1
 I64_MIN = -(2 ** 63)
@@ -104,18 +104,8 @@ def main():
     p.add_argument("--port", type=int, required=True)
     args = p.parse_args()
     Echo, ttypes = load_stubs(args)
-    from thrift.transport import TSocket, TTransport
-    sock = TSocket.TSocket(args.host, args.port)
-    sock.setTimeout(10000)
-    if args.transport == "header":
-        trans = sock
-        proto = header_protocol(sock, args)
-    else:
-        wrap = TTransport.TFramedTransport if args.transport == "framed" else TTransport.TBufferedTransport
-        trans = wrap(sock)
-        proto = protocol_factory(args).getProtocol(trans)
-    trans.open()
-    client = Echo.Client(proto)
+    client, proto, _sock = open_client(args, Echo)
+    trans = proto.trans
     passed = failed = 0
     for name, fn in cases(client, ttypes, proto):
         try:

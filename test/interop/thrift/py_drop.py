@@ -11,7 +11,7 @@ With --timeout-ms (THeader only) the call carries the `client_timeout` header.
 import sys
 import time
 
-from peer_common import base_args, header_protocol, load_stubs, protocol_factory
+from peer_common import base_args, load_stubs, open_client
 
 
 def main():
@@ -21,20 +21,8 @@ def main():
     p.add_argument("--timeout-ms", type=int, default=0)
     args = p.parse_args()
     Echo, _ = load_stubs(args)
-    from thrift.transport import TSocket, TTransport
-    sock = TSocket.TSocket(args.host, args.port)
-    sock.setTimeout(10000)
-    if args.transport == "header":
-        trans = sock
-        proto = header_protocol(sock, args)
-        if args.timeout_ms:
-            proto.trans.set_header(b"client_timeout", str(args.timeout_ms).encode())
-    else:
-        wrap = TTransport.TFramedTransport if args.transport == "framed" else TTransport.TBufferedTransport
-        trans = wrap(sock)
-        proto = protocol_factory(args).getProtocol(trans)
-    trans.open()
-    client = Echo.Client(proto)
+    headers = {b"client_timeout": str(args.timeout_ms).encode()} if args.timeout_ms else None
+    client, _proto, sock = open_client(args, Echo, headers)
     client.send_ping("hold")
     print("SENT", flush=True)
     for line in sys.stdin:
