@@ -5,7 +5,8 @@
 //   POST /v1/jobs/{id}/cancel    -> 200 job
 //   GET  /v1/jobs/{id}/events    -> SSE: text, reset, end
 import { Code, RpcError } from "../../core/index.js";
-import { sendError, sendJson, type HandlerRoute } from "../../gateway/index.js";
+import type { ServerResponse } from "node:http";
+import { sendError, sendJson, type GatewayContext, type HandlerRoute } from "../../gateway/index.js";
 import { SseWriter } from "../../http/index.js";
 import type { GenerateRequestMsg } from "../generation/types.js";
 import type { JobQueue, JobRecord } from "./types.js";
@@ -19,37 +20,12 @@ export function jobRoutes(queue: JobQueue): HandlerRoute[] {
     return job;
   };
   return [
-    {
-      path: "/v1/jobs", methods: ["POST"],
-      async handle(_req, res, ctx) {
-        try {
-          const job = await queue.submit(generateRequestOf(await ctx.readJson()));
-          sendJson(res, 202, job, { location: `/v1/jobs/${job.id}` });
-        } catch (e) {
-          sendError(res, e);
-        }
-      },
-    },
-    {
-      path: "/v1/jobs/:id", methods: ["GET"],
-      async handle(_req, res, ctx) {
-        try {
-          sendJson(res, 200, found(await queue.get(ctx.params["id"]!), ctx.params["id"]!));
-        } catch (e) {
-          sendError(res, e);
-        }
-      },
-    },
-    {
-      path: "/v1/jobs/:id/cancel", methods: ["POST"],
-      async handle(_req, res, ctx) {
-        try {
-          sendJson(res, 200, found(await queue.cancel(ctx.params["id"]!), ctx.params["id"]!));
-        } catch (e) {
-          sendError(res, e);
-        }
-      },
-    },
+    jsonRoute("/v1/jobs", "POST", async (ctx, res) => {
+      const job = await queue.submit(generateRequestOf(await ctx.readJson()));
+      sendJson(res, 202, job, { location: `/v1/jobs/${job.id}` });
+    }),
+    jsonRoute("/v1/jobs/:id", "GET", async (ctx, res) => sendJson(res, 200, found(await queue.get(ctx.params["id"]!), ctx.params["id"]!))),
+    jsonRoute("/v1/jobs/:id/cancel", "POST", async (ctx, res) => sendJson(res, 200, found(await queue.cancel(ctx.params["id"]!), ctx.params["id"]!))),
     {
       path: "/v1/jobs/:id/events", methods: ["GET"],
       async handle(_req, res, ctx) {
@@ -73,6 +49,20 @@ export function jobRoutes(queue: JobQueue): HandlerRoute[] {
       },
     },
   ];
+}
+
+/** A route answering JSON; whatever it throws is answered as the gateway's JSON error. */
+function jsonRoute(path: string, method: string, answer: (ctx: GatewayContext, res: ServerResponse) => Promise<void>): HandlerRoute {
+  return {
+    path, methods: [method],
+    async handle(_req, res, ctx) {
+      try {
+        await answer(ctx, res);
+      } catch (e) {
+        sendError(res, e);
+      }
+    },
+  };
 }
 
 /** `{"request": {...}}` (or `{"type": "generation", "request": {...}}`) checked field by field. */
