@@ -57,9 +57,11 @@ export class Scheduler<S> implements SequenceOwner {
   }
 
   readerCaughtUp(seq: Sequence<unknown>): void {
+    if (!seq.preempted) return; // every read calls this: no search unless the sequence is out of the batch
     const i = this.preempted.indexOf(seq as Sequence<S>);
     if (i === -1 || seq.unread > this.o.maxBufferedSteps >> 1) return;
     this.preempted.splice(i, 1);
+    seq.preempted = false;
     this.waiting.unshift(seq as Sequence<S>); // first in line: it was running before
     this.stats.preempted = this.preempted.length;
     this.stats.waiting = this.waiting.length;
@@ -73,9 +75,10 @@ export class Scheduler<S> implements SequenceOwner {
   /** The caller's signal aborted or its reader left: the sequence leaves before the next step. */
   cancel(seq: Sequence<S>): void {
     seq.cancelled = true;
-    const i = this.preempted.indexOf(seq);
+    const i = seq.preempted ? this.preempted.indexOf(seq) : -1;
     if (i !== -1) {
       this.preempted.splice(i, 1);
+      seq.preempted = false;
       this.stats.preempted = this.preempted.length;
       this.leave(seq);
     }
@@ -165,6 +168,7 @@ export class Scheduler<S> implements SequenceOwner {
   private preempt(seq: Sequence<S>): void {
     this.stats.preemptions++;
     this.preempted.push(seq);
+    seq.preempted = true;
     if (this.preempted.length > this.o.maxPreemptedWithState) {
       const oldest = this.preempted.find((s) => s.state !== undefined);
       if (oldest !== undefined) {

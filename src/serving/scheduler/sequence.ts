@@ -30,6 +30,8 @@ export class Sequence<S> implements AsyncIterator<EngineStep> {
   lastTokenAt = -1;
   finished = false;
   cancelled = false;
+  /** Out of the batch because its reader is behind (see Scheduler.preempt). */
+  preempted = false;
   private readonly promptLength: number;
   private readonly matcher: StopMatcher;
   private readonly out: EngineStep[] = [];
