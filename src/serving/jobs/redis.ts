@@ -17,9 +17,14 @@ export interface RedisJobQueueOptions extends JobQueueOptions {
   lockMs?: number;
   /** Times a job may lose its worker before it fails. Default 3. */
   maxStalls?: number;
+  /** Job event streams read at once from this process, each on a Redis connection of its own. Default 256. */
+  maxEventReaders?: number;
 }
 
 type Bull = typeof import("bullmq");
+
+/** Default of `maxEventReaders`. */
+export const MAX_STREAM_READERS = 256;
 
 async function loadBullMq(): Promise<Bull> {
   try {
@@ -47,7 +52,9 @@ export async function createRedisJobQueue(run: JobRunner, options: RedisJobQueue
   if (!Number.isInteger(lockMs) || lockMs < 100) throw new RpcError(Code.InvalidArgument, `lockMs must be an integer >= 100, got ${lockMs}`);
   const IORedis = (await import("ioredis")).Redis;
   const connect = () => new IORedis(options.url, { maxRetriesPerRequest: null, lazyConnect: false });
-  const q = new RedisJobQueue(bull, connect, run, o, name, lockMs, options.maxStalls ?? 3);
+  const maxReaders = options.maxEventReaders ?? MAX_STREAM_READERS;
+  if (!Number.isInteger(maxReaders) || maxReaders < 1) throw new RpcError(Code.InvalidArgument, `maxEventReaders must be a positive integer, got ${maxReaders}`);
+  const q = new RedisJobQueue(bull, connect, run, o, name, lockMs, options.maxStalls ?? 3, maxReaders);
   await q.start();
   return q;
 }
@@ -59,6 +66,9 @@ class RedisJobQueue implements JobQueue {
   private worker: InstanceType<Bull["Worker"]> | undefined;
   private readonly running = new Map<string, AbortController>();
   private readonly retentionS: number;
+  private readers = 0;
+  private readonly queueConnection;
+  private workerConnection: import("ioredis").Redis | undefined;
 
   constructor(
     private readonly bull: Bull,
@@ -68,10 +78,12 @@ class RedisJobQueue implements JobQueue {
     private readonly name: string,
     private readonly lockMs: number,
     private readonly maxStalls: number,
+    private readonly maxReaders: number,
   ) {
     this.commands = connect();
     this.subscriber = connect();
-    this.queue = new bull.Queue(name, { connection: connect() });
+    this.queueConnection = connect();
+    this.queue = new bull.Queue(name, { connection: this.queueConnection });
     this.retentionS = Math.ceil(o.retentionMs / 1000);
   }
 
@@ -82,8 +94,9 @@ class RedisJobQueue implements JobQueue {
   async start(): Promise<void> {
     await this.subscriber.subscribe(`${this.name}:cancel`);
     this.subscriber.on("message", (_channel: string, id: string) => this.running.get(id)?.abort(new RpcError(Code.Canceled, "the job was cancelled")));
+    this.workerConnection = this.connect();
     this.worker = new this.bull.Worker(this.name, (job) => this.process(job), {
-      connection: this.connect(), concurrency: this.o.concurrency, lockDuration: this.lockMs, stalledInterval: this.lockMs, maxStalledCount: this.maxStalls,
+      connection: this.workerConnection, concurrency: this.o.concurrency, lockDuration: this.lockMs, stalledInterval: this.lockMs, maxStalledCount: this.maxStalls,
     });
     this.worker.on("error", () => {}); // connection trouble: ioredis reconnects; jobs stay in Redis
     await this.worker.waitUntilReady();
@@ -136,8 +149,21 @@ class RedisJobQueue implements JobQueue {
     return this.get(id);
   }
 
+  /** Each reader holds a Redis connection of its own (XREAD BLOCK): at most `maxEventReaders` at once. */
   events(id: string, signal: AbortSignal): AsyncIterable<JobEvent> {
-    return readJobStream(this.connect() as unknown as StreamRedis, this.key("text", id), signal, () => this.get(id));
+    if (this.readers >= this.maxReaders) {
+      throw new RpcError(Code.ResourceExhausted, `${this.readers} job event streams are open, the limit; retry later`, { metadata: new Metadata({ "retry-after": "1" }) });
+    }
+    this.readers++;
+    const release = (): void => void this.readers--;
+    const stream = readJobStream(this.connect() as unknown as StreamRedis, this.key("text", id), signal, () => this.get(id));
+    return (async function* () {
+      try {
+        yield* stream;
+      } finally {
+        release();
+      }
+    })();
   }
 
   /**
@@ -147,8 +173,8 @@ class RedisJobQueue implements JobQueue {
   async close(): Promise<void> {
     await this.worker?.close(true);
     await this.queue.close();
-    this.subscriber.disconnect();
-    this.commands.disconnect();
+    // connections handed to BullMQ stay ours to close
+    for (const c of [this.queueConnection, this.workerConnection, this.subscriber, this.commands]) c?.disconnect();
   }
 
   /** Run one job on this worker: its text into the job's stream, its end too. */

@@ -9,7 +9,7 @@ import type { ServerResponse } from "node:http";
 import { sendError, sendJson, type GatewayContext, type HandlerRoute } from "../../gateway/index.js";
 import { SseWriter } from "../../http/index.js";
 import type { GenerateRequestMsg } from "../generation/types.js";
-import type { JobQueue, JobRecord } from "./types.js";
+import type { JobEvent, JobQueue, JobRecord } from "./types.js";
 
 const bad = (message: string) => new RpcError(Code.InvalidArgument, message);
 
@@ -30,14 +30,16 @@ export function jobRoutes(queue: JobQueue): HandlerRoute[] {
       path: "/v1/jobs/:id/events", methods: ["GET"],
       async handle(_req, res, ctx) {
         const id = ctx.params["id"]!;
+        let events: AsyncIterable<JobEvent>;
         try {
           found(await queue.get(id), id);
+          events = queue.events(id, ctx.signal); // a refusal (too many readers) is a status, before the stream starts
         } catch (e) {
           return sendError(res, e);
         }
         const sse = new SseWriter(res);
         try {
-          for await (const e of queue.events(id, sse.signal)) {
+          for await (const e of events) {
             const data = e.type === "text" ? { text: e.text } : e.type === "reset" ? { attempt: e.attempt } : e.job;
             await sse.send({ event: e.type, data: JSON.stringify(data) });
           }
